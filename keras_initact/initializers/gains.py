@@ -1,0 +1,158 @@
+"""Gains: the factor that keeps the signal's scale through a nonlinearity."""
+
+import difflib
+import functools
+import math
+
+import keras
+import numpy as np
+
+LINEAR_NAMES = (
+    "linear", "identity", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+)
+TORCH_GAINS = {
+    **{name: 1.0 for name in LINEAR_NAMES},
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "selu": 3.0 / 4.0,
+}
+DEFAULT_LEAKY_RELU_SLOPE = 0.01
+QUADRATURE_POINTS = 201
+
+
+def calculate_gain(nonlinearity, param=None):
+    """Returns the recommended gain for a nonlinearity.
+
+    For every name that `torch.nn.init.calculate_gain` knows, the value is
+    PyTorch's exactly: 1 for `linear`, `identity`, the `conv*` names and
+    `sigmoid`; 5/3 for `tanh`; sqrt(2) for `relu`; sqrt(2 / (1 + a^2)) for
+    `leaky_relu` with negative slope `a = param` (0.01 when `None`); 3/4 for
+    `selu`.
+
+    Any other activation (a Keras activation name such as `"gelu"`, a
+    keras_initact activation, or any callable) gets the variance-preserving
+    gain `1 / sqrt(E[phi(z)^2])`, `z ~ N(0, 1)`, computed by Gauss-Hermite
+    quadrature and cached. It is the gain that keeps `E[x^2]` of a layer's
+    output equal to that of its input when `Var(W) = gain^2 / fan_in`; for
+    ReLU it gives sqrt(2), He et al.'s value.
+
+    >>> calculate_gain("leaky_relu", 0.2)
+    1.3867504905630728
+
+    Args:
+        nonlinearity: a name or a callable.
+        param: the negative slope of `leaky_relu`; no other nonlinearity
+            takes one.
+    """
+    if isinstance(nonlinearity, str):
+        name = nonlinearity.lower()
+        if name == "leaky_relu":
+            slope = DEFAULT_LEAKY_RELU_SLOPE if param is None else param
+            if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+                raise ValueError(
+                    "calculate_gain: the leaky_relu negative slope must be a "
+                    f"number; received param={param!r}."
+                )
+            return math.sqrt(2.0 / (1.0 + slope**2))
+        _reject_param(nonlinearity, param)
+        if name in TORCH_GAINS:
+            return TORCH_GAINS[name]
+        return variance_preserving_gain(resolve_activation(nonlinearity))
+    if callable(nonlinearity):
+        _reject_param(nonlinearity, param)
+        return variance_preserving_gain(nonlinearity)
+    raise ValueError(
+        "calculate_gain expects an activation name or a callable; received "
+        f"nonlinearity={nonlinearity!r}."
+    )
+
+
+def variance_preserving_gain(activation):
+    """Returns `1 / sqrt(E[activation(z)^2])` for `z ~ N(0, 1)`."""
+    try:
+        return _cached_variance_preserving_gain(activation)
+    except TypeError as error:  # unhashable callables are computed uncached
+        if "unhashable" not in str(error):
+            raise
+        return _variance_preserving_gain(activation)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_variance_preserving_gain(activation):
+    return _variance_preserving_gain(activation)
+
+
+def _variance_preserving_gain(activation):
+    second_moment = gaussian_expectation(lambda z: activation(z) ** 2)
+    if not np.isfinite(second_moment) or second_moment <= 0.0:
+        raise ValueError(
+            f"Cannot compute a gain for {activation!r}: E[phi(z)^2] over "
+            f"z ~ N(0, 1) is {second_moment!r}, which is not a positive "
+            "finite number."
+        )
+    return float(1.0 / math.sqrt(second_moment))
+
+
+def gaussian_expectation(function, points=QUADRATURE_POINTS):
+    """Returns `E[function(z)]`, `z ~ N(0, 1)`, by Gauss-Hermite quadrature.
+
+    `function` receives a Keras tensor of the quadrature nodes (float64
+    where the backend allows it, else float32) and returns a tensor.
+    """
+    nodes, weights = np.polynomial.hermite_e.hermegauss(points)
+    values = None
+    for dtype in ("float64", "float32"):
+        try:
+            values = function(keras.ops.convert_to_tensor(nodes, dtype=dtype))
+            break
+        except Exception:  # some backends or activations lack float64
+            if dtype == "float32":
+                raise
+    values = np.asarray(keras.ops.convert_to_numpy(values), dtype=np.float64)
+    return float(np.dot(weights, values) / math.sqrt(2.0 * math.pi))
+
+
+def resolve_activation(name):
+    """Returns the activation function registered under `name`.
+
+    keras_initact's own activations come first, then Keras's.
+    """
+    try:
+        from keras_initact import activations as ours
+    except ImportError:
+        ours = None
+    if ours is not None and hasattr(ours, "lookup"):
+        found = ours.lookup(name)
+        if found is not None:
+            return found
+    try:
+        return keras.activations.get(name)
+    except (ValueError, TypeError):
+        pass
+    known = sorted({*TORCH_GAINS, "leaky_relu", *_keras_activation_names()})
+    close = difflib.get_close_matches(name.lower(), known, n=3)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"Unknown nonlinearity {name!r}. Known names: {', '.join(known)}; "
+        f"or pass any callable.{hint}"
+    )
+
+
+def _keras_activation_names():
+    return [
+        name for name in dir(keras.activations)
+        if not name.startswith("_")
+        and name not in ("get", "serialize", "deserialize")
+        and callable(getattr(keras.activations, name))
+    ]
+
+
+def _reject_param(nonlinearity, param):
+    if param is not None:
+        raise ValueError(
+            f"calculate_gain: `param` only applies to 'leaky_relu' (its "
+            f"negative slope); received param={param!r} for "
+            f"nonlinearity={nonlinearity!r}."
+        )

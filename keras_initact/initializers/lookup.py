@@ -1,0 +1,111 @@
+"""One way in by name: `get("he_normal")`, `get("keras_initact>XavierUniform")`."""
+
+import difflib
+import re
+
+import keras
+
+from keras_initact.initializers import (
+    constant, identity, orthogonal, pretrained, random, sinusoidal,
+    variance_scaling, zer_o,
+)
+
+_MODULES = (
+    constant, random, variance_scaling, orthogonal, identity, sinusoidal,
+    zer_o, pretrained,
+)
+# Names users know from other libraries, mapped to our class names.
+ALIASES = {
+    "XavierNormal": "GlorotNormal",
+    "XavierUniform": "GlorotUniform",
+    "KaimingNormal": "HeNormal",
+    "KaimingUniform": "HeUniform",
+    "Dirac": "Identity",
+    "Eye": "Identity",
+}
+
+
+def _public_classes():
+    classes = {}
+    for module in _MODULES:
+        for name, value in vars(module).items():
+            if (isinstance(value, type)
+                    and issubclass(value, keras.initializers.Initializer)
+                    and value.__module__ == module.__name__
+                    and not name.startswith("_")):
+                classes[name] = value
+    return classes
+
+
+CLASSES = _public_classes()
+
+
+def _normalize(name):
+    name = name.split(">")[-1]
+    return re.sub(r"[_\s-]", "", name).lower()
+
+
+_BY_NORMALIZED_NAME = {
+    **{_normalize(name): cls for name, cls in CLASSES.items()},
+    **{_normalize(alias): CLASSES[target] for alias, target in ALIASES.items()},
+}
+
+
+def names():
+    """Every class name and alias that `get` accepts, sorted."""
+    return sorted({*CLASSES, *ALIASES})
+
+
+def get(identifier):
+    """Returns an initializer for an identifier, as `keras.initializers.get`.
+
+    Strings resolve, case- and underscore-insensitively, to keras_initact's
+    classes and aliases first (`"he_normal"`, `"KaimingUniform"`,
+    `"keras_initact>XavierNormal"`), then to Keras's own initializers.
+    Instances and callables pass through; dicts are deserialized.
+
+    >>> get("xavier_uniform")
+    GlorotUniform(gain=1.0, kernel_layout='standard', seed=None)
+    """
+    if identifier is None or callable(identifier):
+        return identifier
+    if isinstance(identifier, dict):
+        return keras.initializers.deserialize(identifier)
+    if not isinstance(identifier, str):
+        raise ValueError(
+            "Could not interpret initializer identifier "
+            f"{identifier!r}: expected a name, a config dict or a callable."
+        )
+    cls = _BY_NORMALIZED_NAME.get(_normalize(identifier))
+    if cls is not None:
+        try:
+            return cls()
+        except TypeError as error:
+            raise ValueError(
+                f"{cls.__name__} cannot be made from its name alone ({error}); "
+                f"construct it with its arguments, e.g. {cls.__name__}(...)."
+            ) from None
+    if not identifier.startswith("keras_initact>"):
+        try:
+            return keras.initializers.get(identifier)
+        except ValueError:
+            pass
+    known = names()
+    close = difflib.get_close_matches(
+        identifier.split(">")[-1], known, n=3, cutoff=0.5
+    )
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"Unknown initializer {identifier!r}. keras_initact knows: "
+        f"{', '.join(known)} (any spelling: 'he_normal', 'HeNormal'), and "
+        f"Keras's own names.{hint}"
+    )
+
+
+def _register_aliases():
+    custom_objects = keras.saving.get_custom_objects()
+    for alias, target in ALIASES.items():
+        custom_objects[f"keras_initact>{alias}"] = CLASSES[target]
+
+
+_register_aliases()

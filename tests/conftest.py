@@ -1,0 +1,25 @@
+"""Shared test set-up: quiet TensorFlow, a clean Keras session per test."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import keras_initact  # noqa: E402,F401  (registers the serializable classes)
+
+
+@pytest.fixture(autouse=True)
+def _float32_policy():
+    """Every test starts with the float32 policy, whatever one before set."""
+    keras.mixed_precision.set_dtype_policy("float32")
+    yield
+    keras.mixed_precision.set_dtype_policy("float32")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
