@@ -53,6 +53,9 @@ class Zeros(Constant):
     def __init__(self):
         super().__init__(0.0)
 
+    def generate(self, shape, dtype):
+        return keras.ops.zeros(shape, dtype=dtype)
+
     def get_config(self):
         return {}
 
@@ -66,6 +69,9 @@ class Ones(Constant):
 
     def __init__(self):
         super().__init__(1.0)
+
+    def generate(self, shape, dtype):
+        return keras.ops.ones(shape, dtype=dtype)
 
     def get_config(self):
         return {}

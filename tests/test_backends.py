@@ -1,0 +1,59 @@
+"""The initializers run on every Keras backend, not only TensorFlow.
+
+Each available backend runs in its own process (Keras picks its backend at
+import). A backend whose package is not installed is skipped; `.ci/run`
+installs PyTorch's CPU wheel when the machine carries it.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = r"""
+import json, math
+import keras, numpy as np
+import keras_initact as ki
+
+def stats(values):
+    x = np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(values, "float32")))
+    return float(x.mean()), float(x.var())
+
+report = {"backend": keras.backend.backend()}
+shape = (3, 3, 64, 96)
+for name in ki.initializers.names():
+    if name in ("Pretrained", "Constant"):
+        continue
+    init = ki.initializers.get(name)
+    for dtype in ("float32", "bfloat16"):
+        values = init(shape, dtype)
+        assert tuple(values.shape) == shape, (name, values.shape)
+        assert keras.backend.standardize_dtype(values.dtype) == dtype, name
+report["he_variance"] = stats(ki.HeNormal(seed=1)(shape))[1]
+q = keras.ops.convert_to_numpy(ki.Orthogonal(seed=1)((64, 64)))
+report["orthogonality_error"] = float(np.abs(q.T @ q - np.eye(64)).max())
+layer = keras.layers.Dense(8, kernel_initializer=ki.HeUniform(seed=0))
+report["dense_output"] = list(keras.ops.convert_to_numpy(layer(np.ones((1, 4)))).shape)
+print(json.dumps(report))
+"""
+
+
+@pytest.mark.parametrize("backend, package", [("torch", "torch"), ("jax", "jax")])
+def test_initializers_on_another_backend(backend, package):
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} is not installed")
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["backend"] == backend
+    fan_in = 3 * 3 * 64
+    assert report["he_variance"] == pytest.approx(2.0 / fan_in, rel=0.03)
+    assert report["orthogonality_error"] < 1e-4
+    assert report["dense_output"] == [1, 8]
