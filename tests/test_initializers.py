@@ -7,6 +7,8 @@ schemes: exact values against a NumPy reference written from the paper.
 """
 
 import math
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -317,7 +319,7 @@ class TestEveryScheme:
     @pytest.mark.parametrize("init", ALL_INITIALIZERS, ids=ids)
     def test_config_round_trip(self, init):
         config = keras.initializers.serialize(init)
-        assert config["module"] is None or "keras_initact" in str(config)
+        assert config["registered_name"] == f"keras_initact>{type(init).__name__}"
         restored = keras.initializers.deserialize(config)
         assert type(restored) is type(init)
         assert restored.get_config() == init.get_config()
@@ -381,6 +383,17 @@ def test_keras_file_round_trip_of_every_scheme(tmp_path):
     x = np.random.default_rng(0).standard_normal((2, 5, 5, 3))
     np.testing.assert_array_equal(model.predict(x, verbose=0),
                                   loaded.predict(x, verbose=0))
+    # A user's fresh process: `import keras_initact` is all it takes.
+    script = (
+        "import sys, keras, keras_initact\n"
+        "model = keras.saving.load_model(sys.argv[1])\n"
+        "print(sum(float(keras.ops.sum(w)) for w in model.weights))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    total = sum(float(np.sum(as_numpy(w))) for w in model.weights)
+    assert float(result.stdout.split()[-1]) == pytest.approx(total, rel=1e-6)
 
 
 class TestLookup:

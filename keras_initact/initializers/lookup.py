@@ -91,9 +91,12 @@ def get(identifier):
         except ValueError:
             pass
     known = names()
-    close = difflib.get_close_matches(
-        identifier.split(">")[-1], known, n=3, cutoff=0.5
-    )
+    by_normalized = {_normalize(name): name for name in known}
+    close = [
+        by_normalized[match] for match in difflib.get_close_matches(
+            _normalize(identifier), list(by_normalized), n=3, cutoff=0.6
+        )
+    ]
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     raise ValueError(
         f"Unknown initializer {identifier!r}. keras_initact knows: "
