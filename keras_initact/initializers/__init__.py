@@ -10,11 +10,13 @@
 | `sinusoidal`        | Sinusoidal                                                  |
 | `zer_o`             | ZerO                                                        |
 | `pretrained`        | Pretrained                                                  |
+| `critical`          | Critical (edge of chaos, from `keras_initact.mean_field`)   |
 | `gains`, `fans`     | calculate_gain, compute_fans                                |
 """
 
 from keras_initact.initializers.base import Initializer, RandomInitializer
 from keras_initact.initializers.constant import Constant, Ones, Zeros
+from keras_initact.initializers.critical import Critical
 from keras_initact.initializers.fans import KERNEL_LAYOUTS, compute_fans
 from keras_initact.initializers.gains import calculate_gain
 from keras_initact.initializers.identity import Dirac, Identity
@@ -35,7 +37,7 @@ from keras_initact.initializers.variance_scaling import (
 from keras_initact.initializers.zer_o import ZerO
 
 __all__ = [
-    "ALIASES", "Constant", "DeltaOrthogonal", "Dirac", "GlorotNormal",
+    "ALIASES", "Constant", "Critical", "DeltaOrthogonal", "Dirac", "GlorotNormal",
     "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
     "KERNEL_LAYOUTS", "KaimingNormal", "KaimingUniform", "LecunNormal",
     "LecunUniform", "Ones", "Orthogonal", "Pretrained", "RandomInitializer",

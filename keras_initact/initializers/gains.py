@@ -101,7 +101,7 @@ def gaussian_expectation(function, points=QUADRATURE_POINTS):
     `function` receives a Keras tensor of the quadrature nodes (float64
     where the backend allows it, else float32) and returns a tensor.
     """
-    nodes, weights = np.polynomial.hermite_e.hermegauss(points)
+    nodes, weights = _hermite_rule(points)
     values = None
     for dtype in ("float64", "float32"):
         try:
@@ -112,6 +112,12 @@ def gaussian_expectation(function, points=QUADRATURE_POINTS):
                 raise
     values = np.asarray(keras.ops.convert_to_numpy(values), dtype=np.float64)
     return float(np.dot(weights, values) / math.sqrt(2.0 * math.pi))
+
+
+@functools.lru_cache(maxsize=8)
+def _hermite_rule(points):
+    """Nodes and weights of probabilists' Gauss-Hermite quadrature."""
+    return np.polynomial.hermite_e.hermegauss(points)
 
 
 def resolve_activation(name):

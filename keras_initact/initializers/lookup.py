@@ -6,13 +6,13 @@ import re
 import keras
 
 from keras_initact.initializers import (
-    constant, identity, orthogonal, pretrained, random, sinusoidal,
+    constant, critical, identity, orthogonal, pretrained, random, sinusoidal,
     variance_scaling, zer_o,
 )
 
 _MODULES = (
     constant, random, variance_scaling, orthogonal, identity, sinusoidal,
-    zer_o, pretrained,
+    zer_o, pretrained, critical,
 )
 # Names users know from other libraries, mapped to our class names.
 ALIASES = {

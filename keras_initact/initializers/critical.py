@@ -1,0 +1,146 @@
+"""Critical (edge-of-chaos) initialization from mean-field theory."""
+
+import functools
+import math
+
+import keras
+
+from keras_initact.initializers.base import (
+    RandomInitializer, check_choice, check_number, register,
+)
+from keras_initact.initializers.constant import Zeros
+from keras_initact.initializers.fans import compute_fans
+from keras_initact.initializers.gains import resolve_activation
+from keras_initact.initializers.orthogonal import random_orthogonal
+from keras_initact.initializers.random import RandomNormal
+from keras_initact.initializers.spatial import (
+    compute_dtype_for, embed_at_centre,
+)
+
+DISTRIBUTIONS = ("orthogonal", "gaussian")
+
+
+@functools.lru_cache(maxsize=128)
+def _solve(activation, bias_variance, q_star):
+    from keras_initact import mean_field
+
+    function = resolve_activation(activation) if isinstance(activation, str) \
+        else activation
+    if bias_variance is not None:
+        return mean_field.critical_point(function, bias_variance)
+    if q_star is not None:
+        return mean_field.critical_point_at(function, q_star)
+    try:
+        return mean_field.critical_point_at(function, 1.0)
+    except ValueError:
+        return mean_field.critical_point(function, 0.0)
+
+
+@register
+class Critical(RandomInitializer):
+    """Weights on the order-to-chaos line of an activation (chi_1 = 1).
+
+    Mean-field theory (see `keras_initact.mean_field`) gives, for an
+    activation `phi`, the weight variance `sigma_w^2` and bias variance
+    `sigma_b^2` at which a deep network's gradients neither vanish nor
+    explode: `chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2] = 1` at the fixed point
+    `q*` of `q = sigma_w^2 E[phi(sqrt(q) z)^2] + sigma_b^2`. Which point of
+    the line:
+    - `bias_variance=s`: Schoenholz et al.'s parametrization (ReLU:
+      `sigma_w^2 = 2` at `s = 0`; tanh: 1 at 0, 1.76 at 0.05);
+    - `q_star=q`: the point whose fixed point is `q`, so that standardized
+      inputs keep their scale from the first layer on;
+    - neither: `q_star=1` where it exists with a non-negative bias variance,
+      else `bias_variance=0`.
+
+    Weights: `"gaussian"` draws `N(0, sigma_w^2 / fan_in)`; `"orthogonal"`
+    (default, needed for dynamical isometry, Pennington et al. 2017) gives
+    an orthogonal matrix times `sigma_w * sqrt(max(1, fan_out / fan_in))`
+    so the same variance per unit, and delta-orthogonal convolution kernels
+    (Xiao et al. 2018). Use `bias_initializer()` for the matching biases.
+
+    >>> init = Critical("tanh", bias_variance=0.05)
+    >>> layer = keras.layers.Dense(256, activation="tanh", kernel_initializer=init,
+    ...                            bias_initializer=init.bias_initializer())
+
+    Args:
+        activation: a name (keras_initact's or Keras's) or a callable.
+        bias_variance: `sigma_b^2 >= 0`, or None.
+        q_star: the fixed point, positive, or None. Not both.
+        distribution: `"orthogonal"` or `"gaussian"`.
+        seed: see `RandomInitializer`.
+
+    References: Poole et al. 2016; Schoenholz et al., "Deep Information
+    Propagation", ICLR 2017; Pennington et al., "Resurrecting the sigmoid in
+    deep learning through dynamical isometry", NeurIPS 2017.
+    """
+
+    def __init__(self, activation="tanh", bias_variance=None, q_star=None,
+                 distribution="orthogonal", seed=None):
+        owner = self._name()
+        if bias_variance is not None and q_star is not None:
+            raise ValueError(
+                f"{owner}: give `bias_variance` or `q_star`, not both; "
+                f"received bias_variance={bias_variance!r}, q_star={q_star!r}."
+            )
+        if bias_variance is not None:
+            bias_variance = check_number(
+                "bias_variance", bias_variance, owner, non_negative=True
+            )
+        if q_star is not None:
+            q_star = check_number("q_star", q_star, owner, positive=True)
+        if isinstance(activation, dict):
+            activation = keras.saving.deserialize_keras_object(activation)
+        if not (isinstance(activation, str) or callable(activation)):
+            raise ValueError(
+                f"{owner}: `activation` must be a name or a callable; "
+                f"received {activation!r}."
+            )
+        self.activation = activation
+        self.bias_variance = bias_variance
+        self.q_star = q_star
+        self.distribution = check_choice(
+            "distribution", distribution, DISTRIBUTIONS, owner
+        )
+        super().__init__(seed)
+        self.point = _solve(activation, bias_variance, q_star)
+
+    def generate(self, shape, dtype):
+        fan_in, fan_out = compute_fans(shape)
+        weight_variance = self.point.weight_variance
+        if self.distribution == "gaussian":
+            return keras.random.normal(
+                shape, stddev=math.sqrt(weight_variance / fan_in), dtype=dtype,
+                seed=self.seed,
+            )
+        compute = compute_dtype_for(dtype)
+        if len(shape) < 2:
+            raise ValueError(
+                f"{self._name()}(distribution='orthogonal') needs a kernel of "
+                f"rank >= 2; received shape={shape}."
+            )
+        inputs, outputs = shape[-2], shape[-1]
+        gain = math.sqrt(weight_variance * max(1.0, outputs / inputs))
+        matrix = gain * random_orthogonal(inputs, outputs, self.seed, compute)
+        if len(shape) > 2:
+            matrix = embed_at_centre(matrix, shape)
+        return keras.ops.cast(matrix, dtype)
+
+    def bias_initializer(self):
+        """`N(0, sigma_b^2)` biases (seeded from this seed), or `Zeros`."""
+        if self.point.bias_variance == 0.0:
+            return Zeros()
+        seed = self.derive(1).seed
+        return RandomNormal(0.0, math.sqrt(self.point.bias_variance), seed=seed)
+
+    def get_config(self):
+        activation = self.activation
+        if not isinstance(activation, str):
+            activation = keras.saving.serialize_keras_object(activation)
+        return {
+            "activation": activation,
+            "bias_variance": self.bias_variance,
+            "q_star": self.q_star,
+            "distribution": self.distribution,
+            **super().get_config(),
+        }

@@ -1,0 +1,162 @@
+"""Mean-field signal propagation: the theory behind critical initialization.
+
+In a wide network with weights `W ~ N(0, sigma_w^2 / fan_in)` and biases
+`b ~ N(0, sigma_b^2)`, the pre-activation variance follows the q-map
+
+    q_{l+1} = sigma_w^2 E[phi(sqrt(q_l) z)^2] + sigma_b^2,   z ~ N(0, 1),
+
+and a small perturbation grows or shrinks per layer by
+
+    chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2]
+
+at the fixed point `q*`. `chi_1 = 1` is the order-to-chaos line: gradients
+neither vanish (`chi_1 < 1`) nor explode (`chi_1 > 1`) with depth
+(Poole et al. 2016; Schoenholz et al. 2017). Expectations are Gauss-Hermite
+quadratures; derivatives are central differences in float64, so any
+activation callable works.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy import optimize
+
+from keras_initact.initializers.gains import gaussian_expectation
+
+# An even number of nodes keeps z = 0 (the kink of ReLU-like units) off the grid.
+POINTS = 200
+_STEP = 1e-5
+
+
+@dataclasses.dataclass(frozen=True)
+class CriticalPoint:
+    """A point on the order-to-chaos line of an activation.
+
+    Attributes:
+        weight_variance: `sigma_w^2`; weights get `sigma_w^2 / fan_in`.
+        bias_variance: `sigma_b^2`.
+        q_star: the fixed point of the q-map (pre-activation variance).
+        chi: `chi_1` at `q*` (1 up to the solver's tolerance).
+    """
+
+    weight_variance: float
+    bias_variance: float
+    q_star: float
+    chi: float
+
+
+def second_moment(activation, q):
+    """`E[phi(sqrt(q) z)^2]`."""
+    scale = math.sqrt(q)
+    return gaussian_expectation(lambda z: activation(scale * z) ** 2, POINTS)
+
+
+def derivative_second_moment(activation, q):
+    """`E[phi'(sqrt(q) z)^2]`, with `phi'` by central differences."""
+    scale = math.sqrt(q)
+    step = _STEP * max(1.0, scale)
+
+    def squared_slope(z):
+        x = scale * z
+        return ((activation(x + step) - activation(x - step)) / (2 * step)) ** 2
+
+    return gaussian_expectation(squared_slope, POINTS)
+
+
+def q_map(activation, q, weight_variance, bias_variance):
+    """One step of the variance recursion."""
+    return weight_variance * second_moment(activation, q) + bias_variance
+
+
+def chi(activation, q, weight_variance):
+    """`chi_1 = sigma_w^2 E[phi'(sqrt(q) z)^2]`."""
+    return weight_variance * derivative_second_moment(activation, q)
+
+
+def critical_point_at(activation, q_star=1.0):
+    """The critical point whose fixed point is `q_star`.
+
+    Solves `chi_1 = 1` and `q* = q_star` together:
+    `sigma_w^2 = 1 / E[phi'(sqrt(q*) z)^2]`,
+    `sigma_b^2 = q* - sigma_w^2 E[phi(sqrt(q*) z)^2]`. Keeping the
+    pre-activation variance at `q_star` from the first layer on, it is the
+    choice for deep networks whose inputs are standardized. Raises when that
+    needs a negative bias variance (non-centred activations such as sigmoid
+    at moderate `q_star`); `critical_point` with a bias variance then applies.
+    """
+    if not q_star > 0:
+        raise ValueError(f"q_star must be positive; received q_star={q_star!r}.")
+    slope = derivative_second_moment(activation, q_star)
+    if not slope > 0:
+        raise ValueError(
+            f"{_name(activation)} has E[phi'(z)^2] = {slope!r} at q*={q_star}: "
+            "no critical point."
+        )
+    weight_variance = 1.0 / slope
+    bias_variance = q_star - weight_variance * second_moment(activation, q_star)
+    if bias_variance < -1e-9:
+        raise ValueError(
+            f"{_name(activation)} has no critical point with q*={q_star}: it "
+            f"would need a bias variance of {bias_variance:.4g} < 0. Give a "
+            "bias variance instead (critical_point(activation, bias_variance))."
+        )
+    return CriticalPoint(weight_variance, max(bias_variance, 0.0), q_star, 1.0)
+
+
+def critical_point(activation, bias_variance=0.0, q_range=(1e-6, 1e4)):
+    """The critical `sigma_w^2` for a given `sigma_b^2` (Schoenholz et al. 2017).
+
+    Along the fixed points, `sigma_w^2(q) = (q - sigma_b^2) / E[phi(sqrt(q) z)^2]`;
+    the critical point is the `q*` where `chi_1(q*) = 1`, found by bracketing
+    on a logarithmic grid and Brent's method. With `sigma_b^2 = 0` and no
+    root (tanh: `chi_1 < 1` for every `q > 0`), the critical point is the
+    limit `q* -> 0`, `sigma_w^2 = 1 / phi'(0)^2`.
+
+    Known values: ReLU `sigma_w^2 = 2` at `sigma_b^2 = 0` (no critical point
+    for `sigma_b^2 > 0`); tanh 1 at 0, 1.761 at 0.05, 1.986 at 0.1.
+    """
+    if not bias_variance >= 0:
+        raise ValueError(
+            f"bias_variance must be non-negative; received {bias_variance!r}."
+        )
+
+    def weight_variance(q):
+        return (q - bias_variance) / second_moment(activation, q)
+
+    def excess(q):
+        return chi(activation, q, weight_variance(q)) - 1.0
+
+    low = max(q_range[0], bias_variance * (1 + 1e-6) + 1e-12)
+    grid = np.geomspace(low, q_range[1], 60)
+    values = [excess(q) for q in grid]
+    if bias_variance == 0.0 and max(abs(v) for v in values) < 1e-6:
+        # Positively homogeneous units (ReLU family): chi_1 = 1 at every q.
+        q = 1.0
+        return CriticalPoint(weight_variance(q), 0.0, q, excess(q) + 1.0)
+    for left, right, f_left, f_right in zip(grid, grid[1:], values, values[1:]):
+        if f_left == 0.0:
+            return _point(activation, left, weight_variance(left), bias_variance)
+        if f_left * f_right < 0:
+            q = optimize.brentq(excess, left, right, xtol=1e-12, rtol=1e-10)
+            return _point(activation, q, weight_variance(q), bias_variance)
+    if bias_variance == 0.0:
+        q = q_range[0]
+        return _point(
+            activation, 0.0, 1.0 / derivative_second_moment(activation, q), 0.0
+        )
+    raise ValueError(
+        f"{_name(activation)} has no critical point with bias variance "
+        f"{bias_variance}: chi_1 stays {'below' if values[-1] < 0 else 'above'} "
+        "1 for every fixed point. Use bias_variance=0."
+    )
+
+
+def _point(activation, q, weight_variance, bias_variance):
+    measured = chi(activation, max(q, 1e-6), weight_variance)
+    return CriticalPoint(float(weight_variance), float(bias_variance), float(q),
+                         float(measured))
+
+
+def _name(activation):
+    return getattr(activation, "__name__", repr(activation))
