@@ -46,10 +46,18 @@ class CriticalPoint:
     chi: float
 
 
-def second_moment(activation, q):
-    """`E[phi(sqrt(q) z)^2]`."""
+def second_moment(activation, q, centred=False):
+    """`E[phi(sqrt(q) z)^2]`, or `Var[phi(sqrt(q) z)]` when `centred`.
+
+    The variance is what reaches the next layer through centred kernels
+    (zero column sums), which remove the activations' common mean.
+    """
     scale = math.sqrt(q)
-    return gaussian_expectation(lambda z: activation(scale * z) ** 2, POINTS)
+    moment = gaussian_expectation(lambda z: activation(scale * z) ** 2, POINTS)
+    if centred:
+        mean = gaussian_expectation(lambda z: activation(scale * z), POINTS)
+        moment -= mean**2
+    return moment
 
 
 def derivative_second_moment(activation, q):
@@ -64,9 +72,10 @@ def derivative_second_moment(activation, q):
     return gaussian_expectation(squared_slope, POINTS)
 
 
-def q_map(activation, q, weight_variance, bias_variance):
+def q_map(activation, q, weight_variance, bias_variance, centred=False):
     """One step of the variance recursion."""
-    return weight_variance * second_moment(activation, q) + bias_variance
+    return (weight_variance * second_moment(activation, q, centred)
+            + bias_variance)
 
 
 def chi(activation, q, weight_variance):
@@ -74,7 +83,7 @@ def chi(activation, q, weight_variance):
     return weight_variance * derivative_second_moment(activation, q)
 
 
-def critical_point_at(activation, q_star=1.0):
+def critical_point_at(activation, q_star=1.0, centred=False):
     """The critical point whose fixed point is `q_star`.
 
     Solves `chi_1 = 1` and `q* = q_star` together:
@@ -83,7 +92,9 @@ def critical_point_at(activation, q_star=1.0):
     pre-activation variance at `q_star` from the first layer on, it is the
     choice for deep networks whose inputs are standardized. Raises when that
     needs a negative bias variance (non-centred activations such as sigmoid
-    at moderate `q_star`); `critical_point` with a bias variance then applies.
+    at moderate `q_star`): `centred=True` (kernels with zero column sums, so
+    that `E[phi^2]` becomes `Var[phi]`) or `critical_point` with a bias
+    variance then applies.
     """
     if not q_star > 0:
         raise ValueError(f"q_star must be positive; received q_star={q_star!r}.")
@@ -94,7 +105,9 @@ def critical_point_at(activation, q_star=1.0):
             "no critical point."
         )
     weight_variance = 1.0 / slope
-    bias_variance = q_star - weight_variance * second_moment(activation, q_star)
+    bias_variance = q_star - weight_variance * second_moment(
+        activation, q_star, centred
+    )
     if bias_variance < -1e-9:
         raise ValueError(
             f"{_name(activation)} has no critical point with q*={q_star}: it "
@@ -104,7 +117,8 @@ def critical_point_at(activation, q_star=1.0):
     return CriticalPoint(weight_variance, max(bias_variance, 0.0), q_star, 1.0)
 
 
-def critical_point(activation, bias_variance=0.0, q_range=(1e-6, 1e4)):
+def critical_point(activation, bias_variance=0.0, q_range=(1e-6, 1e4),
+                   centred=False):
     """The critical `sigma_w^2` for a given `sigma_b^2` (Schoenholz et al. 2017).
 
     Along the fixed points, `sigma_w^2(q) = (q - sigma_b^2) / E[phi(sqrt(q) z)^2]`;
@@ -113,8 +127,9 @@ def critical_point(activation, bias_variance=0.0, q_range=(1e-6, 1e4)):
     root (tanh: `chi_1 < 1` for every `q > 0`), the critical point is the
     limit `q* -> 0`, `sigma_w^2 = 1 / phi'(0)^2`.
 
-    Known values: ReLU `sigma_w^2 = 2` at `sigma_b^2 = 0` (no critical point
-    for `sigma_b^2 > 0`); tanh 1 at 0, 1.761 at 0.05, 1.986 at 0.1.
+    `centred` as in `critical_point_at`. Known values: ReLU `sigma_w^2 = 2`
+    at `sigma_b^2 = 0` (no critical point for `sigma_b^2 > 0`); tanh 1 at 0,
+    1.761 at 0.05, 1.986 at 0.1.
     """
     if not bias_variance >= 0:
         raise ValueError(
@@ -122,7 +137,7 @@ def critical_point(activation, bias_variance=0.0, q_range=(1e-6, 1e4)):
         )
 
     def weight_variance(q):
-        return (q - bias_variance) / second_moment(activation, q)
+        return (q - bias_variance) / second_moment(activation, q, centred)
 
     def excess(q):
         return chi(activation, q, weight_variance(q)) - 1.0
@@ -160,3 +175,45 @@ def _point(activation, q, weight_variance, bias_variance):
 
 def _name(activation):
     return getattr(activation, "__name__", repr(activation))
+
+
+def is_stable(activation, point, centred=False, span=1e3, points=41):
+    """Whether the q-map pulls every variance on a wide grid toward `q*`.
+
+    Checks `(q_map(q) - q) (q* - q) > 0` for `q` from `q*/span` to
+    `q* span`: below the fixed point the variance grows, above it shrinks,
+    so finite-width fluctuations cannot push the signal away for good.
+    """
+    q_star = point.q_star
+    for q in np.geomspace(q_star / span, q_star * span, points):
+        if abs(q - q_star) < 1e-3 * q_star:
+            continue
+        drift = q_map(activation, q, point.weight_variance, point.bias_variance,
+                      centred) - q
+        if drift * (q_star - q) <= 0:
+            return False
+    return True
+
+
+def stable_critical_point(activation, centred=False,
+                          q_stars=(1.0, 2.0, 4.0, 8.0, 16.0)):
+    """The first critical point in `q_stars` that exists and is stable.
+
+    Positively homogeneous units (ReLU) are neutral rather than stable at
+    `sigma_b^2 = 0` (every `q` is a fixed point), which is also fine; for
+    them the point at `q* = 1` is returned.
+    """
+    reasons = []
+    for q_star in q_stars:
+        try:
+            point = critical_point_at(activation, q_star, centred)
+        except ValueError as error:
+            reasons.append(f"q*={q_star}: {error}")
+            continue
+        if point.bias_variance < 1e-9 or is_stable(activation, point, centred):
+            return point
+        reasons.append(f"q*={q_star}: the fixed point is unstable")
+    raise ValueError(
+        f"{_name(activation)} has no stable critical point at q* in "
+        f"{list(q_stars)}: " + "; ".join(reasons)
+    )

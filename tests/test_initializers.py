@@ -298,7 +298,7 @@ ALL_INITIALIZERS = [
     inits.HeUniform(mode="fan_avg", seed=1), inits.LecunNormal(seed=1),
     inits.LecunUniform(seed=1), inits.Orthogonal(gain=2.0, seed=1),
     inits.DeltaOrthogonal(seed=1), inits.Identity(), inits.Sinusoidal(),
-    inits.ZerO(),
+    inits.ZerO(), inits.Critical("tanh", bias_variance=0.05, seed=1),
 ]
 CONV_ONLY = (inits.DeltaOrthogonal,)
 

@@ -21,19 +21,24 @@ DISTRIBUTIONS = ("orthogonal", "gaussian")
 
 
 @functools.lru_cache(maxsize=128)
-def _solve(activation, bias_variance, q_star):
+def _solve(activation, bias_variance, q_star, centred):
     from keras_initact import mean_field
 
     function = resolve_activation(activation) if isinstance(activation, str) \
         else activation
     if bias_variance is not None:
-        return mean_field.critical_point(function, bias_variance)
+        return mean_field.critical_point(function, bias_variance, centred=centred)
     if q_star is not None:
-        return mean_field.critical_point_at(function, q_star)
+        return mean_field.critical_point_at(function, q_star, centred)
     try:
-        return mean_field.critical_point_at(function, 1.0)
+        return mean_field.critical_point_at(function, 1.0, centred)
     except ValueError:
-        return mean_field.critical_point(function, 0.0)
+        return mean_field.critical_point(function, 0.0, centred=centred)
+
+
+def centre_columns(matrix):
+    """Subtracts each column's mean: the kernel ignores its inputs' common mean."""
+    return matrix - keras.ops.mean(matrix, axis=0, keepdims=True)
 
 
 @register
@@ -59,6 +64,13 @@ class Critical(RandomInitializer):
     so the same variance per unit, and delta-orthogonal convolution kernels
     (Xiao et al. 2018). Use `bias_initializer()` for the matching biases.
 
+    `centred=True` subtracts each kernel column's mean (over the input
+    units), so that the common mean of the previous layer's activations
+    does not reach this layer; the q-map then propagates `Var[phi]` instead
+    of `E[phi^2]`. For activations whose outputs are not zero-centred
+    (sigmoid, softplus, GELU, SiLU) this is what makes a critical point
+    with `q* = 1` exist and the fixed point stable.
+
     >>> init = Critical("tanh", bias_variance=0.05)
     >>> layer = keras.layers.Dense(256, activation="tanh", kernel_initializer=init,
     ...                            bias_initializer=init.bias_initializer())
@@ -68,6 +80,7 @@ class Critical(RandomInitializer):
         bias_variance: `sigma_b^2 >= 0`, or None.
         q_star: the fixed point, positive, or None. Not both.
         distribution: `"orthogonal"` or `"gaussian"`.
+        centred: centre the kernel's columns (see above).
         seed: see `RandomInitializer`.
 
     References: Poole et al. 2016; Schoenholz et al., "Deep Information
@@ -76,7 +89,7 @@ class Critical(RandomInitializer):
     """
 
     def __init__(self, activation="tanh", bias_variance=None, q_star=None,
-                 distribution="orthogonal", seed=None):
+                 distribution="orthogonal", centred=False, seed=None):
         owner = self._name()
         if bias_variance is not None and q_star is not None:
             raise ValueError(
@@ -102,18 +115,27 @@ class Critical(RandomInitializer):
         self.distribution = check_choice(
             "distribution", distribution, DISTRIBUTIONS, owner
         )
+        if not isinstance(centred, bool):
+            raise ValueError(
+                f"{owner}: `centred` must be True or False; received {centred!r}."
+            )
+        self.centred = centred
         super().__init__(seed)
-        self.point = _solve(activation, bias_variance, q_star)
+        self.point = _solve(activation, bias_variance, q_star, centred)
 
     def generate(self, shape, dtype):
         fan_in, fan_out = compute_fans(shape)
         weight_variance = self.point.weight_variance
-        if self.distribution == "gaussian":
-            return keras.random.normal(
-                shape, stddev=math.sqrt(weight_variance / fan_in), dtype=dtype,
-                seed=self.seed,
-            )
         compute = compute_dtype_for(dtype)
+        if self.distribution == "gaussian":
+            weights = keras.random.normal(
+                shape, stddev=math.sqrt(weight_variance / fan_in),
+                dtype=compute, seed=self.seed,
+            )
+            if self.centred and len(shape) >= 2:
+                flat = keras.ops.reshape(weights, (-1, shape[-1]))
+                weights = keras.ops.reshape(centre_columns(flat), shape)
+            return keras.ops.cast(weights, dtype)
         if len(shape) < 2:
             raise ValueError(
                 f"{self._name()}(distribution='orthogonal') needs a kernel of "
@@ -122,6 +144,8 @@ class Critical(RandomInitializer):
         inputs, outputs = shape[-2], shape[-1]
         gain = math.sqrt(weight_variance * max(1.0, outputs / inputs))
         matrix = gain * random_orthogonal(inputs, outputs, self.seed, compute)
+        if self.centred:
+            matrix = centre_columns(matrix)
         if len(shape) > 2:
             matrix = embed_at_centre(matrix, shape)
         return keras.ops.cast(matrix, dtype)
@@ -142,5 +166,6 @@ class Critical(RandomInitializer):
             "bias_variance": self.bias_variance,
             "q_star": self.q_star,
             "distribution": self.distribution,
+            "centred": self.centred,
             **super().get_config(),
         }
