@@ -217,3 +217,68 @@ def stable_critical_point(activation, centred=False,
         f"{_name(activation)} has no stable critical point at q* in "
         f"{list(q_stars)}: " + "; ".join(reasons)
     )
+
+
+_C_MAP_POINTS = 48
+
+
+def c_map(activation, c, point, centred=False):
+    """The correlation map at the fixed point: `c_{l+1} = C(c_l)`.
+
+    `C(c) = (sigma_w^2 E[phi(u) phi(v)] + sigma_b^2) / q*` for `(u, v)`
+    Gaussian with variance `q*` and correlation `c` (covariance instead of
+    `E[phi(u) phi(v)]` with centred kernels), by a two-dimensional
+    Gauss-Hermite rule. `C(1) = 1`; how fast `C` pulls other correlations
+    toward 1 is how fast a deep network forgets which input it saw.
+    """
+    import keras
+
+    nodes, weights = np.polynomial.hermite_e.hermegauss(_C_MAP_POINTS)
+    z1, z2 = np.meshgrid(nodes, nodes, indexing="ij")
+    w = np.outer(weights, weights).ravel() / (2.0 * math.pi)
+    c = min(max(c, -1.0), 1.0)
+    scale = math.sqrt(point.q_star)
+    u = scale * z1.ravel()
+    v = scale * (c * z1.ravel() + math.sqrt(1.0 - c * c) * z2.ravel())
+    both = np.concatenate([u, v])
+    values = np.asarray(keras.ops.convert_to_numpy(
+        activation(keras.ops.convert_to_tensor(both, dtype="float64"))
+    ), dtype=np.float64)
+    phi_u, phi_v = values[: u.size], values[u.size:]
+    moment = np.dot(w, phi_u * phi_v)
+    if centred:
+        moment -= np.dot(w, phi_u) * np.dot(w, phi_v)
+    return float((point.weight_variance * moment + point.bias_variance)
+                 / point.q_star)
+
+
+def network_c_map(activation, point, depth, centred=False, c=0.0):
+    """`C` applied `depth` times to `c`."""
+    for _ in range(depth):
+        c = c_map(activation, c, point, centred)
+    return c
+
+
+def shallow_critical_point(activation, depth, eta=0.5, centred=False,
+                           q_bounds=(1e-4, 1.0)):
+    """The critical point with the largest `q*` whose network map keeps
+    orthogonal inputs apart: `C^depth(0) <= eta`.
+
+    On the critical line, a smaller `q*` keeps a smooth activation in its
+    nearly linear range, so the network's correlation map stays close to
+    the identity (the aim of Deep Kernel Shaping, reached here with weights
+    and biases alone, the activation untouched). Returns the point at
+    `q_bounds[0]` when even that cannot reach `eta` (kinked units such as
+    SELU, whose two slopes at 0 differ, stay bent at every scale).
+    """
+    def excess(log_q):
+        point = critical_point_at(activation, math.exp(log_q), centred)
+        return network_c_map(activation, point, depth, centred) - eta
+
+    low, high = (math.log(q) for q in q_bounds)
+    if excess(high) <= 0:
+        return critical_point_at(activation, q_bounds[1], centred)
+    if excess(low) > 0:
+        return critical_point_at(activation, q_bounds[0], centred)
+    log_q = optimize.brentq(excess, low, high, xtol=1e-3)
+    return critical_point_at(activation, math.exp(log_q), centred)

@@ -99,7 +99,7 @@ def lsuv_initialize(model, x, tol=0.1, max_iter=10, target_variance=1.0,
                 init = Orthogonal(seed=derive_seed(base_seed, index))
                 layer.kernel.assign(init(layer.kernel.shape, layer.kernel.dtype))
         return [
-            _rescale(layer, _layer_inputs(model, layer, x), tol, max_iter,
+            _rescale(layer, layer_inputs(model, layer, x), tol, max_iter,
                      target_variance, centre)
             for layer in layers
         ]
@@ -130,14 +130,16 @@ def _check_arguments(model, tol, max_iter, target_variance):
         )
 
 
-def _layer_inputs(model, layer, x):
+def layer_inputs(model, layer, x):
+    """What `layer` receives when the model runs on `x`."""
     inputs = model.inputs
     extractor = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
                             layer.input)
     return extractor(x, training=False)
 
 
-def _pre_activation(layer, inputs):
+def pre_activation(layer, inputs):
+    """`layer`'s output on `inputs` with its activation bypassed."""
     activation = getattr(layer, "activation", None)
     if activation is None:
         return layer(inputs, training=False)
@@ -149,7 +151,7 @@ def _pre_activation(layer, inputs):
 
 
 def _statistics(layer, inputs, step):
-    out = np.asarray(keras.ops.convert_to_numpy(_pre_activation(layer, inputs)),
+    out = np.asarray(keras.ops.convert_to_numpy(pre_activation(layer, inputs)),
                      dtype=np.float64)
     if out.shape[0] < 2 and out.size < 2:
         raise LSUVError(f"LSUV needs a batch of at least two values; layer "

@@ -1,0 +1,221 @@
+"""diagnose: is a model's signal alive at initialization, layer by layer?"""
+
+import dataclasses
+import math
+from typing import Optional
+
+import keras
+import numpy as np
+
+from keras_initact.deep.lsuv import kernel_layers, layer_inputs, pre_activation
+
+VANISHING, EXPLODING, HEALTHY = "vanishing", "exploding", "healthy"
+# A factor of 10 in RMS or gradient norm across the network is the alarm.
+RATIO_LIMIT = 10.0
+DEAD_LIMIT = 0.5
+SATURATED_LIMIT = 0.5
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerSignal:
+    """The signal of one kernel layer at initialization.
+
+    Attributes:
+        layer: the layer's name.
+        activation: the registry name of the activation after it, or None.
+        pre_activation_rms: RMS of the layer's output before its activation.
+        gradient_norm: L2 norm of the loss gradient with respect to the
+            kernel.
+        dead_fraction: fraction of the activation's outputs that are dead
+            (None when the activation has no dead region).
+        saturated_fraction: likewise for saturated outputs.
+        flags: what is wrong with this layer (empty when nothing).
+    """
+
+    layer: str
+    activation: Optional[str]
+    pre_activation_rms: float
+    gradient_norm: float
+    dead_fraction: Optional[float]
+    saturated_fraction: Optional[float]
+    flags: tuple
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnosis:
+    """Per-layer signals, a verdict and a suggested fix."""
+
+    layers: tuple
+    verdict: str
+    suggestion: str
+
+    def table(self):
+        """The diagnosis as a plain-text table."""
+        def fraction(value):
+            return "-" if value is None else f"{value:.2f}"
+
+        lines = [
+            f"{'layer':<20} {'activation':<11} {'pre-act RMS':>11} "
+            f"{'grad norm':>10} {'dead':>5} {'sat':>5}  flags"
+        ]
+        for row in self.layers:
+            lines.append(
+                f"{row.layer:<20} {row.activation or '-':<11} "
+                f"{row.pre_activation_rms:11.3g} {row.gradient_norm:10.3g} "
+                f"{fraction(row.dead_fraction):>5} "
+                f"{fraction(row.saturated_fraction):>5}  {', '.join(row.flags)}"
+            )
+        lines.append(f"verdict: {self.verdict}")
+        lines.append(f"suggestion: {self.suggestion}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.table()
+
+
+def diagnose(model, x, y=None, verbose=True):
+    """Measures each kernel layer's signal at initialization on a batch.
+
+    For every layer with a kernel: the RMS of its pre-activation output, the
+    norm of the loss gradient with respect to its kernel, and the fractions
+    of dead and saturated units of the activation that follows it (fused,
+    or the next layer), as the activation registry defines them. The loss
+    is the model's compiled loss when `y` is given and the model is
+    compiled, otherwise a fixed random projection of the outputs, so that
+    the gradients measure how the backward signal propagates.
+
+    Verdict: `"vanishing"` when the last layer's RMS or the first kernel's
+    gradient norm falls by more than 10x across the network, `"exploding"`
+    when either grows by more than 10x, else `"healthy"`; layers with more
+    than half their units dead or saturated are flagged. The suggestion
+    comes from `for_activation` for the network's activation and depth.
+
+    >>> result = diagnose(model, x_train[:256])   # prints the table
+    >>> result.verdict
+    'healthy'
+
+    Returns a `Diagnosis`; prints its table when `verbose`.
+    """
+    from keras_initact.activations import ACTIVATIONS
+
+    layers = kernel_layers(model)
+    if not layers:
+        raise ValueError(
+            f"diagnose: model {model.name!r} has no layer with a kernel."
+        )
+    gradients = _kernel_gradient_norms(model, x, y, layers)
+    rows = []
+    for layer in layers:
+        inputs = layer_inputs(model, layer, x)
+        pre = np.asarray(keras.ops.convert_to_numpy(pre_activation(layer, inputs)),
+                         dtype=np.float64)
+        spec, activation = _activation_after(model, layer)
+        dead = saturated = None
+        if spec is not None:
+            out = activation(keras.ops.convert_to_tensor(pre, "float32"))
+            dead = _maybe_float(spec.dead_fraction(out))
+            saturated = _maybe_float(spec.saturated_fraction(out))
+        rms = float(np.sqrt(np.mean(pre**2)))
+        flags = []
+        if not math.isfinite(rms) or not math.isfinite(gradients[layer.name]):
+            flags.append("non-finite")
+        if dead is not None and dead > DEAD_LIMIT:
+            flags.append(f"{dead:.0%} dead")
+        if saturated is not None and saturated > SATURATED_LIMIT:
+            flags.append(f"{saturated:.0%} saturated")
+        rows.append(LayerSignal(layer.name, spec.name if spec else None, rms,
+                                gradients[layer.name], dead, saturated,
+                                tuple(flags)))
+    verdict = _verdict(rows)
+    result = Diagnosis(tuple(rows), verdict, _suggestion(rows, verdict))
+    if verbose:
+        print(result.table())
+    return result
+
+
+def _maybe_float(value):
+    return None if value is None else float(keras.ops.convert_to_numpy(value))
+
+
+def _activation_after(model, layer):
+    """The registry spec of the activation applied to `layer`'s output, and a
+    callable computing it."""
+    from keras_initact.activations import ACTIVATIONS
+
+    fused = getattr(layer, "activation", None)
+    if fused is not None:
+        spec = ACTIVATIONS.identify(fused)
+        if spec is not None and spec.name != "linear":
+            return spec, fused
+    following = _next_layer(model, layer)
+    if following is not None:
+        spec = ACTIVATIONS.identify(following)
+        if spec is not None:
+            return spec, following
+    return None, None
+
+
+def _next_layer(model, layer):
+    layers = model.layers
+    index = layers.index(layer)
+    return layers[index + 1] if index + 1 < len(layers) else None
+
+
+def _kernel_gradient_norms(model, x, y, layers):
+    import tensorflow as tf
+
+    kernels = [layer.kernel for layer in layers]
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        outputs = model(x, training=False)
+        if y is not None and getattr(model, "compiled", False):
+            loss = model.compute_loss(x=x, y=y, y_pred=outputs)
+        else:
+            flat = tf.nest.flatten(outputs)
+            loss = 0.0
+            for index, output in enumerate(flat):
+                projection = tf.random.stateless_normal(
+                    tf.shape(output), seed=(1, index), dtype=output.dtype
+                )
+                loss += tf.reduce_mean(tf.reduce_sum(
+                    tf.reshape(output * projection, (tf.shape(output)[0], -1)),
+                    axis=-1,
+                ))
+    grads = tape.gradient(loss, [kernel.value for kernel in kernels])
+    return {
+        layer.name: float("nan") if grad is None else float(tf.norm(grad))
+        for layer, grad in zip(layers, grads)
+    }
+
+
+def _verdict(rows):
+    first, last = rows[0], rows[-1]
+    values = [first.pre_activation_rms, last.pre_activation_rms,
+              first.gradient_norm, last.gradient_norm]
+    if not all(math.isfinite(v) for v in values):
+        return EXPLODING
+    if len(rows) < 2:
+        return HEALTHY
+    rms_ratio = last.pre_activation_rms / max(first.pre_activation_rms, 1e-30)
+    grad_ratio = first.gradient_norm / max(last.gradient_norm, 1e-30)
+    if rms_ratio < 1 / RATIO_LIMIT or grad_ratio < 1 / RATIO_LIMIT:
+        return VANISHING
+    if rms_ratio > RATIO_LIMIT or grad_ratio > RATIO_LIMIT:
+        return EXPLODING
+    return HEALTHY
+
+
+def _suggestion(rows, verdict):
+    from keras_initact.deep.pairing import for_activation
+
+    activations = [row.activation for row in rows if row.activation]
+    flagged = [row.layer for row in rows if row.flags]
+    if verdict == HEALTHY and not flagged:
+        return "none needed: the signal reaches every layer in both directions."
+    if not activations:
+        return ("give the layers activations from the registry, then "
+                "initialize them with keras_initact.deep.for_activation.")
+    activation = max(set(activations), key=activations.count)
+    recipe = for_activation(activation, depth=len(rows))
+    return (f"for_activation({activation!r}, depth={len(rows)}): "
+            f"{recipe.rationale}; or lsuv_initialize(model, x).")

@@ -1,0 +1,159 @@
+"""The initializer that keeps a network of a given depth trainable, per activation."""
+
+import dataclasses
+from typing import Any, Mapping
+
+from keras_initact.initializers import (
+    Critical, Orthogonal, VarianceScaling, Zeros,
+)
+from keras_initact.seeding import derive_seed
+
+# Up to this depth the classic pairing (He, LeCun, Glorot) keeps the signal.
+SHALLOW_DEPTH = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class InitRecipe:
+    """How to initialize (and, with shaping, which activation to use in) a
+    plain network.
+
+    Attributes:
+        activation: the registry name of the activation to use; differs from
+            the one asked for only when `shaped`.
+        activation_arguments: keyword arguments of that activation's layer
+            (e.g. `{"negative_slope": 0.47}` for a TAT leaky ReLU).
+        kernel_initializer, bias_initializer: for hidden layers after the
+            first; call `.derive(i)` (see `kernel_for`) so that no two
+            layers share values.
+        input_kernel_initializer, input_bias_initializer: for the first
+            layer, which sees the data (assumed standardized) rather than an
+            activation's output.
+        shaped: whether the activation was transformed (TAT).
+        rationale: one line on why.
+    """
+
+    activation: str
+    activation_arguments: Mapping[str, Any]
+    kernel_initializer: Any
+    bias_initializer: Any
+    input_kernel_initializer: Any
+    input_bias_initializer: Any
+    shaped: bool
+    rationale: str
+
+    def kernel_for(self, index):
+        """The kernel initializer of hidden layer `index` (0 = first)."""
+        init = self.input_kernel_initializer if index == 0 else self.kernel_initializer
+        return init.derive(index) if hasattr(init, "derive") else init
+
+    def bias_for(self, index):
+        """The bias initializer of hidden layer `index`."""
+        init = self.input_bias_initializer if index == 0 else self.bias_initializer
+        return init.derive(index) if hasattr(init, "derive") else init
+
+    def activation_layer(self, **kwargs):
+        """A new layer computing the (possibly shaped) activation."""
+        from keras_initact.activations import ACTIVATIONS
+
+        return ACTIVATIONS.spec(self.activation).layer(
+            **self.activation_arguments, **kwargs
+        )
+
+
+def for_activation(activation, depth=None, shaping=False, eta=0.5, seed=None):
+    """The initialization that suits `activation` in a plain network of `depth`.
+
+    - `depth` unknown or at most `SHALLOW_DEPTH`: the registry's pairing (He
+      for the ReLU family, LeCun for SELU, Glorot for tanh and sigmoid),
+      zero biases.
+    - deeper: a point on mean-field theory's critical line
+      (`keras_initact.mean_field`): orthogonal kernels with `chi_1 = 1`
+      (gradients neither vanish nor explode) and biases `N(0, sigma_b^2)`
+      that hold the pre-activation variance at the fixed point `q*`, with
+      `q*` chosen by `shallow_critical_point` so that the whole network's
+      correlation map sends orthogonal inputs to correlation at most `eta`
+      (the network stays close enough to linear to train). Kernels are
+      centred for activations whose outputs are not zero-centred. The first
+      layer maps standardized data to variance `q*`. Positively homogeneous
+      units (ReLU family) are scale-free: He-scaled orthogonal kernels.
+    - deeper with `shaping=True`, for the ReLU family (positively
+      homogeneous units, which no weights bring to dynamical isometry):
+      Tailored Activation Transformation, a leaky ReLU whose negative slope
+      is set by the depth (`shaping.tat_leaky_relu_slope(depth, eta)`) with orthogonal
+      kernels scaled by its gain. The activation changes: read
+      `recipe.activation` and `recipe.activation_arguments`.
+
+    >>> recipe = for_activation("tanh", depth=60)
+    >>> layer = keras.layers.Dense(128, kernel_initializer=recipe.kernel_for(3),
+    ...                            bias_initializer=recipe.bias_for(3))
+
+    Args:
+        activation: a registry name (any spelling or alias).
+        depth: the number of hidden layers, or None.
+        shaping: allow activation shaping where weights alone cannot work.
+        eta: the correlation that `depth` layers may map orthogonal inputs to
+            (smaller is closer to linear). 0.5 trained best in
+            `benchmarks/depth_trainability.py`; TAT's paper uses 0.9.
+        seed: base seed; layer `i` gets `derive_seed(seed, i)`.
+    """
+    from keras_initact import mean_field
+    from keras_initact.activations import ACTIVATIONS
+    from keras_initact.deep import shaping as tat
+
+    spec = ACTIVATIONS.spec(activation)
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)
+                              or depth < 1):
+        raise ValueError(
+            f"for_activation: depth must be a positive int or None; received "
+            f"depth={depth!r}."
+        )
+    if not spec.elementwise:
+        raise ValueError(
+            f"for_activation: {spec.name!r} is not elementwise (it mixes units), "
+            "so it is an output head, not a hidden activation."
+        )
+    base_seed = derive_seed(0 if seed is None else seed, 0)
+
+    if depth is None or depth <= SHALLOW_DEPTH:
+        kernel = spec.initializer(seed=base_seed)
+        return InitRecipe(
+            spec.name, {}, kernel, Zeros(), kernel, Zeros(), False,
+            f"depth {depth or 'unknown'} <= {SHALLOW_DEPTH}: the classic pairing "
+            f"{type(kernel).__name__} for {spec.name}",
+        )
+
+    if shaping and spec.homogeneous:
+        alpha = tat.tat_leaky_relu_slope(depth, eta)
+        kernel = Orthogonal(gain=tat.leaky_relu_gain(alpha), seed=base_seed)
+        return InitRecipe(
+            "leaky_relu", {"negative_slope": alpha}, kernel, Zeros(),
+            kernel, Zeros(), True,
+            f"TAT: {spec.name} shaped into leaky_relu(negative_slope={alpha:.3f}) "
+            f"for depth {depth}, orthogonal kernels with gain "
+            f"{tat.leaky_relu_gain(alpha):.3f}",
+        )
+
+    if spec.homogeneous:
+        gain = spec.gain
+        kernel = Orthogonal(gain=gain, seed=base_seed)
+        return InitRecipe(
+            spec.name, {}, kernel, Zeros(), kernel, Zeros(), False,
+            f"{spec.name} is scale-free: orthogonal kernels with its gain "
+            f"{gain:.3f} (chi_1 = 1); shaping=True also keeps correlations",
+        )
+
+    centred = not spec.zero_centred
+    point = mean_field.shallow_critical_point(spec.activation, depth, eta, centred)
+    kernel = Critical(spec.name, q_star=point.q_star, centred=centred,
+                      seed=base_seed)
+    bias = kernel.bias_initializer()
+    input_kernel = VarianceScaling(
+        scale=max(point.q_star - point.bias_variance, 1e-12), mode="fan_in",
+        distribution="untruncated_normal", seed=base_seed,
+    )
+    return InitRecipe(
+        spec.name, {}, kernel, bias, input_kernel, bias, False,
+        f"critical point of {spec.name}: sigma_w^2={point.weight_variance:.3f}, "
+        f"sigma_b^2={point.bias_variance:.2g}, q*={point.q_star:.3g}"
+        + (", centred kernels" if centred else ""),
+    )
