@@ -1,16 +1,31 @@
 """keras_initact: weight initialization and activation functions for Keras 3.
 
-    from keras_initact import HeNormal
-    layer = keras.layers.Dense(64, kernel_initializer=HeNormal())
+    from keras_initact import HeNormal, Mish
+    model = keras.Sequential([keras.layers.Dense(64, kernel_initializer=HeNormal()), Mish()])
 
-Importing the package registers every class with Keras's serialization, so
-that `.keras` files using them load after `import keras_initact`.
+| subpackage      | what                                                      |
+|-----------------|-----------------------------------------------------------|
+| `initializers`  | every initialization scheme, `calculate_gain`, fans       |
+| `activations`   | the functions and the registry (one record per activation)|
+| `layers`        | every activation as a Keras layer                         |
+| `deep`          | LSUV, `for_activation`, activation shaping, `diagnose`    |
+| `mean_field`    | the signal-propagation theory behind critical init        |
+
+Importing the package registers every class and function with Keras's
+serialization, so that `.keras` files using them load after
+`import keras_initact`.
 """
 
-from keras_initact import initializers
+from keras_initact import activations, initializers, layers
+from keras_initact.deep import diagnose, for_activation, lsuv_initialize
 from keras_initact.initializers import *  # noqa: F401,F403
 from keras_initact.initializers import __all__ as _initializer_names
+from keras_initact.layers import *  # noqa: F401,F403
+from keras_initact.layers import __all__ as _layer_names
 from keras_initact.seeding import derive_seed
 
 __version__ = "0.1.0"
-__all__ = ["initializers", "derive_seed", *_initializer_names]
+__all__ = [
+    "activations", "initializers", "layers", "derive_seed", "diagnose",
+    "for_activation", "lsuv_initialize", *_initializer_names, *_layer_names,
+]

@@ -1,0 +1,160 @@
+"""Activation functions, and the registry that knows each activation.
+
+    from keras_initact import activations
+    y = activations.mish(x)
+    layer = keras.layers.Dense(64, activation="keras_initact>mish")
+
+| module      | contents                                                       |
+|-------------|----------------------------------------------------------------|
+| `functions` | the plain functions (keras.ops only), registered with Keras    |
+| `registry`  | `ActivationSpec`, `Registry` and `ACTIVATIONS`, the one table  |
+| `regions`   | `Region`: the dead and saturated outputs of an activation      |
+| `checks`    | argument checks shared with `keras_initact.layers`             |
+
+Every function is registered as `"keras_initact>NAME"`. Importing this
+package also lets Keras resolve those strings (`Dense(activation=...)`,
+`keras.activations.get`), and models using them save and load as `.keras`.
+"""
+
+import keras
+
+from keras_initact.activations.functions import (
+    LEAKY_RELU_SLOPE, RRELU_LOWER, RRELU_UPPER, elu, gelu, leaky_relu, linear,
+    lisht, mish, prelu, relu, rrelu, selu, sigmoid, snake, softmax, softplus,
+    swish, tanh,
+)
+from keras_initact.activations.regions import Region
+from keras_initact.activations.registry import (
+    ACTIVATIONS, PREFIX, ActivationSpec, Registry, normalize,
+    unknown_name_message,
+)
+
+silu = swish
+
+
+def get(identifier):
+    """Returns an activation function for an identifier.
+
+    - a name: any spelling of a keras_initact name or alias (`"mish"`,
+      `"LeakyReLU"`, `"keras_initact>silu"`), then Keras's own names
+      (`"relu6"`, `"hard_sigmoid"`);
+    - a callable (a function or a layer instance): returned as is;
+    - a dict from `serialize`: deserialized;
+    - `None`: `linear`.
+
+    >>> get("silu") is swish
+    True
+
+    Raises `ValueError` for an unknown name (listing the known names and the
+    close matches) and for activations whose parameters are learned (PReLU),
+    which only exist as layers.
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):
+        return keras.activations.deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    if not isinstance(identifier, str):
+        raise ValueError(
+            "Could not interpret activation identifier "
+            f"{identifier!r}: expected a name, a config dict or a callable."
+        )
+    spec = ACTIVATIONS.find(identifier)
+    if spec is not None:
+        if spec.learned_parameters:
+            learned = ", ".join(spec.learned_parameters)
+            raise ValueError(
+                f"{spec.name!r} learns its parameters ({learned}), so it has "
+                f"no parameter-free function; use the layer "
+                f"keras_initact.layers.{spec.layer_class.__name__}() (it can "
+                "be passed as `activation=`), or call "
+                f"keras_initact.activations.{spec.name}(x, {learned}=...)."
+            )
+        return spec.function
+    if not identifier.startswith(PREFIX):
+        try:
+            return keras.activations.get(identifier)
+        except ValueError:
+            pass
+    raise ValueError(
+        unknown_name_message(identifier, names(aliases=True))
+        + " Keras's own names are accepted too."
+    )
+
+
+def lookup(name):
+    """Returns the one-argument activation for a keras_initact name, or `None`.
+
+    Unlike `get` it never raises, and for an activation with learned
+    parameters it returns the function at the layer's initial values (PReLU:
+    `alpha = 0`). `calculate_gain` resolves names through it.
+    """
+    spec = ACTIVATIONS.find(name)
+    return None if spec is None else spec.activation
+
+
+def spec(name):
+    """Returns the `ActivationSpec` for any spelling of a name or alias."""
+    return ACTIVATIONS.spec(name)
+
+
+def identify(activation):
+    """The `ActivationSpec` of a name, function or layer, or `None`; see
+    `Registry.identify`."""
+    return ACTIVATIONS.identify(activation)
+
+
+def names(aliases=False):
+    """The canonical activation names, sorted; with aliases if asked."""
+    return ACTIVATIONS.names(aliases=aliases)
+
+
+def serialize(activation):
+    """Serializes a function or layer as `keras.activations.serialize` does.
+
+    keras_initact functions give `{"config": "keras_initact>NAME", ...}`
+    dicts, layers their full config; `get` and `deserialize` read both.
+    """
+    return keras.activations.serialize(activation)
+
+
+def deserialize(config, custom_objects=None):
+    """Inverse of `serialize`."""
+    return keras.activations.deserialize(config, custom_objects=custom_objects)
+
+
+def _install_keras_string_names():
+    """Lets Keras resolve `"keras_initact>NAME"` strings.
+
+    Keras 3's `activations.get` resolves a string only in its own table of
+    built-ins (a registered custom function is found from its serialized
+    dict, not from its name), so `Dense(activation="keras_initact>mish")`
+    would fail. This adds the prefixed names, and only those, to that table.
+    It is Keras's internal table: if a future Keras drops it, the strings
+    stop working in Keras layers and everything else is unaffected.
+    """
+    try:
+        from keras.src import activations as keras_activations
+
+        table = keras_activations.ALL_OBJECTS_DICT
+    except (ImportError, AttributeError):
+        return False
+    for activation in ACTIVATIONS.values():
+        if activation.learned_parameters:
+            continue
+        for name in activation.names:
+            table.setdefault(PREFIX + name, activation.function)
+    return True
+
+
+_install_keras_string_names()
+
+__all__ = [
+    "ACTIVATIONS", "ActivationSpec", "LEAKY_RELU_SLOPE", "PREFIX",
+    "RRELU_LOWER", "RRELU_UPPER", "Region", "Registry", "deserialize", "elu",
+    "gelu", "get", "identify", "leaky_relu", "linear", "lisht", "lookup",
+    "mish", "names", "normalize", "prelu", "relu", "rrelu", "selu",
+    "serialize", "sigmoid", "silu", "snake", "softmax", "softplus", "spec",
+    "swish", "tanh",
+]

@@ -1,0 +1,386 @@
+"""The activation registry: one record per activation, in one table.
+
+`ACTIVATIONS` is the only place that knows an activation's names, function,
+layer class, gain, suited initializer and dead/saturated regions. `get`,
+`lookup`, `names`, the model factory, the automatic initializer choice and the
+monitoring callbacks all read it. To add an activation, write its function
+and layer and add one `ActivationSpec` to `_TABLE`.
+"""
+
+import dataclasses
+import difflib
+import functools
+import inspect
+import re
+import types
+from typing import Any, Callable, Mapping, Optional, Tuple
+
+import keras
+
+from keras_initact import initializers
+from keras_initact.activations import functions
+# The layer modules, not the package: `keras_initact.layers` imports this
+# package first, so its own namespace may not be filled in yet.
+from keras_initact.layers import rectifiers, sigmoidal, smooth
+from keras_initact.layers import softmax as softmax_layers
+from keras_initact.activations.regions import Region
+from keras_initact.initializers.gains import TORCH_GAINS, calculate_gain
+
+PREFIX = "keras_initact>"
+
+
+def normalize(name):
+    """The key a name is looked up by: no package prefix, no `_`, `-` or
+    spaces, lower case; so `"LeakyReLU"`, `"leaky-relu"` and
+    `"keras_initact>leaky_relu"` are one name."""
+    if name.startswith(PREFIX):
+        name = name[len(PREFIX):]
+    return re.sub(r"[\s_-]", "", name).lower()
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ActivationSpec:
+    """Everything keras_initact knows about one activation.
+
+    Args:
+        name: the canonical lower-case snake name, e.g. `"leaky_relu"`.
+        function: the plain function (`keras_initact.activations.NAME`).
+        layer_class: the `keras.layers.Layer` class computing it.
+        aliases: other names `get` and `lookup` accept.
+        zero_centred: whether `E[f(z)] ~ 0` for `z ~ N(0, 1)`, i.e. whether
+            the activation keeps a zero-mean signal zero-mean (tanh, SELU).
+        homogeneous: whether `f(c x) = c f(x)` for every `c > 0` (linear and
+            the ReLU family): such units are scale-free, so only the gain of
+            the weights matters, not their scale relative to a bend.
+        elementwise: whether `f` acts on each element alone (softmax does
+            not).
+        kernel_initializer: the name (for `keras_initact.initializers.get`)
+            of the initializer that suits it; see `initializer()`.
+        dead: the outputs whose gradient is exactly zero (`Region`), or
+            `None` when no output is dead.
+        saturated: the outputs near a bound of the function, where the
+            gradient all but vanishes, or `None`.
+        gain_nonlinearity, gain_param: the arguments of `calculate_gain` that
+            give the gain; `None` means the activation's own name.
+        learned_parameters: parameters the layer learns, with their initial
+            values; `function` needs them, so such an activation has no
+            parameter-free function (`get` points to its layer).
+        reference: the paper.
+    """
+
+    name: str
+    function: Callable
+    layer_class: type
+    aliases: Tuple[str, ...] = ()
+    zero_centred: bool = False
+    homogeneous: bool = False
+    elementwise: bool = True
+    kernel_initializer: str = "he_normal"
+    dead: Optional[Region] = None
+    saturated: Optional[Region] = None
+    gain_nonlinearity: Optional[str] = None
+    gain_param: Optional[float] = None
+    learned_parameters: Mapping[str, Any] = dataclasses.field(
+        default_factory=dict
+    )
+    reference: str = ""
+
+    def __post_init__(self):
+        if not callable(self.function):
+            raise ValueError(
+                f"ActivationSpec {self.name!r}: `function` must be callable; "
+                f"received {self.function!r}."
+            )
+        if not (isinstance(self.layer_class, type)
+                and issubclass(self.layer_class, keras.layers.Layer)):
+            raise ValueError(
+                f"ActivationSpec {self.name!r}: `layer_class` must be a "
+                f"keras.layers.Layer subclass; received {self.layer_class!r}."
+            )
+        object.__setattr__(
+            self, "learned_parameters",
+            types.MappingProxyType(dict(self.learned_parameters)),
+        )
+
+    @property
+    def names(self):
+        """The canonical name followed by the aliases."""
+        return (self.name, *self.aliases)
+
+    @property
+    def registered_name(self):
+        """The name Keras serialization knows the function by."""
+        return keras.saving.get_registered_name(self.function)
+
+    @functools.cached_property
+    def activation(self):
+        """A one-argument callable: `function`, with the learned parameters
+        (if any) at the values the layer starts from."""
+        if not self.learned_parameters:
+            return self.function
+        return functools.partial(self.function, **self.learned_parameters)
+
+    @property
+    def gain(self):
+        """The gain from `calculate_gain`.
+
+        PyTorch's value for the names PyTorch knows (relu, tanh, sigmoid,
+        selu, linear, and leaky_relu with this activation's slope, which
+        `gain_nonlinearity`/`gain_param` name); otherwise the
+        variance-preserving gain `1 / sqrt(E[f(z)^2])` of `activation`, by
+        quadrature (computed once, then cached).
+        """
+        if self.gain_nonlinearity is not None:
+            return calculate_gain(self.gain_nonlinearity, self.gain_param)
+        if self.name in TORCH_GAINS:
+            return calculate_gain(self.name)
+        return calculate_gain(self.activation)
+
+    def initializer(self, seed=None):
+        """A new instance of `kernel_initializer` for this activation.
+
+        He/Kaiming initializers get this activation's nonlinearity, so that
+        `Var(W) = gain^2 / fan_in`; Glorot and LeCun ones are returned as
+        their authors define them.
+        """
+        cls = type(initializers.get(self.kernel_initializer))
+        kwargs = {"seed": seed}
+        if "nonlinearity" in inspect.signature(cls).parameters:
+            kwargs["nonlinearity"] = self._gain_nonlinearity()
+            kwargs["param"] = self.gain_param
+        return cls(**kwargs)
+
+    def _gain_nonlinearity(self):
+        """What `calculate_gain` is given: a name when it resolves to this
+        record (readable in configs), else the function itself."""
+        if self.gain_nonlinearity is not None:
+            return self.gain_nonlinearity
+        if self.name in TORCH_GAINS or ACTIVATIONS.find(self.name) is self:
+            return self.name
+        return self.activation
+
+    def layer(self, **kwargs):
+        """A new layer computing this activation."""
+        return self.layer_class(**kwargs)
+
+    def dead_fraction(self, y):
+        """The fraction of outputs `y` that are dead (a float32 scalar
+        tensor), or `None` when nothing is ever dead for this activation."""
+        return None if self.dead is None else self.dead.fraction(y)
+
+    def saturated_fraction(self, y):
+        """The fraction of outputs `y` that are saturated, or `None`."""
+        return None if self.saturated is None else self.saturated.fraction(y)
+
+
+class Registry(Mapping):
+    """A read-mostly mapping from canonical names to `ActivationSpec`s.
+
+    `find` accepts any spelling of a name or alias (see `normalize`); `spec`
+    does the same but raises a `ValueError` listing the known names.
+    """
+
+    def __init__(self, specs=()):
+        self._specs = {}
+        self._keys = {}
+        for spec in specs:
+            self.add(spec)
+
+    def add(self, spec):
+        """Adds `spec`; its names must be new."""
+        if not isinstance(spec, ActivationSpec):
+            raise ValueError(
+                f"Registry.add expects an ActivationSpec; received {spec!r}."
+            )
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", spec.name):
+            raise ValueError(
+                f"Activation names are lower-case snake names; received "
+                f"{spec.name!r}."
+            )
+        keys = [normalize(name) for name in spec.names]
+        for name, key in zip(spec.names, keys):
+            if key in self._keys or keys.count(key) > 1:
+                raise ValueError(
+                    f"The activation name {name!r} of {spec.name!r} is "
+                    f"already taken (by {self._keys.get(key, spec).name!r})."
+                )
+        self._specs[spec.name] = spec
+        for key in keys:
+            self._keys[key] = spec
+        return spec
+
+    def find(self, name):
+        """The spec for any spelling of a name or alias, or `None`."""
+        if not isinstance(name, str):
+            return None
+        return self._keys.get(normalize(name))
+
+    def spec(self, name):
+        """The spec for `name`, or a `ValueError` naming the known ones."""
+        found = self.find(name)
+        if found is not None:
+            return found
+        raise ValueError(unknown_name_message(name, self.names(aliases=True)))
+
+    def identify(self, activation):
+        """The spec of an activation however it is given, or `None`.
+
+        Accepts a name (any spelling), a function (keras_initact's, or a
+        Keras built-in such as `keras.activations.relu`), a layer or layer
+        class (keras_initact's; Keras's `ReLU`, `LeakyReLU`, `PReLU`, `ELU`,
+        `Softmax` and `Identity`; a `keras.layers.Activation` wrapping any
+        of these), and a `functools.partial` of a function. Anything else,
+        such as a `Dense` layer or a user's own function, gives `None`.
+
+        >>> ACTIVATIONS.identify(keras.layers.Dense(4, "relu").activation)
+        ... # the "relu" record
+        """
+        if activation is None:
+            return None
+        if isinstance(activation, str):
+            return self.find(activation)
+        if isinstance(activation, keras.layers.Activation):
+            return self.identify(activation.activation)
+        if isinstance(activation, functools.partial):
+            return self.identify(activation.func)
+        cls = activation if isinstance(activation, type) else type(activation)
+        if issubclass(cls, keras.layers.Layer):
+            for spec in self._specs.values():
+                if issubclass(cls, spec.layer_class):
+                    return spec
+            if cls.__module__.split(".")[0] == "keras":  # Keras's own layers
+                return self.find(cls.__name__)
+            return None
+        for spec in self._specs.values():
+            if activation is spec.function:
+                return spec
+        name = getattr(activation, "__name__", None)
+        if isinstance(name, str) and (
+            getattr(keras.activations, name, None) is activation
+        ):
+            return self.find(name)
+        return None
+
+    def names(self, aliases=False):
+        """The canonical names, sorted; with `aliases=True`, aliases too."""
+        if not aliases:
+            return sorted(self._specs)
+        return sorted(n for spec in self._specs.values() for n in spec.names)
+
+    def __getitem__(self, name):
+        found = self.find(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self):
+        return iter(self._specs)
+
+    def __len__(self):
+        return len(self._specs)
+
+    def __repr__(self):
+        return f"Registry({', '.join(self._specs)})"
+
+
+def unknown_name_message(name, known):
+    wanted = name[len(PREFIX):] if name.startswith(PREFIX) else name
+    by_key = {normalize(k): k for k in known}
+    close = difflib.get_close_matches(
+        normalize(wanted), list(by_key), n=3, cutoff=0.6
+    )
+    hint = (
+        f" Did you mean {', '.join(repr(by_key[k]) for k in close)}?"
+        if close else ""
+    )
+    return (
+        f"Unknown activation {name!r}. keras_initact knows: "
+        f"{', '.join(known)}.{hint}"
+    )
+
+
+_F = functions
+_BOUND = 0.99  # "near a bound": within 1% of the range from it
+
+_TABLE = (
+    ActivationSpec(
+        "linear", _F.linear, keras.layers.Identity, aliases=("identity",),
+        zero_centred=True, homogeneous=True,
+        kernel_initializer="glorot_uniform",
+    ),
+    ActivationSpec(
+        "sigmoid", _F.sigmoid, sigmoidal.Sigmoid, aliases=("logistic",),
+        kernel_initializer="glorot_uniform",
+        saturated=Region(below=1 - _BOUND, above=_BOUND,
+                         meaning="within 0.01 of 0 or 1"),
+    ),
+    ActivationSpec(
+        "tanh", _F.tanh, sigmoidal.Tanh, zero_centred=True,
+        kernel_initializer="glorot_uniform",
+        saturated=Region(below=-_BOUND, above=_BOUND,
+                         meaning="|y| >= 0.99"),
+        reference="LeCun et al., Efficient BackProp, 1998",
+    ),
+    ActivationSpec(
+        "relu", _F.relu, rectifiers.ReLU, homogeneous=True,
+        dead=Region(below=0.0, meaning="output 0: input below 0"),
+        reference="Nair & Hinton 2010",
+    ),
+    ActivationSpec(
+        "leaky_relu", _F.leaky_relu, rectifiers.LeakyReLU, aliases=("lrelu",),
+        homogeneous=True, gain_nonlinearity="leaky_relu", gain_param=_F.LEAKY_RELU_SLOPE,
+        reference="Maas et al. 2013",
+    ),
+    ActivationSpec(
+        "prelu", _F.prelu, rectifiers.PReLU, learned_parameters={"alpha": 0.0},
+        homogeneous=True, gain_nonlinearity="leaky_relu", gain_param=0.0,
+        reference="He et al. 2015",
+    ),
+    ActivationSpec(
+        "rrelu", _F.rrelu, rectifiers.RReLU, homogeneous=True,
+        gain_nonlinearity="leaky_relu",
+        gain_param=(_F.RRELU_LOWER + _F.RRELU_UPPER) / 2.0,
+        reference="Xu et al. 2015",
+    ),
+    ActivationSpec(
+        "elu", _F.elu, rectifiers.ELU,
+        saturated=Region(below=-_BOUND, meaning="y <= -0.99 (alpha = 1)"),
+        reference="Clevert et al. 2016",
+    ),
+    ActivationSpec(
+        "selu", _F.selu, rectifiers.SELU, zero_centred=True,
+        kernel_initializer="lecun_normal",
+        saturated=Region(
+            below=-_BOUND * _F.SELU_SCALE * _F.SELU_ALPHA,
+            meaning="y <= -0.99 * scale * alpha",
+        ),
+        reference="Klambauer et al. 2017",
+    ),
+    ActivationSpec(
+        "gelu", _F.gelu, smooth.GELU, reference="Hendrycks & Gimpel 2016",
+    ),
+    ActivationSpec(
+        "swish", _F.swish, smooth.Swish, aliases=("silu",),
+        reference="Ramachandran et al. 2017",
+    ),
+    ActivationSpec("mish", _F.mish, smooth.Mish, reference="Misra 2020"),
+    ActivationSpec(
+        "softplus", _F.softplus, smooth.Softplus,
+        saturated=Region(below=1 - _BOUND, meaning="y <= 0.01"),
+        reference="Dugas et al. 2001",
+    ),
+    ActivationSpec(
+        "lisht", _F.lisht, smooth.LiSHT, reference="Roy et al. 2019",
+    ),
+    ActivationSpec(
+        "snake", _F.snake, smooth.Snake, reference="Liu Ziyin et al. 2020",
+    ),
+    ActivationSpec(
+        "softmax", _F.softmax, softmax_layers.Softmax, elementwise=False,
+        kernel_initializer="glorot_uniform", gain_nonlinearity="linear",
+        saturated=Region(above=_BOUND, axis=-1,
+                         meaning="top probability >= 0.99"),
+    ),
+)
+
+ACTIVATIONS = Registry(_TABLE)

@@ -1,0 +1,42 @@
+"""What every keras_initact activation layer shares."""
+
+import keras
+
+
+class ActivationLayer(keras.layers.Layer):
+    """Base class of the activation layers: shape-preserving, mask-passing.
+
+    The output has the input's shape, and a mask on the input is passed on
+    unchanged. Subclasses implement `call` with `keras.ops` (Keras has
+    already cast the inputs to the compute dtype, e.g. float16 under
+    `mixed_float16`). A subclass that defines `__init__` sets its attributes
+    and then calls `self._finish_init()`; `get_config` returns every
+    argument of `__init__`.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        if type(self).__init__ is ActivationLayer.__init__:
+            self._finish_init()
+
+    def _finish_init(self):
+        """Marks a layer without weights as built, as Keras's layers are."""
+        if type(self).build is keras.layers.Layer.build:
+            build_at_init = getattr(self, "_build_at_init", None)
+            if build_at_init is not None:
+                build_at_init()
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def channel_count(input_shape, owner, argument):
+    """The size of the last axis, which must be known for per-channel weights."""
+    if len(input_shape) < 1 or input_shape[-1] is None:
+        raise ValueError(
+            f"{owner} with `{argument}=True` learns one value per channel and "
+            "needs the size of the last axis of its input; received "
+            f"input_shape={tuple(input_shape)}."
+        )
+    return int(input_shape[-1])

@@ -1,0 +1,122 @@
+"""for_activation pairs each activation with an initialization; diagnose
+tells a healthy network from a broken one."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from keras_initact import initializers as inits
+from keras_initact.deep import diagnose, for_activation
+from keras_initact.deep.shaping import network_c_map, tat_leaky_relu_slope
+
+
+def plain_mlp(recipe, depth, width=32, inputs=16):
+    layers = [keras.Input((inputs,))]
+    for index in range(depth):
+        layers += [keras.layers.Dense(width, kernel_initializer=recipe.kernel_for(index),
+                                      bias_initializer=recipe.bias_for(index),
+                                      name=f"dense_{index}"),
+                   recipe.activation_layer(name=f"act_{index}")]
+    layers.append(keras.layers.Dense(4, name="head"))
+    return keras.Sequential(layers)
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return np.random.default_rng(0).standard_normal((128, 16)).astype("float32")
+
+
+class TestForActivation:
+    @pytest.mark.parametrize("name, expected", [
+        ("relu", inits.HeNormal), ("selu", inits.LecunNormal),
+        ("tanh", inits.GlorotUniform), ("sigmoid", inits.GlorotUniform),
+    ])
+    def test_shallow_networks_get_the_classic_pairing(self, name, expected):
+        recipe = for_activation(name)
+        assert type(recipe.kernel_initializer) is expected
+        assert not recipe.shaped and recipe.activation == name
+
+    def test_deep_relu_gets_he_scaled_orthogonal_kernels(self):
+        recipe = for_activation("relu", depth=50)
+        assert isinstance(recipe.kernel_initializer, inits.Orthogonal)
+        assert recipe.kernel_initializer.gain == pytest.approx(math.sqrt(2))
+
+    def test_deep_smooth_units_sit_on_the_critical_line(self):
+        from keras_initact import mean_field
+
+        recipe = for_activation("tanh", depth=50)
+        kernel = recipe.kernel_initializer
+        assert isinstance(kernel, inits.Critical)
+        point = kernel.point
+        assert mean_field.chi(keras.activations.tanh, point.q_star,
+                              point.weight_variance) == pytest.approx(1.0, abs=1e-6)
+        assert mean_field.network_c_map(keras.activations.tanh, point, 50) <= 0.5 + 1e-3
+        assert for_activation("sigmoid", depth=50).kernel_initializer.centred
+
+    def test_shaping_turns_relu_into_a_tat_leaky_relu(self):
+        recipe = for_activation("relu", depth=60, shaping=True)
+        alpha = recipe.activation_arguments["negative_slope"]
+        assert recipe.shaped and recipe.activation == "leaky_relu"
+        assert alpha == pytest.approx(tat_leaky_relu_slope(60, 0.5))
+        assert network_c_map(0.0, alpha, 60) == pytest.approx(0.5, abs=1e-6)
+        layer = recipe.activation_layer()
+        assert layer.negative_slope == pytest.approx(alpha)
+
+    def test_layers_get_distinct_reproducible_kernels(self):
+        recipe = for_activation("gelu", depth=20, seed=3)
+        a, b = (keras.ops.convert_to_numpy(recipe.kernel_for(i)((8, 8)))
+                for i in (1, 2))
+        again = keras.ops.convert_to_numpy(
+            for_activation("gelu", depth=20, seed=3).kernel_for(1)((8, 8)))
+        assert not np.array_equal(a, b)
+        np.testing.assert_array_equal(a, again)
+
+    def test_bad_input(self):
+        with pytest.raises(ValueError, match="Unknown activation 'rleu'"):
+            for_activation("rleu")
+        with pytest.raises(ValueError, match="depth must be a positive int"):
+            for_activation("relu", depth=0)
+        with pytest.raises(ValueError, match="not elementwise"):
+            for_activation("softmax", depth=20)
+
+
+class TestDiagnose:
+    def test_a_well_initialized_network_is_healthy(self, batch):
+        model = plain_mlp(for_activation("tanh", depth=20, seed=0), 20)
+        result = diagnose(model, batch, verbose=False)
+        assert result.verdict == "healthy", result.table()
+        assert [row.layer for row in result.layers][:2] == ["dense_0", "dense_1"]
+        assert result.layers[0].activation == "tanh"
+
+    def test_a_deliberately_broken_init_is_flagged(self, batch):
+        recipe = for_activation("relu")
+        model = plain_mlp(recipe, 20)
+        for layer in model.layers[:-1]:
+            if hasattr(layer, "kernel"):
+                layer.kernel.assign(layer.kernel.numpy() * 0.3)
+        result = diagnose(model, batch, verbose=False)
+        assert result.verdict == "vanishing"
+        assert "for_activation('relu', depth=21)" in result.suggestion
+
+    def test_dead_units_are_counted_as_the_registry_defines_them(self, batch):
+        model = plain_mlp(for_activation("relu"), 2)
+        model.get_layer("dense_1").bias.assign(np.full(32, -100.0, "float32"))
+        result = diagnose(model, batch, verbose=False)
+        row = result.layers[1]
+        assert row.dead_fraction == 1.0 and "100% dead" in row.flags
+
+    def test_statistics_match_numpy(self, batch):
+        model = plain_mlp(for_activation("relu"), 1)
+        result = diagnose(model, batch, verbose=False)
+        dense = model.get_layer("dense_0")
+        pre = batch @ dense.kernel.numpy() + dense.bias.numpy()
+        assert result.layers[0].pre_activation_rms == pytest.approx(
+            float(np.sqrt(np.mean(pre**2))), rel=1e-5)
+        assert result.layers[0].dead_fraction == pytest.approx(float(np.mean(pre <= 0)))
+
+    def test_prints_a_table(self, batch, capsys):
+        diagnose(plain_mlp(for_activation("relu"), 2), batch)
+        printed = capsys.readouterr().out
+        assert "pre-act RMS" in printed and "verdict:" in printed

@@ -1,0 +1,294 @@
+"""The activation registry: one record per activation, read by everything.
+
+- it holds exactly the activations keras_initact promises, under lower-case
+  snake names, each with a registered function and layer class;
+- a record's layer and function compute the same thing;
+- its claims are true: zero-centred means `E[f(z)] ~ 0`, the gain is
+  `calculate_gain`'s (PyTorch's where PyTorch has one, else
+  variance-preserving), the initializer gives `Var(W) = gain^2 / fan_in`
+  for He schemes, and the dead/saturated regions pick the right outputs,
+  also in compiled code;
+- names resolve in any spelling, unknown ones raise with suggestions, and
+  `calculate_gain` finds keras_initact's activations through `lookup`.
+"""
+
+import math
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_initact import activations as A
+from keras_initact import initializers
+from keras_initact import layers as L
+from keras_initact.activations import ACTIVATIONS, ActivationSpec, Region
+from keras_initact.activations.registry import Registry
+from keras_initact.initializers.gains import (
+    gaussian_expectation, variance_preserving_gain,
+)
+
+REQUIRED = {
+    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu",
+    "elu", "selu", "gelu", "swish", "mish", "softplus", "softmax", "snake",
+    "lisht",
+}
+SPECS = [ACTIVATIONS[name] for name in ACTIVATIONS]
+X = np.linspace(-4.0, 4.0, 40, dtype="float32").reshape(4, 10)
+
+
+def by_name(spec):
+    return spec.name
+
+
+def test_registry_holds_the_promised_activations():
+    assert set(A.names()) == REQUIRED
+    assert A.names() == sorted(REQUIRED)
+    assert "silu" in A.names(aliases=True)
+    assert ACTIVATIONS["silu"] is ACTIVATIONS["swish"]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=by_name)
+def test_each_record_is_complete(spec):
+    assert spec.name == spec.name.lower() and " " not in spec.name
+    assert spec.registered_name == f"keras_initact>{spec.name}"
+    assert spec.function is getattr(A, spec.name)
+    assert issubclass(spec.layer_class, keras.layers.Layer)
+    if spec.name != "linear":  # linear's layer is keras.layers.Identity
+        assert keras.saving.get_registered_name(spec.layer_class) == (
+            f"keras_initact>{spec.layer_class.__name__}"
+        )
+        assert ACTIVATIONS.find(spec.layer_class.__name__) is spec
+    assert isinstance(spec.zero_centred, bool)
+    initializers.get(spec.kernel_initializer)
+    for region in (spec.dead, spec.saturated):
+        assert region is None or isinstance(region, Region)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=by_name)
+def test_layer_and_function_compute_the_same(spec):
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(spec.layer()(X)),
+        keras.ops.convert_to_numpy(spec.activation(X)),
+        rtol=1e-6, atol=1e-7,
+    )
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in SPECS if s.elementwise], ids=by_name
+)
+def test_zero_centred_means_zero_mean_output_for_standard_normal_input(spec):
+    mean = gaussian_expectation(spec.activation)
+    assert (abs(mean) < 0.02) == spec.zero_centred, mean
+
+
+def test_softmax_is_the_one_activation_across_elements():
+    assert [s.name for s in SPECS if not s.elementwise] == ["softmax"]
+    assert not ACTIVATIONS["softmax"].zero_centred
+
+
+@pytest.mark.parametrize("name,gain", [
+    ("relu", math.sqrt(2.0)), ("tanh", 5.0 / 3.0), ("sigmoid", 1.0),
+    ("selu", 0.75), ("linear", 1.0), ("softmax", 1.0),
+    ("leaky_relu", math.sqrt(2.0 / (1.0 + 0.3**2))),
+    ("prelu", math.sqrt(2.0)),  # alpha starts at 0
+    ("rrelu", math.sqrt(2.0 / (1.0 + (11.0 / 48.0) ** 2))),
+])
+def test_gain_is_pytorchs_where_pytorch_defines_it(name, gain):
+    assert ACTIVATIONS[name].gain == pytest.approx(gain, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name", ["elu", "gelu", "swish", "mish", "softplus", "lisht", "snake"]
+)
+def test_other_gains_preserve_the_second_moment(name):
+    spec = ACTIVATIONS[name]
+    assert spec.gain == variance_preserving_gain(spec.function)
+    second_moment = gaussian_expectation(
+        lambda z: (spec.gain * spec.function(z)) ** 2
+    )
+    assert second_moment == pytest.approx(1.0, rel=1e-9)
+    assert initializers.calculate_gain(name) == spec.gain
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=by_name)
+def test_initializer_suits_the_activation(spec):
+    init = spec.initializer(seed=3)
+    assert type(init) is type(initializers.get(spec.kernel_initializer))
+    if hasattr(init, "nonlinearity"):  # He/Kaiming: Var(W) = gain^2 / fan_in
+        assert init.variance((200, 10)) == pytest.approx(spec.gain**2 / 200)
+    restored = type(init).from_config(init.get_config())
+    np.testing.assert_array_equal(restored((6, 4)), init((6, 4)))
+
+
+def test_initializer_choices_follow_the_papers():
+    chosen = {name: ACTIVATIONS[name].kernel_initializer for name in A.names()}
+    assert chosen["selu"] == "lecun_normal"
+    for name in ("relu", "leaky_relu", "prelu", "rrelu", "elu", "gelu"):
+        assert chosen[name] == "he_normal"
+    for name in ("tanh", "sigmoid", "softmax", "linear"):
+        assert chosen[name] == "glorot_uniform"
+
+
+def test_dead_and_saturated_fractions():
+    relu = ACTIVATIONS["relu"]
+    y = relu.activation(np.array([-2.0, -0.0, 0.0, 1.0, 3.0, -1.0, 2.0, 5.0]))
+    assert float(relu.dead_fraction(y)) == pytest.approx(0.5)
+    assert relu.saturated_fraction(y) is None
+    assert ACTIVATIONS["leaky_relu"].dead_fraction(y) is None
+    tanh = ACTIVATIONS["tanh"]
+    y = tanh.activation(np.array([-6.0, -1.0, 0.0, 1.0, 6.0, 2.0, 2.5, 0.5]))
+    assert float(tanh.saturated_fraction(y)) == pytest.approx(0.25)
+    assert tanh.dead_fraction(y) is None
+    sigmoid = ACTIVATIONS["sigmoid"]
+    y = sigmoid.activation(np.array([-6.0, -4.0, 0.0, 4.0, 6.0]))
+    assert float(sigmoid.saturated_fraction(y)) == pytest.approx(0.4)
+    softmax = ACTIVATIONS["softmax"]
+    y = softmax.activation(np.array([[10.0, 0.0, 0.0], [1.0, 1.0, 1.0]]))
+    assert float(softmax.saturated_fraction(y)) == pytest.approx(0.5)
+    selu = ACTIVATIONS["selu"]
+    y = selu.activation(np.array([-10.0, -1.0, 0.0, 1.0]))
+    assert float(selu.saturated_fraction(y)) == pytest.approx(0.25)
+
+
+def test_fractions_work_in_compiled_code_for_every_region():
+    x = np.linspace(-8, 8, 64, dtype="float32").reshape(8, 8)
+    x[0, 0] = 30.0  # one row that softmax saturates
+    x = tf.constant(x)
+    specs = [s for s in SPECS if s.dead or s.saturated]
+    assert {s.name for s in specs} >= {"relu", "tanh", "sigmoid", "softmax"}
+
+    @tf.function(jit_compile=True)
+    def fractions(x):
+        out = []
+        for spec in specs:
+            y = spec.activation(x)
+            for region in (spec.dead, spec.saturated):
+                if region is not None:
+                    out.append(region.fraction(y))
+        return out
+
+    for value in fractions(x):
+        assert 0.0 < float(value) < 1.0
+    half = keras.ops.convert_to_tensor(np.zeros((2, 4), "float16"))
+    assert float(Region(below=0.0).fraction(half)) == 1.0
+
+
+def test_region_rejects_empty_or_inverted_bounds():
+    with pytest.raises(ValueError, match="below"):
+        Region()
+    with pytest.raises(ValueError, match="smaller"):
+        Region(below=0.9, above=0.1)
+
+
+@pytest.mark.parametrize("spelling", [
+    "leaky_relu", "LeakyReLU", "leaky-relu", "Leaky ReLU",
+    "keras_initact>leaky_relu", "lrelu",
+])
+def test_any_spelling_finds_the_record(spelling):
+    assert A.spec(spelling) is ACTIVATIONS["leaky_relu"]
+    assert A.lookup(spelling) is A.leaky_relu
+
+
+def test_unknown_name_raises_with_close_matches():
+    with pytest.raises(ValueError, match="Did you mean 'gelu'") as error:
+        A.spec("gelo")
+    assert "keras_initact knows: " in str(error.value)
+    with pytest.raises(KeyError):
+        ACTIVATIONS["gelo"]
+
+
+def test_adding_an_activation_is_one_record():
+    def cube(x):
+        return x * x * x
+
+    registry = Registry(SPECS)
+    spec = registry.add(ActivationSpec(
+        "cube", cube, keras.layers.Identity, aliases=("x3",),
+        zero_centred=True, kernel_initializer="lecun_normal",
+    ))
+    assert registry.find("X3") is spec and "cube" in registry.names()
+    assert spec.gain == pytest.approx(1 / math.sqrt(15.0))  # E[z^6] = 15
+    with pytest.raises(ValueError, match="already taken"):
+        registry.add(ActivationSpec("silu", cube, keras.layers.Identity))
+    with pytest.raises(ValueError, match="snake names"):
+        registry.add(ActivationSpec("Cube2", cube, keras.layers.Identity))
+    with pytest.raises(ValueError, match="Layer subclass"):
+        ActivationSpec("cube3", cube, object)
+    assert "cube" not in ACTIVATIONS
+    he = Registry().add(ActivationSpec("cube", cube, keras.layers.Identity))
+    assert he.initializer(seed=1).gain == pytest.approx(1 / math.sqrt(15.0))
+
+
+def test_calculate_gain_and_he_initializers_find_our_activations():
+    assert initializers.calculate_gain("silu") == ACTIVATIONS["swish"].gain
+    assert initializers.calculate_gain("prelu") == pytest.approx(
+        math.sqrt(2.0), rel=1e-3
+    )
+    init = initializers.HeNormal(nonlinearity="snake")
+    assert init.gain == ACTIVATIONS["snake"].gain
+
+
+def test_records_are_frozen():
+    with pytest.raises(AttributeError):
+        ACTIVATIONS["relu"].name = "other"
+    with pytest.raises(TypeError):
+        ACTIVATIONS["prelu"].learned_parameters["alpha"] = 1.0
+
+
+def test_layers_import_first_in_a_fresh_interpreter():
+    code = (
+        "import keras_initact.layers.smooth as s\n"
+        "import keras_initact.activations as a\n"
+        "assert a.spec('snake').layer_class is s.Snake\n"
+        "import keras_initact.layers as l\n"
+        "assert l.Mish is a.spec('mish').layer_class\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in SPECS if s.elementwise], ids=by_name
+)
+def test_homogeneous_means_scale_free(spec):
+    x = np.linspace(-4.0, 4.0, 33)
+    scale_free = all(
+        np.allclose(spec.activation(c * x), c * spec.activation(x),
+                    rtol=1e-9, atol=1e-12)
+        for c in (0.25, 3.0)
+    )
+    assert scale_free == spec.homogeneous
+
+
+@pytest.mark.parametrize("activation,name", [
+    ("Leaky-ReLU", "leaky_relu"),
+    (A.mish, "mish"),
+    (keras.activations.relu, "relu"),
+    (keras.activations.silu, "swish"),
+    (keras.activations.linear, "linear"),
+    (keras.layers.Dense(3, activation="tanh").activation, "tanh"),
+    (keras.layers.Dense(3, activation="keras_initact>snake").activation,
+     "snake"),
+    (keras.layers.ReLU(max_value=6.0), "relu"),
+    (keras.layers.LeakyReLU(), "leaky_relu"),
+    (keras.layers.PReLU(), "prelu"),
+    (keras.layers.Softmax(), "softmax"),
+    (keras.layers.Identity(), "linear"),
+    (keras.layers.Activation("gelu"), "gelu"),
+    (keras.layers.Activation(A.lisht), "lisht"),
+    (L.RReLU(), "rrelu"),
+    (L.Snake, "snake"),
+    (A.spec("prelu").activation, "prelu"),
+])
+def test_identify_finds_the_record_of_functions_and_layers(activation, name):
+    assert ACTIVATIONS.identify(activation) is ACTIVATIONS[name]
+
+
+@pytest.mark.parametrize("activation", [
+    None, "relu7", keras.layers.Dense(3), keras.activations.relu6,
+    lambda x: x, keras.layers.Activation(lambda x: 2 * x), 3.0,
+])
+def test_identify_gives_none_for_anything_else(activation):
+    assert ACTIVATIONS.identify(activation) is None
