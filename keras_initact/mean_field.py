@@ -259,7 +259,7 @@ def network_c_map(activation, point, depth, centred=False, c=0.0):
     return c
 
 
-def shallow_critical_point(activation, depth, eta=0.5, centred=False,
+def shallow_critical_point(activation, depth, eta=0.9, centred=False,
                            q_bounds=(1e-4, 1.0)):
     """The critical point with the largest `q*` whose network map keeps
     orthogonal inputs apart: `C^depth(0) <= eta`.
@@ -267,9 +267,12 @@ def shallow_critical_point(activation, depth, eta=0.5, centred=False,
     On the critical line, a smaller `q*` keeps a smooth activation in its
     nearly linear range, so the network's correlation map stays close to
     the identity (the aim of Deep Kernel Shaping, reached here with weights
-    and biases alone, the activation untouched). Returns the point at
-    `q_bounds[0]` when even that cannot reach `eta` (kinked units such as
-    SELU, whose two slopes at 0 differ, stay bent at every scale).
+    and biases alone, the activation untouched). When even `q_bounds[0]`
+    cannot reach `eta` (kinked units such as SELU, whose two slopes at 0
+    differ, stay bent at every scale), a smaller scale does not help; and
+    a point whose q-map is unstable (finite-width noise would drive the
+    variance away) is no use. In both cases the point of
+    `stable_critical_point` is returned.
     """
     def excess(log_q):
         point = critical_point_at(activation, math.exp(log_q), centred)
@@ -277,8 +280,12 @@ def shallow_critical_point(activation, depth, eta=0.5, centred=False,
 
     low, high = (math.log(q) for q in q_bounds)
     if excess(high) <= 0:
-        return critical_point_at(activation, q_bounds[1], centred)
-    if excess(low) > 0:
-        return critical_point_at(activation, q_bounds[0], centred)
-    log_q = optimize.brentq(excess, low, high, xtol=1e-3)
-    return critical_point_at(activation, math.exp(log_q), centred)
+        point = critical_point_at(activation, q_bounds[1], centred)
+    elif excess(low) > 0:
+        return stable_critical_point(activation, centred)
+    else:
+        log_q = optimize.brentq(excess, low, high, xtol=1e-3)
+        point = critical_point_at(activation, math.exp(log_q), centred)
+    if point.bias_variance > 1e-9 and not is_stable(activation, point, centred):
+        return stable_critical_point(activation, centred)
+    return point

@@ -52,15 +52,16 @@ class TestForActivation:
         point = kernel.point
         assert mean_field.chi(keras.activations.tanh, point.q_star,
                               point.weight_variance) == pytest.approx(1.0, abs=1e-6)
-        assert mean_field.network_c_map(keras.activations.tanh, point, 50) <= 0.5 + 1e-3
+        assert mean_field.network_c_map(keras.activations.tanh, point, 50) <= 0.9 + 1e-3
+        assert mean_field.is_stable(keras.activations.tanh, point)
         assert for_activation("sigmoid", depth=50).kernel_initializer.centred
 
     def test_shaping_turns_relu_into_a_tat_leaky_relu(self):
         recipe = for_activation("relu", depth=60, shaping=True)
         alpha = recipe.activation_arguments["negative_slope"]
         assert recipe.shaped and recipe.activation == "leaky_relu"
-        assert alpha == pytest.approx(tat_leaky_relu_slope(60, 0.5))
-        assert network_c_map(0.0, alpha, 60) == pytest.approx(0.5, abs=1e-6)
+        assert alpha == pytest.approx(tat_leaky_relu_slope(60, 0.9))
+        assert network_c_map(0.0, alpha, 60) == pytest.approx(0.9, abs=1e-6)
         layer = recipe.activation_layer()
         assert layer.negative_slope == pytest.approx(alpha)
 
@@ -120,3 +121,20 @@ class TestDiagnose:
         diagnose(plain_mlp(for_activation("relu"), 2), batch)
         printed = capsys.readouterr().out
         assert "pre-act RMS" in printed and "verdict:" in printed
+
+
+@pytest.mark.parametrize("activation", [
+    "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish", "tanh",
+    "sigmoid", "softplus",
+])
+def test_signal_reaches_depth_20_in_both_directions(activation):
+    """The small version of benchmarks/signal_propagation.py."""
+    depth = 20
+    model = plain_mlp(for_activation(activation, depth, seed=0), depth, width=64,
+                      inputs=64)
+    x = np.random.default_rng(0).standard_normal((256, 64)).astype("float32")
+    rows = diagnose(model, x, verbose=False).layers[:depth]
+    rms_ratio = rows[-1].pre_activation_rms / rows[0].pre_activation_rms
+    grad_ratio = rows[0].gradient_norm / rows[-1].gradient_norm
+    assert 0.5 <= rms_ratio <= 2.0
+    assert 0.1 <= grad_ratio <= 10.0

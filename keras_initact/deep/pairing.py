@@ -60,7 +60,7 @@ class InitRecipe:
         )
 
 
-def for_activation(activation, depth=None, shaping=False, eta=0.5, seed=None):
+def for_activation(activation, depth=None, shaping=False, eta=0.9, seed=None):
     """The initialization that suits `activation` in a plain network of `depth`.
 
     - `depth` unknown or at most `SHALLOW_DEPTH`: the registry's pairing (He
@@ -92,8 +92,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.5, seed=None):
         depth: the number of hidden layers, or None.
         shaping: allow activation shaping where weights alone cannot work.
         eta: the correlation that `depth` layers may map orthogonal inputs to
-            (smaller is closer to linear). 0.5 trained best in
-            `benchmarks/depth_trainability.py`; TAT's paper uses 0.9.
+            (smaller is closer to linear); 0.9 as in the TAT paper.
         seed: base seed; layer `i` gets `derive_seed(seed, i)`.
     """
     from keras_initact import mean_field
