@@ -19,29 +19,18 @@ import keras  # noqa: E402
 
 import keras_initact as ki  # noqa: E402
 
+SEEDED = ("RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
+          "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+          "LecunNormal", "LecunUniform", "Orthogonal")
+
+
+def seeded_pair(name):
+    return (name, lambda: getattr(ki, name)(seed=1),
+            lambda: getattr(keras.initializers, name)(seed=1))
+
+
 PAIRS = [
-    ("RandomNormal", lambda: ki.RandomNormal(seed=1),
-     lambda: keras.initializers.RandomNormal(seed=1)),
-    ("RandomUniform", lambda: ki.RandomUniform(seed=1),
-     lambda: keras.initializers.RandomUniform(seed=1)),
-    ("TruncatedNormal", lambda: ki.TruncatedNormal(seed=1),
-     lambda: keras.initializers.TruncatedNormal(seed=1)),
-    ("VarianceScaling", lambda: ki.VarianceScaling(seed=1),
-     lambda: keras.initializers.VarianceScaling(seed=1)),
-    ("GlorotNormal", lambda: ki.GlorotNormal(seed=1),
-     lambda: keras.initializers.GlorotNormal(seed=1)),
-    ("GlorotUniform", lambda: ki.GlorotUniform(seed=1),
-     lambda: keras.initializers.GlorotUniform(seed=1)),
-    ("HeNormal", lambda: ki.HeNormal(seed=1),
-     lambda: keras.initializers.HeNormal(seed=1)),
-    ("HeUniform", lambda: ki.HeUniform(seed=1),
-     lambda: keras.initializers.HeUniform(seed=1)),
-    ("LecunNormal", lambda: ki.LecunNormal(seed=1),
-     lambda: keras.initializers.LecunNormal(seed=1)),
-    ("LecunUniform", lambda: ki.LecunUniform(seed=1),
-     lambda: keras.initializers.LecunUniform(seed=1)),
-    ("Orthogonal", lambda: ki.Orthogonal(seed=1),
-     lambda: keras.initializers.Orthogonal(seed=1)),
+    *(seeded_pair(name) for name in SEEDED),
     ("Zeros", ki.Zeros, keras.initializers.Zeros),
     ("Constant", lambda: ki.Constant(0.1),
      lambda: keras.initializers.Constant(0.1)),

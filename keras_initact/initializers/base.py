@@ -81,6 +81,15 @@ def check_number(name, value, owner, *, positive=False, non_negative=False):
     return value
 
 
+def check_exclusive(owner, **arguments):
+    """Checks that at most one of the keyword arguments is not None."""
+    given = {name: value for name, value in arguments.items() if value is not None}
+    if len(given) > 1:
+        names = " or ".join(f"`{name}`" for name in arguments)
+        received = ", ".join(f"{name}={value!r}" for name, value in given.items())
+        raise ValueError(f"{owner}: give {names}, not both; received {received}.")
+
+
 def check_choice(name, value, allowed, owner):
     """Checks that `value` is one of `allowed`, suggesting close matches."""
     if value in allowed:

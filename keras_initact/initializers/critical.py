@@ -6,7 +6,7 @@ import math
 import keras
 
 from keras_initact.initializers.base import (
-    RandomInitializer, check_choice, check_number, register,
+    RandomInitializer, check_choice, check_exclusive, check_number, register,
 )
 from keras_initact.initializers.constant import Zeros
 from keras_initact.initializers.fans import compute_fans
@@ -91,11 +91,7 @@ class Critical(RandomInitializer):
     def __init__(self, activation="tanh", bias_variance=None, q_star=None,
                  distribution="orthogonal", centred=False, seed=None):
         owner = self._name()
-        if bias_variance is not None and q_star is not None:
-            raise ValueError(
-                f"{owner}: give `bias_variance` or `q_star`, not both; "
-                f"received bias_variance={bias_variance!r}, q_star={q_star!r}."
-            )
+        check_exclusive(owner, bias_variance=bias_variance, q_star=q_star)
         if bias_variance is not None:
             bias_variance = check_number(
                 "bias_variance", bias_variance, owner, non_negative=True

@@ -11,7 +11,7 @@ import math
 import keras
 
 from keras_initact.initializers.base import (
-    RandomInitializer, check_choice, check_number, register,
+    RandomInitializer, check_choice, check_exclusive, check_number, register,
 )
 from keras_initact.initializers.fans import KERNEL_LAYOUTS, compute_fans
 from keras_initact.initializers.gains import calculate_gain
@@ -57,11 +57,7 @@ class VarianceScaling(RandomInitializer):
                  distribution="truncated_normal", gain=None, seed=None,
                  kernel_layout="standard", input_axes=None, output_axes=None):
         owner = self._name()
-        if scale is not None and gain is not None:
-            raise ValueError(
-                f"{owner}: give `scale` or `gain`, not both; received "
-                f"scale={scale!r}, gain={gain!r}."
-            )
+        check_exclusive(owner, scale=scale, gain=gain)
         if scale is not None:
             check_number("scale", scale, owner, positive=True)
         if gain is not None:
