@@ -96,8 +96,6 @@ def diagnose(model, x, y=None, verbose=True):
 
     Returns a `Diagnosis`; prints its table when `verbose`.
     """
-    from keras_initact.activations import ACTIVATIONS
-
     layers = kernel_layers(model)
     if not layers:
         raise ValueError(

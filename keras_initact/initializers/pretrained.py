@@ -7,7 +7,7 @@ import warnings
 import keras
 import numpy as np
 
-from keras_initact.initializers.base import FLOAT_DTYPES, Initializer, register
+from keras_initact.initializers.base import Initializer, register
 
 SOURCE_SUFFIXES = (".keras", ".weights.h5")
 

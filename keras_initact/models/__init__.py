@@ -1,0 +1,23 @@
+"""Whole models: a Sequential factory, its specs, and export to serving.
+
+    model = build_sequential((28, 28, 1), [128], conv_filters=[32, 64], num_classes=10)
+    export_saved_model(model)  # saved_models/relu_cnn/1, for TF Serving
+
+| module           | what                                                        |
+|------------------|-------------------------------------------------------------|
+| `factory`        | `build_sequential`: layers, names, initializers from a seed |
+| `spec`           | `normalize_spec`: argument checks, the canonical JSON spec  |
+| `initialization` | `InitPlan`: each layer's initializer and seed               |
+| `introspection`  | `spec_of`: the spec of a model, fresh or loaded             |
+| `export`         | `export_saved_model`: SavedModel for TensorFlow Serving     |
+"""
+
+from keras_initact.models.export import export_saved_model
+from keras_initact.models.factory import build_sequential
+from keras_initact.models.introspection import spec_of
+from keras_initact.models.spec import TASKS, normalize_spec
+
+__all__ = [
+    "TASKS", "build_sequential", "export_saved_model", "normalize_spec",
+    "spec_of",
+]

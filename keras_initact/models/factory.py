@@ -1,0 +1,201 @@
+"""`build_sequential`: a whole network, initialized to suit its activation, in one call.
+
+The model is a plain `keras.Sequential` of Keras and keras_initact layers
+(no lambdas, no subclass), so it saves as `.keras`, loads with
+`safe_mode=True` and exports as a SavedModel. Its layers have stable names:
+
+| block               | layers, in order                                         |
+|---------------------|----------------------------------------------------------|
+| conv block `i`      | `conv_i`, `bn_conv_i`*, `act_conv_i`, `pool_i`*          |
+| (input rank > 1)    | `flatten`                                                |
+| dense block `i`     | `dense_i`, `bn_i`*, `act_i`, `dropout_i`*                |
+| output              | `head` (a `Dense` with softmax, sigmoid or no activation)|
+
+(* only with `batch_norm=True`, `pooling` not None, `dropout > 0`.) The
+input is named `inputs`.
+"""
+
+import json
+
+import keras
+
+from keras_initact.models.initialization import InitPlan
+from keras_initact.models.spec import (
+    AUTO, HEAD_ACTIVATIONS, conv_rank, normalize_spec,
+)
+
+# Where the factory keeps a model's spec, as a JSON string (a plain string
+# attribute is not tracked by Keras); `spec_of` checks it against the layers.
+SPEC_ATTRIBUTE = "_keras_initact_spec"
+INPUT_NAME = "inputs"
+
+
+def build_sequential(input_shape, hidden_units, activation="relu",
+                     kernel_initializer=AUTO, bias_initializer=AUTO,
+                     conv_filters=(), conv_kernel_size=3, conv_strides=1,
+                     conv_padding="same", pooling="max", pool_size=2,
+                     task="classification", num_classes=None,
+                     batch_norm=False, dropout=0.0, shaping=False, seed=None,
+                     name=None):
+    """Builds a `keras.Sequential` whose initializers suit its activation.
+
+    Every argument is checked before any layer is made. The activation is
+    applied by separate layers (`act_0`, ...) so that callbacks can monitor
+    their outputs. `spec_of(model)` returns the arguments as a JSON-ready
+    dict, and `build_sequential(**spec_of(model))` rebuilds the same model,
+    weights included.
+
+    >>> model = build_sequential((28, 28, 1), [128], "mish", conv_filters=[32, 64],
+    ...                          num_classes=10, seed=0)  # an MNIST CNN
+
+    Args:
+        input_shape: the shape of one example, e.g. `(784,)` or
+            `(28, 28, 1)`. An input of rank > 1 is flattened before the
+            dense layers.
+        hidden_units: the widths of the hidden `Dense` layers, e.g.
+            `[256, 128]`; may be empty.
+        activation: the hidden activation: a registry name (any alias), an
+            `ActivationSpec`, a keras_initact layer class or a function the
+            registry knows. Elementwise activations only.
+        kernel_initializer: `"auto"` (default): the initialization that
+            suits the activation at this depth, from
+            `keras_initact.deep.for_activation`: the registry's pairing (He
+            for the ReLU family, LeCun for SELU, Glorot for tanh and sigmoid)
+            up to 8 hidden layers, a critical (edge-of-chaos) point deeper;
+            the head gets Glorot uniform. Or a name, a config dict or an
+            initializer object, used for every layer, the head included.
+            The model's `seed`, not the initializer's, seeds each layer.
+        bias_initializer: `"auto"` (default): the recipe's biases (zeros up
+            to depth 8) when `kernel_initializer="auto"`, else zeros; or a
+            name, dict or object for every layer. With `batch_norm=True` the
+            hidden layers have no bias, so this only concerns the head.
+        conv_filters: the filters of the conv blocks before the dense
+            layers, e.g. `[32, 64]`; empty (default) for none. The input must
+            have spatial axes and channels: Conv1D for `(steps, channels)`,
+            Conv2D for `(height, width, channels)`, Conv3D for rank 4.
+        conv_kernel_size, conv_strides: an int or one int per spatial axis.
+        conv_padding: `"same"` (default) or `"valid"`.
+        pooling: `"max"` (default), `"average"` or None: a pooling layer
+            ending each conv block.
+        pool_size: an int or one per spatial axis (the strides too).
+        task: `"classification"` (softmax over `num_classes`), `"binary"`
+            (sigmoid) or `"regression"` (linear).
+        num_classes: the softmax width (required, >= 2, for
+            classification); for `"binary"` the number of independent
+            sigmoid outputs, for `"regression"` of targets (default 1).
+        batch_norm: a `BatchNormalization` before each hidden activation
+            (the layer before it then has no bias).
+        dropout: the rate of a dropout layer after each hidden dense
+            activation (`AlphaDropout` for SELU, to keep it self-normalizing);
+            0 (default) for none.
+        shaping: with `kernel_initializer="auto"`, let `for_activation`
+            reshape the activation of a deep (> 8 hidden layers) ReLU-family
+            network (TAT): the hidden layers are then leaky ReLUs whose slope
+            depends on the depth.
+        seed: an int in `[0, 2**31 - 1)`; every layer's initializer and
+            dropout get their own seed derived from it, so the same seed
+            gives the same model. None draws one (reproducibly under
+            `keras.utils.set_random_seed`); `spec_of` shows it.
+        name: the model's name, also its default export folder; default
+            `"<activation>_mlp"` or `"<activation>_cnn"`.
+
+    Returns:
+        A built `keras.Sequential` (not compiled). Build it inside
+        `strategy.scope()` to place its variables with a `tf.distribute`
+        strategy; its batch normalization then synchronizes the replicas.
+
+    Raises:
+        ValueError: for an argument that is not allowed, naming it and what
+            is allowed.
+    """
+    spec = normalize_spec(
+        input_shape, hidden_units, activation=activation,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer, conv_filters=conv_filters,
+        conv_kernel_size=conv_kernel_size, conv_strides=conv_strides,
+        conv_padding=conv_padding, pooling=pooling, pool_size=pool_size,
+        task=task, num_classes=num_classes, batch_norm=batch_norm,
+        dropout=dropout, shaping=shaping, seed=seed, name=name,
+    )
+    model = keras.Sequential(
+        [keras.Input(tuple(spec["input_shape"]), name=INPUT_NAME),
+         *build_layers(spec)],
+        name=spec["name"],
+    )
+    setattr(model, SPEC_ATTRIBUTE, json.dumps(spec))
+    return model
+
+
+def build_layers(spec):
+    """The layers of a canonical spec, in order, not yet built."""
+    plan = InitPlan(spec)
+    layers = []
+    for i, filters in enumerate(spec["conv_filters"]):
+        layers += _conv_block(spec, plan, i, filters)
+    if len(spec["input_shape"]) > 1:
+        layers.append(keras.layers.Flatten(name="flatten"))
+    offset = len(spec["conv_filters"])
+    for i, units in enumerate(spec["hidden_units"]):
+        layers += _dense_block(spec, plan, i, offset + i, units)
+    layers.append(keras.layers.Dense(
+        spec["num_classes"], activation=HEAD_ACTIVATIONS[spec["task"]],
+        kernel_initializer=plan.kernel(plan.depth),
+        bias_initializer=plan.bias(plan.depth), name="head",
+    ))
+    return layers
+
+
+def _conv_block(spec, plan, i, filters):
+    conv = getattr(keras.layers, f"Conv{conv_rank(spec)}D")
+    layers = [conv(
+        filters, spec["conv_kernel_size"], strides=spec["conv_strides"],
+        padding=spec["conv_padding"], use_bias=not spec["batch_norm"],
+        kernel_initializer=plan.kernel(i), bias_initializer=plan.bias(i),
+        name=f"conv_{i}",
+    )]
+    if spec["batch_norm"]:
+        layers.append(_batch_norm(f"bn_conv_{i}"))
+    layers.append(plan.activation_layer(f"act_conv_{i}"))
+    if spec["pooling"] is not None:
+        kind = "Max" if spec["pooling"] == "max" else "Average"
+        pool = getattr(keras.layers, f"{kind}Pooling{conv_rank(spec)}D")
+        layers.append(pool(spec["pool_size"], name=f"pool_{i}"))
+    return layers
+
+
+def _dense_block(spec, plan, i, index, units):
+    layers = [keras.layers.Dense(
+        units, use_bias=not spec["batch_norm"],
+        kernel_initializer=plan.kernel(index),
+        bias_initializer=plan.bias(index), name=f"dense_{i}",
+    )]
+    if spec["batch_norm"]:
+        layers.append(_batch_norm(f"bn_{i}"))
+    layers.append(plan.activation_layer(f"act_{i}"))
+    if spec["dropout"] > 0.0:
+        dropout = (keras.layers.AlphaDropout if plan.activation.name == "selu"
+                   else keras.layers.Dropout)
+        layers.append(dropout(spec["dropout"], seed=plan.dropout_seed(index),
+                              name=f"dropout_{i}"))
+    return layers
+
+
+def _batch_norm(name):
+    """A BatchNormalization layer; synchronized across replicas when built
+    under a TensorFlow distribution strategy with several replicas, so that
+    every replica keeps the same moving statistics (unsynchronized, each
+    replica's would drift apart and `predict` would depend on the replica
+    a row lands on, while an export keeps only the first replica's)."""
+    return keras.layers.BatchNormalization(
+        synchronized=_replicas_in_sync() > 1, name=name
+    )
+
+
+def _replicas_in_sync():
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    if not tf.distribute.has_strategy():
+        return 1
+    return tf.distribute.get_strategy().num_replicas_in_sync

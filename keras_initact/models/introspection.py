@@ -1,0 +1,202 @@
+"""`spec_of`: the spec a factory model was built from, also after loading it.
+
+A model fresh from `build_sequential` carries its spec; a model loaded from a
+`.keras` file does not, so the spec is read from its layers: the
+architecture from their configs, the seed from the head's kernel
+initializer, and the initializers and activation by trying the few specs
+that fit (`"auto"` or the layers' own initializer; the activation as is, or
+shaped). Either way the spec is only returned after checking that it
+rebuilds layers with the model's exact configs.
+"""
+
+import itertools
+import json
+import re
+
+import keras
+
+from keras_initact.activations import ACTIVATIONS
+from keras_initact.models.factory import SPEC_ATTRIBUTE, build_layers
+from keras_initact.models.spec import (
+    AUTO, HEAD_ACTIVATIONS, canonical_initializer, normalize_spec,
+)
+
+# Config keys that do not describe the architecture: a model may be frozen,
+# have been built under another dtype policy, or under a distribution
+# strategy (synchronized batch normalization).
+IGNORED_KEYS = ("trainable", "dtype", "synchronized")
+LAYER_NAME = re.compile(
+    r"(?P<kind>conv|bn_conv|act_conv|pool|dense|bn|act|dropout)_(?P<i>\d+)"
+    r"|flatten|head"
+)
+
+
+def spec_of(model):
+    """The spec of a model made by `build_sequential`, as a JSON-ready dict.
+
+    `build_sequential(**spec_of(model))` rebuilds the architecture and, with
+    the spec's seed, the initial weights. Works on a model fresh from the
+    factory and on one loaded from `.keras` (for a model whose initializers
+    take no seed at all, the seed cannot be read back and is None).
+
+    >>> spec = spec_of(keras.models.load_model("mnist.keras"))
+    >>> json.dumps(spec)  # store it; build_sequential(**spec) later
+
+    Raises:
+        ValueError: when the model was not made by `build_sequential`, or
+            its layers were changed since.
+    """
+    if not isinstance(model, keras.Sequential):
+        raise ValueError(
+            "spec_of: expected a keras.Sequential made by build_sequential; "
+            f"received {type(model).__name__} {getattr(model, 'name', model)!r}."
+        )
+    configs = [_comparable(layer.get_config()) for layer in model.layers]
+    stored = getattr(model, SPEC_ATTRIBUTE, None)
+    if stored is not None:
+        spec = json.loads(stored)
+        if _layer_configs(spec) == configs:
+            return spec
+    found = _parse(model)
+    for candidate in _candidates(found):
+        try:
+            spec = normalize_spec(**candidate)
+        except ValueError:
+            continue
+        seeded = candidate["seed"] is not None
+        if _layer_configs(spec, seeded) == _strip_seeds(configs, seeded):
+            spec["seed"] = candidate["seed"]
+            return spec
+    raise ValueError(
+        f"spec_of: model {model.name!r} has the layer names of a "
+        "build_sequential model, but no spec rebuilds its layers exactly: "
+        "its layers were changed after it was built."
+    )
+
+
+def _parse(model):
+    """The spec fields read from the layers, plus the candidates' material."""
+    layers = {}
+    for layer in model.layers:
+        match = LAYER_NAME.fullmatch(layer.name)
+        if match is None:
+            raise ValueError(
+                f"spec_of: model {model.name!r} was not made by "
+                f"build_sequential: its layer {layer.name!r} is not one of "
+                "conv_i, bn_conv_i, act_conv_i, pool_i, flatten, dense_i, "
+                "bn_i, act_i, dropout_i, head."
+            )
+        layers[layer.name] = layer
+    if "head" not in layers:
+        raise ValueError(
+            f"spec_of: model {model.name!r} was not made by build_sequential: "
+            "it has no `head` layer."
+        )
+    head = layers["head"].get_config()
+    tasks = {activation: task for task, activation in HEAD_ACTIVATIONS.items()}
+    convs = _numbered(layers, "conv")
+    first_conv = convs[0].get_config() if convs else {}
+    pool = layers.get("pool_0")
+    dropout = layers.get("dropout_0")
+    fields = {
+        "input_shape": list(model.inputs[0].shape[1:]),
+        "hidden_units": [layer.units for layer in _numbered(layers, "dense")],
+        "conv_filters": [layer.filters for layer in convs],
+        "conv_kernel_size": list(first_conv.get("kernel_size", [3])),
+        "conv_strides": list(first_conv.get("strides", [1])),
+        "conv_padding": first_conv.get("padding", "same"),
+        "pooling": _pooling(pool) if convs else "max",
+        "pool_size": list(pool.get_config()["pool_size"]) if pool else 2,
+        "task": tasks.get(_activation_name(head["activation"])),
+        "num_classes": head["units"],
+        "batch_norm": any(name.startswith("bn") for name in layers),
+        "dropout": float(dropout.rate) if dropout is not None else 0.0,
+        "seed": _seed(head["kernel_initializer"]),
+        "name": model.name,
+    }
+    acts = [layer for name, layer in layers.items() if name.startswith("act")]
+    activation = ACTIVATIONS.identify(acts[0]) if acts else None
+    first = (convs or _numbered(layers, "dense") or [layers["head"]])[0]
+    return {
+        "fields": fields,
+        "activation": activation.name if activation else "relu",
+        "kernel": head["kernel_initializer"],
+        "bias": first.get_config().get("bias_initializer")
+        if getattr(first, "use_bias", False) else head["bias_initializer"],
+    }
+
+
+def _candidates(found):
+    """Specs to try, most likely first."""
+    activations = [(found["activation"], False)]
+    if found["activation"] == "leaky_relu":
+        # Perhaps TAT-shaped: every positively homogeneous activation shapes
+        # into the same leaky ReLU, so the models are the same; say relu.
+        activations += [(name, True) for name, spec in sorted(
+            ACTIVATIONS.items(), key=lambda item: item[0] != "relu")
+            if spec.homogeneous and spec.elementwise]
+    kernels = [AUTO, _canonical(found["kernel"])]
+    biases = [AUTO, _canonical(found["bias"])]
+    for (activation, shaping), kernel, bias in itertools.product(
+            activations, kernels, biases):
+        if kernel is None or bias is None:
+            continue
+        yield dict(found["fields"], activation=activation, shaping=shaping,
+                   kernel_initializer=kernel, bias_initializer=bias)
+
+
+def _canonical(config):
+    try:
+        return canonical_initializer("initializer", config)
+    except ValueError:
+        return None
+
+
+def _layer_configs(spec, seeded=True):
+    configs = [_comparable(layer.get_config()) for layer in build_layers(spec)]
+    return _strip_seeds(configs, seeded)
+
+
+def _comparable(config):
+    """A layer config as JSON types, without keys that may legitimately differ."""
+    config = {k: v for k, v in config.items() if k not in IGNORED_KEYS}
+    return json.loads(json.dumps(
+        keras.saving.serialize_keras_object(config), sort_keys=True
+    ))
+
+
+def _strip_seeds(value, seeded):
+    if seeded:
+        return value
+    if isinstance(value, dict):
+        return {k: _strip_seeds(v, False) for k, v in value.items()
+                if k != "seed"}
+    if isinstance(value, list):
+        return [_strip_seeds(v, False) for v in value]
+    return value
+
+
+def _numbered(layers, kind):
+    found, i = [], 0
+    while f"{kind}_{i}" in layers:
+        found.append(layers[f"{kind}_{i}"])
+        i += 1
+    return found
+
+
+def _pooling(layer):
+    if layer is None:
+        return None
+    return "max" if "Max" in type(layer).__name__ else "average"
+
+
+def _activation_name(activation):
+    if isinstance(activation, dict):
+        activation = activation.get("config", activation.get("class_name"))
+    return activation if isinstance(activation, str) else None
+
+
+def _seed(initializer):
+    seed = initializer.get("config", {}).get("seed") \
+        if isinstance(initializer, dict) else None
+    return seed if isinstance(seed, int) else None
