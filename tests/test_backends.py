@@ -1,4 +1,4 @@
-"""The initializers run on every Keras backend, not only TensorFlow.
+"""The initializers and activations run on every Keras backend, not only TensorFlow.
 
 Each available backend runs in its own process (Keras picks its backend at
 import). A backend whose package is not installed is skipped; `.ci/run`
@@ -7,6 +7,7 @@ installs PyTorch's CPU wheel when the machine carries it.
 
 import importlib.util
 import json
+import math
 import os
 import subprocess
 import sys
@@ -37,6 +38,13 @@ q = keras.ops.convert_to_numpy(ki.Orthogonal(seed=1)((64, 64)))
 report["orthogonality_error"] = float(np.abs(q.T @ q - np.eye(64)).max())
 layer = keras.layers.Dense(8, kernel_initializer=ki.HeUniform(seed=0))
 report["dense_output"] = list(keras.ops.convert_to_numpy(layer(np.ones((1, 4)))).shape)
+x = np.linspace(-3, 3, 12, dtype="float32").reshape(2, 6)
+finite = {}
+for spec in ki.activations.ACTIVATIONS.values():
+    y = keras.ops.convert_to_numpy(spec.layer()(x, training=True))
+    finite[spec.name] = bool(np.isfinite(y).all()) and y.shape == x.shape
+report["activation_layers_finite"] = finite
+report["mish_at_one"] = float(keras.ops.convert_to_numpy(ki.activations.mish(np.float32(1.0))))
 print(json.dumps(report))
 """
 
@@ -57,3 +65,5 @@ def test_initializers_on_another_backend(backend, package):
     assert report["he_variance"] == pytest.approx(2.0 / fan_in, rel=0.03)
     assert report["orthogonality_error"] < 1e-4
     assert report["dense_output"] == [1, 8]
+    assert all(report["activation_layers_finite"].values()), report
+    assert report["mish_at_one"] == pytest.approx(math.tanh(math.log1p(math.e)), rel=1e-6)
