@@ -11,24 +11,28 @@
 | `deep`          | LSUV, `for_activation`, activation shaping, `diagnose`    |
 | `mean_field`    | the signal-propagation theory behind critical init        |
 | `models`        | `build_sequential`, `spec_of`, `export_saved_model`       |
+| `callbacks`     | LayerStats, NonFiniteGuard: per-layer statistics in TensorBoard |
+| `reporting`     | `report(log_dir)`: logged statistics to a table and figures |
 
 Importing the package registers every class and function with Keras's
 serialization, so that `.keras` files using them load after
 `import keras_initact`.
 """
 
-from keras_initact import activations, initializers, layers, models
+from keras_initact import activations, callbacks, initializers, layers, models
 from keras_initact.deep import diagnose, for_activation, lsuv_initialize
 from keras_initact.initializers import *  # noqa: F401,F403
 from keras_initact.initializers import __all__ as _initializer_names
 from keras_initact.layers import *  # noqa: F401,F403
 from keras_initact.layers import __all__ as _layer_names
 from keras_initact.models import build_sequential, export_saved_model, spec_of
+from keras_initact.reporting import report
 from keras_initact.seeding import derive_seed
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "initializers", "layers", "models", "build_sequential",
-    "derive_seed", "diagnose", "export_saved_model", "for_activation",
-    "lsuv_initialize", "spec_of", *_initializer_names, *_layer_names,
+    "activations", "callbacks", "initializers", "layers", "models",
+    "build_sequential", "derive_seed", "diagnose", "export_saved_model",
+    "for_activation", "lsuv_initialize", "report", "spec_of",
+    *_initializer_names, *_layer_names,
 ]

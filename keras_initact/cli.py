@@ -24,6 +24,9 @@ def build_parser():
         "list", help="list the initializers with their aliases"
     )
     listing.set_defaults(handler=list_command)
+    from keras_initact import reporting
+
+    reporting.add_parser(commands)
     return parser
 
 

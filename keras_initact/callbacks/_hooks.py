@@ -1,0 +1,83 @@
+"""Hooks on an optimizer's update, shared by the callbacks.
+
+Keras 3's TensorFlow optimizers apply gradients through
+`optimizer._distributed_tf_update_step(distribution, grads_and_vars,
+learning_rate)`, called once per train step (through `maybe_merge_call`, in
+a cross-replica context) after the gradients are all-reduced; it calls
+`update_step(gradient, variable, learning_rate)` for each variable inside
+`distribution.extended.update`. Replacing that method on the instance (then
+rebuilding the train function) lets a callback see, inside the compiled
+train step, exactly the gradients the update rule receives, with no second
+forward/backward pass:
+
+* under a `LossScaleOptimizer` (mixed precision) the hook goes on the *inner*
+  optimizer, so gradients are already unscaled, and steps the loss scaler
+  skips (non-finite gradients) never reach it;
+* under `tf.distribute` strategies the gradients are the aggregated ones
+  (mirrored values: read one local copy with
+  `distribution.experimental_local_results(g)[0]`);
+* gradient clipping (`clipnorm`, ...) has already been applied; weight decay
+  is applied separately and is not part of the gradient.
+
+A hook is an object with `wrap(optimizer, fn) -> fn`; hooks with
+`observes_only = True` (they never replace the update) are wrapped
+outermost, so that they see every step even when another hook performs the
+update itself on its logging steps.
+
+Several hooks can be installed on one optimizer; `remove` restores the
+original method when the last one goes.
+"""
+
+import weakref
+
+_HOOKS = weakref.WeakKeyDictionary()  # optimizer -> (original, [hooks])
+
+
+def update_optimizer(optimizer):
+    """The optimizer whose `update_step` sees the real gradients: the
+    innermost one of (nested) loss scale optimizers."""
+    while hasattr(optimizer, "inner_optimizer"):
+        optimizer = optimizer.inner_optimizer
+    return optimizer
+
+
+def install(optimizer, hook):
+    """Adds `hook`, an object with `wrap(optimizer, update_step) ->
+    update_step`, to `optimizer` (or its inner optimizer)."""
+    opt = update_optimizer(optimizer)
+    if opt not in _HOOKS:
+        if not hasattr(opt, "_distributed_tf_update_step"):
+            raise TypeError(
+                f"{type(opt).__name__} is not a Keras 3 TensorFlow optimizer "
+                "(no `_distributed_tf_update_step`); keras_initact's "
+                "gradient hooks need the TensorFlow backend.")
+        _HOOKS[opt] = (opt._distributed_tf_update_step, [])
+    hooks = _HOOKS[opt][1]
+    if hook not in hooks:
+        hooks.append(hook)
+    _rebuild(opt)
+    return opt
+
+
+def remove(optimizer, hook):
+    opt = update_optimizer(optimizer)
+    if opt not in _HOOKS:
+        return
+    hooks = _HOOKS[opt][1]
+    if hook in hooks:
+        hooks.remove(hook)
+    _rebuild(opt)
+
+
+def _rebuild(opt):
+    original, hooks = _HOOKS[opt]
+    if not hooks:
+        opt.__dict__.pop("_distributed_tf_update_step", None)
+        del _HOOKS[opt]
+        return
+    fn = original
+    for hook in sorted(hooks, key=lambda h: bool(
+            getattr(h, "observes_only", False))):
+        fn = hook.wrap(opt, fn)
+    # object.__setattr__: Keras's attribute tracking has no business here.
+    object.__setattr__(opt, "_distributed_tf_update_step", fn)

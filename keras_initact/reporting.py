@@ -1,0 +1,225 @@
+"""Reading `LayerStats` logs back: a table and PNG figures.
+
+    table, figures = keras_initact.report("logs")
+    keras-initact report logs            # the same from the command line
+
+Event files are read with tbparse (TensorBoard's own reader underneath);
+nothing here parses protobufs by hand.
+"""
+
+import os
+import re
+import sys
+
+import numpy as np
+
+FIGURES = {
+    "activation_std": "activation_std_heatmap.png",
+    "activation_dead_fraction": "dead_fraction_heatmap.png",
+    "gradient_norm": "gradient_norm.png",
+    "update_ratio": "update_ratio.png",
+}
+
+
+def _natural_key(text):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def read_logs(log_dir):
+    """Every scalar in the event files under `log_dir` (TF2 tensor
+    summaries and legacy scalars) as a pandas DataFrame with columns
+    `step, tag, value, dir_name, statistic, name`; `statistic` is the tag up
+    to its first `/` (`activation_std`), `name` the rest (the layer or
+    weight). Histograms are in `table.attrs["histograms"]`, a DataFrame
+    whose `value` holds `(bins, 3)` arrays `[left, right, count]`.
+
+    Raises `ValueError` when `log_dir` does not exist or holds no events.
+    """
+    import pandas as pd
+    from tbparse import SummaryReader
+
+    log_dir = os.fspath(log_dir)
+    if not os.path.isdir(log_dir):
+        raise ValueError(f"report: no log directory {log_dir!r}.")
+    has_events = any(
+        name.startswith("events.out.tfevents")
+        for _, _, files in os.walk(log_dir) for name in files)
+    if not has_events:
+        raise ValueError(
+            f"report: no TensorBoard event files under {log_dir!r}; train "
+            "with keras_initact.callbacks.LayerStats(log_dir) first.")
+    reader = SummaryReader(log_dir, pivot=False, extra_columns={"dir_name"})
+    frames = [f for f in (reader.scalars, reader.tensors) if len(f)]
+    columns = ["step", "tag", "value", "dir_name"]
+    if not frames:
+        raise ValueError(f"report: the event files under {log_dir!r} hold "
+                         "no scalars or tensors.")
+    data = pd.concat([f.reindex(columns=columns) for f in frames],
+                     ignore_index=True)
+    data["dir_name"] = data["dir_name"].fillna("")
+    is_scalar = data["value"].map(
+        lambda v: isinstance(v, (int, float, np.number)) and np.ndim(v) == 0)
+    histograms = data[data["value"].map(
+        lambda v: isinstance(v, np.ndarray) and v.ndim == 2
+        and v.shape[-1] == 3)].copy()
+    table = data[is_scalar].copy()
+    table["value"] = table["value"].astype(float)
+    for frame in (table, histograms):
+        parts = frame["tag"].str.split("/", n=1)
+        frame["statistic"] = parts.str[0]
+        frame["name"] = parts.str[1].fillna("")
+    table = table.sort_values(["statistic", "name", "dir_name", "step"],
+                              ignore_index=True)
+    table.attrs["histograms"] = histograms.reset_index(drop=True)
+    return table
+
+
+def _series(table, statistic):
+    rows = table[table["statistic"] == statistic]
+    if rows.empty:
+        return None
+    rows = rows.copy()
+    several_runs = rows["dir_name"].nunique() > 1
+    rows["label"] = (rows["dir_name"] + ":" + rows["name"]) if several_runs \
+        else rows["name"]
+    grid = rows.pivot_table(index="label", columns="step", values="value",
+                            aggfunc="last")
+    return grid.reindex(sorted(grid.index, key=_natural_key))
+
+
+def _heatmap(grid, title, path, colorbar_label, log=False, vmin=None,
+             vmax=None):
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    values = grid.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(max(6.0, min(14.0, 0.12 * values.shape[1]
+                                                  + 4)),
+                                    max(2.5, 0.35 * values.shape[0] + 1.5)))
+    finite = values[np.isfinite(values)]
+    norm = None
+    if log and finite.size and (finite > 0).all():
+        norm = LogNorm(vmin=finite.min(), vmax=max(finite.max(),
+                                                   finite.min() * 1.0001))
+        vmin = vmax = None
+    image = ax.imshow(values, aspect="auto", interpolation="nearest",
+                      cmap="viridis", norm=norm, vmin=vmin, vmax=vmax)
+    steps = grid.columns.to_numpy()
+    ticks = np.unique(np.linspace(0, len(steps) - 1,
+                                  min(len(steps), 8)).round().astype(int))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([str(steps[i]) for i in ticks])
+    ax.set_yticks(range(len(grid.index)))
+    ax.set_yticklabels(grid.index, fontsize=8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("layer")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label=colorbar_label)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _lines(grid, title, path, ylabel, hline=None):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))
+    for label, row in grid.iterrows():
+        row = row.dropna()
+        ax.plot(row.index, row.to_numpy(), marker=".", label=label)
+    values = grid.to_numpy(dtype=float)
+    if (values[np.isfinite(values)] > 0).any():
+        ax.set_yscale("log")
+    if hline is not None:
+        ax.axhline(hline, color="black", linestyle="--", linewidth=1,
+                   label=f"{hline:g}")
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def report(log_dir, out_dir=None):
+    """Reads the event files under `log_dir` into a table and draws the
+    figures a person checks first:
+
+    * `activation_std_heatmap.png`: activation std, layers x steps (log
+      colour scale): a vanishing or exploding signal shows as a colour
+      gradient down the layers;
+    * `dead_fraction_heatmap.png`: fraction of dead units, layers x steps;
+    * `gradient_norm.png`: gradient norm per weight over steps;
+    * `update_ratio.png`: `‖ΔW‖/‖W‖` per weight, with the 1e-3 rule of thumb.
+
+    A figure is drawn only when its statistic was logged.
+
+    Args:
+        log_dir: the directory given to `LayerStats` (and maybe
+            `keras.callbacks.TensorBoard`).
+        out_dir: where to write the PNGs (default: `log_dir`).
+
+    Returns:
+        `(table, figures)`: the DataFrame of `read_logs` and the list of the
+        PNG paths written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table = read_logs(log_dir)
+    out_dir = os.fspath(out_dir if out_dir is not None else log_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    figures = []
+    for statistic, filename in FIGURES.items():
+        grid = _series(table, statistic)
+        if grid is None or grid.empty:
+            continue
+        path = os.path.join(out_dir, filename)
+        if statistic == "activation_std":
+            _heatmap(grid, "Activation std on the probe batch", path,
+                     "std (log scale)", log=True)
+        elif statistic == "activation_dead_fraction":
+            _heatmap(grid, "Fraction of dead units on the probe batch", path,
+                     "dead fraction", vmin=0.0, vmax=1.0)
+        elif statistic == "gradient_norm":
+            _lines(grid, "Gradient norm per weight", path, "L2 norm")
+        else:
+            _lines(grid, "Update ratio ‖ΔW‖/‖W‖ per step", path,
+                   "update ratio", hline=1e-3)
+        figures.append(path)
+    return table, figures
+
+
+def add_parser(commands):
+    """Adds `report LOG_DIR [--out-dir DIR]` to an argparse subparsers
+    object (the `keras-initact` command line)."""
+    parser = commands.add_parser(
+        "report", help="summarize LayerStats logs: table and PNG figures")
+    parser.add_argument("log_dir", help="the TensorBoard log directory")
+    parser.add_argument("--out-dir", default=None,
+                        help="where to write the figures (default: LOG_DIR)")
+    parser.set_defaults(handler=report_command)
+    return parser
+
+
+def report_command(args):
+    try:
+        table, figures = report(args.log_dir, args.out_dir)
+    except ValueError as error:
+        print(f"keras-initact report: error: {error}", file=sys.stderr)
+        return 2
+    last = table.sort_values("step").groupby("tag").tail(1)
+    print(f"{len(table)} scalar points, {table['tag'].nunique()} tags, "
+          f"steps {int(table['step'].min())}..{int(table['step'].max())}")
+    for statistic in FIGURES:
+        rows = last[last["statistic"] == statistic]
+        if len(rows):
+            print(f"{statistic} at the last step:")
+            for _, row in rows.iterrows():
+                print(f"  {row['name']:40s} {row['value']:.4g}")
+    for path in figures:
+        print(f"wrote {path}")
+    return 0
