@@ -21,8 +21,8 @@ import keras  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
-from keras_initact.activations import ACTIVATIONS  # noqa: E402
 from keras_initact.deep import for_activation  # noqa: E402
+from keras_initact.models import build_sequential  # noqa: E402
 
 ACTIVATION_NAMES = ("relu", "tanh", "gelu", "selu", "sigmoid")
 TARGETS = {"relu": 0.95, "tanh": 0.95, "gelu": 0.95, "selu": 0.95, "sigmoid": 0.90}
@@ -35,14 +35,11 @@ def digits():
     return train_test_split(x, y, test_size=0.25, random_state=0)
 
 
-def mlp(depth, width, layer_parts):
-    layers = [keras.Input((64,))]
-    for index in range(depth):
-        kernel, bias, activation = layer_parts(index)
-        layers += [keras.layers.Dense(width, kernel_initializer=kernel,
-                                      bias_initializer=bias), activation]
-    layers.append(keras.layers.Dense(10, activation="softmax"))
-    return keras.Sequential(layers)
+def mlp(activation, depth, width, seed, **initialization):
+    """The factory's plain MLP; `initialization` picks Keras's defaults or
+    keras_initact's "auto" (which is `for_activation`)."""
+    return build_sequential((64,), [width] * depth, activation, num_classes=10,
+                            seed=seed, **initialization)
 
 
 def train(model, data, epochs, batch_size):
@@ -70,19 +67,18 @@ def main(argv=None):
           f"{args.epochs} epochs, seed {args.seed}")
     print(f"{'activation':<10} {'depth':>5} {'keras':>6} {'ours':>6}  ours is")
     for name in args.activations:
-        spec = ACTIVATIONS.spec(name)
         for depth in depths:
             keras.utils.set_random_seed(args.seed)
             start = time.perf_counter()
-            theirs = train(mlp(depth, args.width, lambda i: (
-                keras.initializers.GlorotUniform(seed=args.seed * 1000 + i),
-                "zeros", spec.layer())), data, args.epochs, args.batch_size)
+            theirs = train(mlp(name, depth, args.width, args.seed,
+                               kernel_initializer="glorot_uniform",
+                               bias_initializer="zeros"),
+                           data, args.epochs, args.batch_size)
             keras.utils.set_random_seed(args.seed)
-            recipe = for_activation(name, depth, shaping=not args.no_shaping,
-                                    seed=args.seed)
-            ours = train(mlp(depth, args.width, lambda i: (
-                recipe.kernel_for(i), recipe.bias_for(i),
-                recipe.activation_layer())), data, args.epochs, args.batch_size)
+            shaping = not args.no_shaping
+            ours = train(mlp(name, depth, args.width, args.seed, shaping=shaping),
+                         data, args.epochs, args.batch_size)
+            recipe = for_activation(name, depth, shaping=shaping, seed=args.seed)
             print(f"{name:<10} {depth:5d} {theirs:6.3f} {ours:6.3f}  "
                   f"{recipe.rationale} ({time.perf_counter() - start:.0f}s)",
                   flush=True)
