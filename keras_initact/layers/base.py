@@ -30,6 +30,14 @@ class ActivationLayer(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
+    def add_channel_weight(self, input_shape, name, value, argument):
+        """A learned float32 value per channel (last axis), starting at `value`."""
+        channels = channel_count(input_shape, type(self).__name__, argument)
+        return self.add_weight(
+            shape=(channels,), name=name,
+            initializer=keras.initializers.Constant(value),
+        )
+
 
 def channel_count(input_shape, owner, argument):
     """The size of the last axis, which must be known for per-channel weights."""

@@ -1,12 +1,11 @@
 """Smooth activations: GELU, Swish/SiLU, Mish, Softplus, LiSHT and Snake."""
 
-import keras
 from keras import ops
 
 from keras_initact.activations import functions
 from keras_initact.activations.checks import check_bool, check_frequency
 from keras_initact.initializers.base import check_number, register
-from keras_initact.layers.base import ActivationLayer, channel_count
+from keras_initact.layers.base import ActivationLayer
 
 # A learned Snake frequency is kept at least this large (it divides).
 MIN_FREQUENCY = 1e-7
@@ -77,12 +76,8 @@ class Swish(ActivationLayer):
 
     def build(self, input_shape):
         if self.trainable_beta:
-            channels = channel_count(
-                input_shape, type(self).__name__, "trainable_beta"
-            )
-            self.beta_weight = self.add_weight(
-                shape=(channels,), name="beta",
-                initializer=keras.initializers.Constant(self.beta),
+            self.beta_weight = self.add_channel_weight(
+                input_shape, "beta", self.beta, "trainable_beta"
             )
 
     def call(self, inputs):
@@ -180,12 +175,8 @@ class Snake(ActivationLayer):
 
     def build(self, input_shape):
         if self.trainable_frequency:
-            channels = channel_count(
-                input_shape, type(self).__name__, "trainable_frequency"
-            )
-            self.frequency_weight = self.add_weight(
-                shape=(channels,), name="frequency",
-                initializer=keras.initializers.Constant(self.frequency),
+            self.frequency_weight = self.add_channel_weight(
+                input_shape, "frequency", self.frequency, "trainable_frequency"
             )
 
     def call(self, inputs):
