@@ -6,9 +6,9 @@ The model is a plain `keras.Sequential` of Keras and keras_initact layers
 
 | block               | layers, in order                                         |
 |---------------------|----------------------------------------------------------|
-| conv block `i`      | `conv_i`, `bn_conv_i`*, `act_conv_i`, `pool_i`*          |
+| conv block `i`      | `conv_i`, `bn_conv_i`*, `act_conv_i`, `scale_conv_i`*, `pool_i`* |
 | (input rank > 1)    | `flatten`                                                |
-| dense block `i`     | `dense_i`, `bn_i`*, `act_i`, `dropout_i`*                |
+| dense block `i`     | `dense_i`, `bn_i`*, `act_i`, `scale_i`*, `dropout_i`*    |
 | output              | `head` (a `Dense` with softmax, sigmoid or no activation)|
 
 (* only with `batch_norm=True`, `pooling` not None, `dropout > 0`.) The
@@ -156,6 +156,7 @@ def _conv_block(spec, plan, i, filters):
     if spec["batch_norm"]:
         layers.append(_batch_norm(f"bn_conv_{i}"))
     layers.append(plan.activation_layer(f"act_conv_{i}"))
+    layers.extend(plan.scale_layers(f"scale_conv_{i}"))
     if spec["pooling"] is not None:
         kind = "Max" if spec["pooling"] == "max" else "Average"
         pool = getattr(keras.layers, f"{kind}Pooling{conv_rank(spec)}D")
@@ -172,6 +173,7 @@ def _dense_block(spec, plan, i, index, units):
     if spec["batch_norm"]:
         layers.append(_batch_norm(f"bn_{i}"))
     layers.append(plan.activation_layer(f"act_{i}"))
+    layers.extend(plan.scale_layers(f"scale_{i}"))
     if spec["dropout"] > 0.0:
         dropout = (keras.layers.AlphaDropout if plan.activation.name == "selu"
                    else keras.layers.Dropout)

@@ -16,6 +16,7 @@ Hidden layers are numbered through the conv stack and then the dense layers
 so that `spec_of` can read it back from a loaded model.
 """
 
+import keras
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.initializers import Zeros
 from keras_initact.models.spec import (
@@ -106,6 +107,13 @@ class InitPlan:
         if self.recipe is not None and self.recipe.shaped:
             return self.recipe.activation_layer(name=name)
         return self.activation.layer(name=name)
+
+    def scale_layers(self, name):
+        """The layers that follow an activation: a `Rescaling` by the
+        recipe's `output_scale` when shaping scaled the outputs, else none."""
+        if self.recipe is None or self.recipe.output_scale == 1.0:
+            return []
+        return [keras.layers.Rescaling(self.recipe.output_scale, name=name)]
 
     def dropout_seed(self, index):
         return derive_seed(self.spec["seed"], DROPOUT, index)

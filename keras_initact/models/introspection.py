@@ -26,7 +26,8 @@ from keras_initact.models.spec import (
 # strategy (synchronized batch normalization).
 IGNORED_KEYS = ("trainable", "dtype", "synchronized")
 LAYER_NAME = re.compile(
-    r"(?P<kind>conv|bn_conv|act_conv|pool|dense|bn|act|dropout)_(?P<i>\d+)"
+    r"(?P<kind>conv|bn_conv|act_conv|scale_conv|pool|dense|bn|act|scale|dropout)"
+    r"_(?P<i>\d+)"
     r"|flatten|head"
 )
 
@@ -83,8 +84,8 @@ def _parse(model):
             raise ValueError(
                 f"spec_of: model {model.name!r} was not made by "
                 f"build_sequential: its layer {layer.name!r} is not one of "
-                "conv_i, bn_conv_i, act_conv_i, pool_i, flatten, dense_i, "
-                "bn_i, act_i, dropout_i, head."
+                "conv_i, bn_conv_i, act_conv_i, scale_conv_i, pool_i, flatten, "
+                "dense_i, bn_i, act_i, scale_i, dropout_i, head."
             )
         layers[layer.name] = layer
     if "head" not in layers:
