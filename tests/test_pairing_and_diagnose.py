@@ -73,6 +73,19 @@ class TestForActivation:
         with pytest.raises(ValueError, match="weight_scale must be positive"):
             for_activation("relu", depth=60, shaping=True, weight_scale=0.0)
 
+    def test_shaping_scales_critical_kernels_and_outputs_alike(self):
+        plain = for_activation("tanh", depth=60, seed=1)
+        shaped = for_activation("tanh", depth=60, shaping=True, seed=1)
+        assert shaped.shaped and shaped.activation == "tanh"
+        assert shaped.output_scale == 0.25 and plain.output_scale == 1.0
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(shaped.kernel_for(2)((16, 16))),
+            4.0 * keras.ops.convert_to_numpy(plain.kernel_for(2)((16, 16))),
+            rtol=1e-6)
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(shaped.kernel_for(0)((16, 16))),
+            keras.ops.convert_to_numpy(plain.kernel_for(0)((16, 16))))
+
     def test_the_factory_adds_the_output_scale_after_each_activation(self):
         from keras_initact.models import build_sequential
 

@@ -81,6 +81,9 @@ class Critical(RandomInitializer):
         q_star: the fixed point, positive, or None. Not both.
         distribution: `"orthogonal"` or `"gaussian"`.
         centred: centre the kernel's columns (see above).
+        gain: a factor on the weights, 1 on the critical line; larger values
+            pair with an activation whose outputs are scaled down by as much
+            (the output-scale shaping of `for_activation`).
         seed: see `RandomInitializer`.
 
     References: Poole et al. 2016; Schoenholz et al., "Deep Information
@@ -89,7 +92,7 @@ class Critical(RandomInitializer):
     """
 
     def __init__(self, activation="tanh", bias_variance=None, q_star=None,
-                 distribution="orthogonal", centred=False, seed=None):
+                 distribution="orthogonal", centred=False, gain=1.0, seed=None):
         owner = self._name()
         check_exclusive(owner, bias_variance=bias_variance, q_star=q_star)
         if bias_variance is not None:
@@ -116,6 +119,7 @@ class Critical(RandomInitializer):
                 f"{owner}: `centred` must be True or False; received {centred!r}."
             )
         self.centred = centred
+        self.gain = check_number("gain", gain, owner, positive=True)
         super().__init__(seed)
         self.point = _solve(activation, bias_variance, q_star, centred)
 
@@ -125,7 +129,7 @@ class Critical(RandomInitializer):
         compute = compute_dtype_for(dtype)
         if self.distribution == "gaussian":
             weights = keras.random.normal(
-                shape, stddev=math.sqrt(weight_variance / fan_in),
+                shape, stddev=self.gain * math.sqrt(weight_variance / fan_in),
                 dtype=compute, seed=self.seed,
             )
             if self.centred and len(shape) >= 2:
@@ -138,7 +142,7 @@ class Critical(RandomInitializer):
                 f"rank >= 2; received shape={shape}."
             )
         inputs, outputs = shape[-2], shape[-1]
-        gain = math.sqrt(weight_variance * max(1.0, outputs / inputs))
+        gain = self.gain * math.sqrt(weight_variance * max(1.0, outputs / inputs))
         matrix = gain * random_orthogonal(inputs, outputs, self.seed, compute)
         if self.centred:
             matrix = centre_columns(matrix)
@@ -163,5 +167,6 @@ class Critical(RandomInitializer):
             "q_star": self.q_star,
             "distribution": self.distribution,
             "centred": self.centred,
+            "gain": self.gain,
             **super().get_config(),
         }
