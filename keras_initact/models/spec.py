@@ -111,7 +111,7 @@ def _without_unused(spec, hidden):
         from keras_initact.models.initialization import recipe_for
 
         recipe = None
-        if spec["kernel_initializer"] == AUTO and hidden.homogeneous:
+        if spec["kernel_initializer"] == AUTO:
             recipe = recipe_for(spec)
         spec["shaping"] = recipe is not None and recipe.shaped
     return spec
