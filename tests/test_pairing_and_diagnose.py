@@ -64,12 +64,16 @@ class TestForActivation:
         assert network_c_map(0.0, alpha, 60) == pytest.approx(0.9, abs=1e-6)
         layer = recipe.activation_layer()
         assert layer.negative_slope == pytest.approx(alpha)
-        # Outputs scaled by 1/4, hidden kernels after the first 4x larger:
-        # the same function at initialization, smaller relative Adam steps.
+        # Outputs scaled by 1/k, hidden kernels after the first k times
+        # larger (k = depth / 8 by default): the same function at
+        # initialization, smaller relative Adam steps.
         gain = math.sqrt(2.0 / (1.0 + alpha**2))
-        assert recipe.output_scale == 0.25
+        assert recipe.output_scale == pytest.approx(8 / 60)
         assert recipe.input_kernel_initializer.gain == pytest.approx(gain)
-        assert recipe.kernel_initializer.gain == pytest.approx(4.0 * gain)
+        assert recipe.kernel_initializer.gain == pytest.approx(7.5 * gain)
+        explicit = for_activation("relu", depth=60, shaping=True, weight_scale=4)
+        assert explicit.output_scale == 0.25
+        assert explicit.kernel_initializer.gain == pytest.approx(4.0 * gain)
         with pytest.raises(ValueError, match="weight_scale must be positive"):
             for_activation("relu", depth=60, shaping=True, weight_scale=0.0)
 
@@ -77,10 +81,11 @@ class TestForActivation:
         plain = for_activation("tanh", depth=60, seed=1)
         shaped = for_activation("tanh", depth=60, shaping=True, seed=1)
         assert shaped.shaped and shaped.activation == "tanh"
-        assert shaped.output_scale == 0.25 and plain.output_scale == 1.0
+        assert shaped.output_scale == pytest.approx(1 / 7.5)
+        assert plain.output_scale == 1.0
         np.testing.assert_allclose(
             keras.ops.convert_to_numpy(shaped.kernel_for(2)((16, 16))),
-            4.0 * keras.ops.convert_to_numpy(plain.kernel_for(2)((16, 16))),
+            7.5 * keras.ops.convert_to_numpy(plain.kernel_for(2)((16, 16))),
             rtol=1e-6)
         np.testing.assert_array_equal(
             keras.ops.convert_to_numpy(shaped.kernel_for(0)((16, 16))),
@@ -89,11 +94,11 @@ class TestForActivation:
     def test_the_factory_adds_the_output_scale_after_each_activation(self):
         from keras_initact.models import build_sequential
 
-        model = build_sequential((16,), [8] * 10, "relu", num_classes=3,
+        model = build_sequential((16,), [8] * 16, "relu", num_classes=3,
                                  shaping=True, seed=0)
         names = [layer.name for layer in model.layers]
         assert names[:4] == ["dense_0", "act_0", "scale_0", "dense_1"]
-        assert model.get_layer("scale_3").scale == 0.25
+        assert model.get_layer("scale_3").scale == 0.5  # 1 / (16 / 8)
 
     def test_layers_get_distinct_reproducible_kernels(self):
         recipe = for_activation("gelu", depth=20, seed=3)

@@ -88,10 +88,13 @@ def build_sequential(input_shape, hidden_units, activation="relu",
         dropout: the rate of a dropout layer after each hidden dense
             activation (`AlphaDropout` for SELU, to keep it self-normalizing);
             0 (default) for none.
-        shaping: with `kernel_initializer="auto"`, let `for_activation`
-            reshape the activation of a deep (> 8 hidden layers) ReLU-family
-            network (TAT): the hidden layers are then leaky ReLUs whose slope
-            depends on the depth.
+        shaping: with `kernel_initializer="auto"` and more than 8 hidden
+            layers, let `for_activation` shape the network: every
+            activation's output is scaled by `8 / depth` (a `scale_i`
+            `Rescaling` layer after `act_i`) and hidden kernels after the
+            first are `depth / 8` times larger, which keeps deep networks
+            training under Adam; a ReLU-family network also becomes a TAT
+            leaky ReLU whose slope depends on the depth.
         seed: an int in `[0, 2**31 - 1)`; every layer's initializer and
             dropout get their own seed derived from it, so the same seed
             gives the same model. None draws one (reproducibly under
