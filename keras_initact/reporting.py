@@ -13,6 +13,8 @@ import sys
 
 import numpy as np
 
+from keras_initact._files import save_figure
+
 FIGURES = {
     "activation_std": "activation_std_heatmap.png",
     "activation_dead_fraction": "dead_fraction_heatmap.png",
@@ -116,7 +118,7 @@ def _heatmap(grid, title, path, colorbar_label, log=False, vmin=None,
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label=colorbar_label)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
 
 
@@ -140,7 +142,7 @@ def _lines(grid, title, path, ylabel, hline=None):
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
     plt.close(fig)
 
 

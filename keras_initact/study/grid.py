@@ -1,0 +1,229 @@
+"""The initializer x activation x depth grid: one factory-built model per cell.
+
+Every cell trains the same way on the same data (same seed, same batches)
+and differs only in its initialization, activation and depth, so that the
+comparison is paired. A cell that raises is recorded as failed and the grid
+goes on; a cell whose loss becomes NaN is recorded as diverged.
+"""
+
+import dataclasses
+import math
+import re
+import time
+from typing import Optional, Tuple
+
+import keras
+import numpy as np
+
+from keras_initact.activations import ACTIVATIONS
+
+# Initializations that are procedures, not initializer names.
+SPECIAL_INITS = {
+    "auto": "for_activation(activation, depth): the pairing up to 8 layers, "
+            "a critical (edge-of-chaos) point deeper",
+    "shaped": "for_activation(..., shaping=True): as auto, plus DKS/TAT "
+              "shaping deeper than 8 layers (scaled outputs; ReLU becomes "
+              "a TAT leaky ReLU)",
+    "lsuv": "orthogonal kernels, then LSUV (Mishkin & Matas 2016) on a "
+            "training batch",
+}
+
+
+def check_init(name):
+    """`name` when it is a special init or an initializer that can be made
+    from its name alone; else a ValueError listing what is allowed."""
+    from keras_initact import initializers
+
+    if name in SPECIAL_INITS:
+        return name
+    try:
+        initializers.get(name)
+    except ValueError as error:
+        raise ValueError(
+            f"{error} Also allowed here: {', '.join(SPECIAL_INITS)}.") from None
+    return name
+
+
+def check_activation(name):
+    """The registry name of a hidden (elementwise) activation."""
+    spec = ACTIVATIONS.spec(name)
+    if not spec.elementwise:
+        hidden = [s.name for s in ACTIVATIONS.values() if s.elementwise]
+        raise ValueError(
+            f"{spec.name!r} mixes units, so it cannot be a hidden activation; "
+            f"choose from {', '.join(hidden)}.")
+    return spec.name
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """One run of the grid."""
+
+    init: str
+    activation: str
+    depth: int
+
+    @property
+    def id(self):
+        """A folder-safe name, e.g. `he_normal-relu-d30`."""
+        return re.sub(r"[^A-Za-z0-9_.-]", "_",
+                      f"{self.init}-{self.activation}-d{self.depth}")
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyOptions:
+    """How every cell trains."""
+
+    width: int = 128
+    epochs: int = 10
+    learning_rate: float = 1e-3
+    target_accuracy: float = 0.9
+    seed: int = 0
+    conv_filters: Tuple[int, ...] = ()
+    stats_every_n_steps: Optional[int] = 100
+
+
+@dataclasses.dataclass
+class CellResult:
+    """What a cell's run gave. `status` is `"ok"`, `"diverged"` (the loss
+    became NaN or infinite; training stopped) or `"failed"` (an exception,
+    in `error`); metrics of a failed cell are NaN."""
+
+    cell: Cell
+    status: str
+    error: str = ""
+    final_accuracy: float = math.nan
+    best_accuracy: float = math.nan
+    final_loss: float = math.nan
+    epochs_to_target: Optional[int] = None
+    wall_time_s: float = math.nan
+    dead_fraction: float = math.nan
+    history: dict = dataclasses.field(default_factory=dict)
+
+    def row(self, target_accuracy):
+        """The results-table row (plain Python values)."""
+        return {
+            "init": self.cell.init,
+            "activation": self.cell.activation,
+            "depth": self.cell.depth,
+            "status": self.status,
+            "final_test_accuracy": self.final_accuracy,
+            "best_test_accuracy": self.best_accuracy,
+            "final_test_loss": self.final_loss,
+            f"epochs_to_{target_accuracy:g}": self.epochs_to_target,
+            "wall_time_s": self.wall_time_s,
+            "dead_fraction": self.dead_fraction,
+            "error": self.error,
+        }
+
+
+def build_cell_model(cell, data, options):
+    """The factory's model for a cell, initialized (LSUV included) but not
+    compiled."""
+    from keras_initact.deep import lsuv_initialize
+    from keras_initact.models import build_sequential
+
+    if cell.init in ("auto", "shaped"):
+        initialization = {"shaping": cell.init == "shaped"}
+    elif cell.init == "lsuv":
+        initialization = {"kernel_initializer": "orthogonal",
+                          "bias_initializer": "zeros"}
+    else:
+        initialization = {"kernel_initializer": cell.init,
+                          "bias_initializer": "zeros"}
+    model = build_sequential(
+        data.input_shape, [options.width] * cell.depth, cell.activation,
+        conv_filters=options.conv_filters, num_classes=data.num_classes,
+        seed=options.seed, name=cell.id.replace(".", "_").replace("-", "_"),
+        **initialization)
+    if cell.init == "lsuv":
+        lsuv_initialize(model, data.probe)
+    return model
+
+
+def dead_fraction(model, x):
+    """The fraction of hidden units that are dead on every example of `x`
+    (in their activation's dead region, as the registry defines it: ReLU
+    outputs 0), over all hidden activation layers; NaN when no activation
+    has a dead region."""
+    from keras_initact.callbacks import _common
+
+    layers = [(layer, spec) for layer, spec in _common.monitored_layers(model)
+              if spec is not None and spec.dead is not None
+              and layer.name.startswith("act_")]
+    if not layers:
+        return math.nan
+    outputs = _common.probe_model(model, layers)([x], training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    dead = [np.all(keras.ops.convert_to_numpy(spec.dead.mask(y)), axis=0).ravel()
+            for (_, spec), y in zip(layers, outputs)]
+    return float(np.mean(np.concatenate(dead)))
+
+
+def epochs_to(accuracies, target):
+    """The first epoch (1-based) whose accuracy reaches `target`, or None."""
+    for epoch, accuracy in enumerate(accuracies, start=1):
+        if accuracy >= target:
+            return epoch
+    return None
+
+
+def train_cell(cell, data, options, log_dir=None, callbacks=()):
+    """Builds, trains and evaluates one cell; never raises for the cell's
+    own failures. Returns `(CellResult, model or None)`."""
+    import os
+
+    from keras_initact.callbacks import LayerStats
+
+    start = time.perf_counter()
+    try:
+        keras.utils.set_random_seed(options.seed)
+        model = build_cell_model(cell, data, options)
+        model.compile(optimizer=keras.optimizers.Adam(options.learning_rate),
+                      loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        cell_callbacks = [keras.callbacks.TerminateOnNaN(), *callbacks]
+        if log_dir is not None:
+            run_dir = os.path.join(log_dir, cell.id)
+            cell_callbacks += [
+                keras.callbacks.TensorBoard(run_dir),
+                LayerStats(run_dir, probe_data=data.probe[:64],
+                           every_n_steps=options.stats_every_n_steps,
+                           every_n_epochs=1),
+            ]
+        history = model.fit(data.train, validation_data=data.test,
+                            epochs=options.epochs, callbacks=cell_callbacks,
+                            shuffle=False,  # the pipeline shuffles, seeded
+                            verbose=0).history
+    except Exception as error:  # the cell failed; the grid goes on
+        return CellResult(cell, "failed", f"{type(error).__name__}: {error}",
+                          wall_time_s=time.perf_counter() - start), None
+    wall = time.perf_counter() - start
+    accuracies = history.get("val_accuracy", [])
+    losses = history.get("val_loss", [])
+    train_losses = history.get("loss", [])
+    diverged = (len(accuracies) < options.epochs
+                or not all(map(math.isfinite, train_losses + losses)))
+    return CellResult(
+        cell, "diverged" if diverged else "ok",
+        "the loss became non-finite; training stopped" if diverged else "",
+        final_accuracy=accuracies[-1] if accuracies else math.nan,
+        best_accuracy=max(accuracies) if accuracies else math.nan,
+        final_loss=losses[-1] if losses else math.nan,
+        epochs_to_target=epochs_to(accuracies, options.target_accuracy),
+        wall_time_s=wall,
+        dead_fraction=dead_fraction(model, data.probe),
+        history={key: [float(v) for v in values]
+                 for key, values in history.items()},
+    ), model
+
+
+def best_result(results):
+    """The `ok` result with the highest final test accuracy (ties: lower
+    loss), or None."""
+    done = [r for r in results if r.status == "ok"
+            and math.isfinite(r.final_accuracy)]
+    if not done:
+        return None
+    return max(done, key=lambda r: (r.final_accuracy, -r.final_loss))
