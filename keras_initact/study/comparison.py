@@ -255,7 +255,13 @@ def add_parser(commands):
 
 
 def compare_command(args):
+    import tensorflow as tf
+
     from keras_initact.study.datasets import DatasetUnavailable
+
+    # Every cell makes new tf.functions; TF's retracing warnings would fill
+    # the terminal and say nothing about the study.
+    tf.get_logger().setLevel("ERROR")
 
     def split(text):
         return [part.strip() for part in text.split(",") if part.strip()]
