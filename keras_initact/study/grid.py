@@ -137,7 +137,7 @@ def build_cell_model(cell, data, options):
         seed=options.seed, name=cell.id.replace(".", "_").replace("-", "_"),
         **initialization)
     if cell.init == "lsuv":
-        lsuv_initialize(model, data.probe)
+        lsuv_initialize(model, data.probe, seed=options.seed)
     return model
 
 
