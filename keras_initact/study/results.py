@@ -51,31 +51,43 @@ def write_table(frame, directory):
 
 
 def plot_learning_curves(results, path):
-    """Test accuracy per epoch, one panel per depth, one line per
-    initializer x activation."""
+    """Test accuracy per epoch, one panel per depth: colour is the
+    activation, line style the initializer; one legend for all panels."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     depths = sorted({r.cell.depth for r in results})
-    fig, axes = plt.subplots(1, len(depths), figsize=(5.5 * len(depths), 4.5),
+    inits = list(dict.fromkeys(r.cell.init for r in results))
+    activations = list(dict.fromkeys(r.cell.activation for r in results))
+    colours = plt.cm.tab10(np.arange(len(activations)) % 10)
+    styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3)), (0, (3, 1, 1, 1))]
+    fig, axes = plt.subplots(1, len(depths), figsize=(5 * len(depths) + 2.5, 4.2),
                              squeeze=False, sharey=True)
     for ax, depth in zip(axes[0], depths):
-        ax.set_prop_cycle(color=plt.cm.tab20(np.linspace(0, 1, 20)))
         for r in results:
             accuracies = r.history.get("val_accuracy")
             if r.cell.depth != depth or not accuracies:
                 continue
-            ax.plot(range(1, len(accuracies) + 1), accuracies, marker=".",
+            ax.plot(range(1, len(accuracies) + 1), accuracies,
+                    color=colours[activations.index(r.cell.activation)],
+                    linestyle=styles[inits.index(r.cell.init) % len(styles)],
                     label=f"{r.cell.init} + {r.cell.activation}")
         ax.set_title(f"depth {depth}")
         ax.set_xlabel("epoch")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7)
     axes[0][0].set_ylabel("test accuracy")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    for ax in axes[0][1:]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, fontsize=7, loc="center left",
+               bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
-    save_figure(fig, path, dpi=100)
+    save_figure(fig, path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -113,7 +125,7 @@ def plot_heatmap(results, path):
         ax.set_xticks(range(len(activations)))
         ax.set_xticklabels(activations, rotation=30, ha="right")
         ax.set_yticks(range(len(inits)))
-        ax.set_yticklabels(inits)
+        ax.set_yticklabels(inits if ax is axes[0][0] else [])
         ax.set_title(f"final test accuracy, depth {depth}")
     fig.colorbar(image, ax=list(axes[0]), label="test accuracy")
     save_figure(fig, path, dpi=100, bbox_inches="tight")
