@@ -93,6 +93,13 @@ def test_compare_is_reproducible_from_the_seed(compared, tmp_path):
                                                             rel=1e-4)
 
 
+def test_reusing_an_output_dir_warns_about_mixed_logs(tmp_path, capsys):
+    (tmp_path / "logs" / "he_normal-relu-d1").mkdir(parents=True)
+    cli.main(["compare", "--inits", "he_normal", "--activations", "relu",
+              "--depths", "1", "--output-dir", str(tmp_path), "--no-export", *TINY])
+    assert "1 cells already have logs" in capsys.readouterr().out
+
+
 def test_a_failing_cell_does_not_lose_the_others(monkeypatch, tmp_path, capsys):
     build = grid.build_cell_model
 

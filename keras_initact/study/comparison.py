@@ -129,6 +129,11 @@ def compare(inits, activations, depths, dataset="auto", data_dir=None,
     log(f"{len(cells)} runs on {data.name} ({data.train_size} train, "
         f"{data.test_size} test examples), {epochs} epochs each; "
         f"TensorBoard: tensorboard --logdir {log_dir}")
+    reused = [c.id for c in cells if os.path.isdir(os.path.join(log_dir, c.id))]
+    if reused:
+        log(f"warning: {len(reused)} cells already have logs in {log_dir} (e.g. "
+            f"{reused[0]}); TensorBoard will show the old and new runs together. "
+            "Use a new --output-dir to keep them apart.")
     results, best_model, best = [], None, None
     with tqdm(total=len(cells), desc="grid", unit="run", position=0,
               disable=not progress, dynamic_ncols=True) as overall:
