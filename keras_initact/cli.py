@@ -37,7 +37,6 @@ def diagnose_command(args):
     import keras
     import numpy as np
 
-    import keras_initact  # noqa: F401  (registers the classes the file names)
     from keras_initact.deep import diagnose
 
     if not os.path.isfile(args.model):

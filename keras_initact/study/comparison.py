@@ -17,10 +17,15 @@ import sys
 import time
 from typing import Optional
 
+from keras_initact.study.grid import StudyOptions
+
 DEFAULT_INITS = "he_normal,glorot_uniform,lsuv,auto"
 DEFAULT_ACTIVATIONS = "relu,tanh,gelu"
 DEFAULT_DEPTHS = "3,30"
+DEFAULT_BATCH_SIZE = 128
 CNN_FILTERS = {"cifar10": (32, 64)}
+# Training defaults live in StudyOptions; compare() and the parser read them.
+DEFAULTS = StudyOptions()
 
 
 @dataclasses.dataclass
@@ -47,10 +52,13 @@ class Comparison:
 
 
 def compare(inits, activations, depths, dataset="auto", data_dir=None,
-            epochs=10, batch_size=128, width=128, learning_rate=1e-3,
-            target_accuracy=0.9, seed=0, output_dir=None,
+            epochs=DEFAULTS.epochs, batch_size=DEFAULT_BATCH_SIZE,
+            width=DEFAULTS.width, learning_rate=DEFAULTS.learning_rate,
+            target_accuracy=DEFAULTS.target_accuracy, seed=DEFAULTS.seed,
+            output_dir=None,
             export_dir="saved_models", conv_filters=None, limit=None,
-            stats_every_n_steps=100, progress=True, log=print):
+            stats_every_n_steps=DEFAULTS.stats_every_n_steps, progress=True,
+            log=print):
     """Trains every (init, activation, depth) cell and writes the results.
 
     >>> c = compare(["he_normal", "lsuv"], ["relu", "tanh"], [3, 30],
@@ -95,9 +103,8 @@ def compare(inits, activations, depths, dataset="auto", data_dir=None,
                    for name in _non_empty(activations, "activations")]
     depths = [_positive_int(d, "depth", minimum=0)
               for d in _non_empty(depths, "depths")]
-    for argument, value in (("epochs", epochs), ("batch_size", batch_size),
-                            ("width", width)):
-        _positive_int(value, argument)
+    for argument, value in (("epochs", epochs), ("width", width)):
+        _positive_int(value, argument)  # batch_size: datasets.load checks it
     if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
         raise ValueError(f"learning_rate must be positive; received {learning_rate!r}.")
     if not 0 < target_accuracy <= 1:
@@ -115,7 +122,7 @@ def compare(inits, activations, depths, dataset="auto", data_dir=None,
         raise ValueError(
             f"--conv-filters needs image data; {data.name} examples have shape "
             f"{data.input_shape}. Use --dataset mnist, fashion_mnist or cifar10.")
-    options = grid.StudyOptions(
+    options = StudyOptions(
         width=width, epochs=epochs, learning_rate=float(learning_rate),
         target_accuracy=float(target_accuracy), seed=seed,
         conv_filters=conv_filters, stats_every_n_steps=stats_every_n_steps)
@@ -232,21 +239,24 @@ def add_parser(commands):
                              "else scikit-learn's digits")
     parser.add_argument("--data-dir", default=None,
                         help="a TFDS data directory (with prepared datasets)")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--width", type=int, default=128,
-                        help="units of every hidden layer (default: 128)")
-    parser.add_argument("--learning-rate", type=float, default=1e-3,
-                        help="Adam's learning rate (default: 1e-3)")
-    parser.add_argument("--target", type=float, default=0.9,
-                        help="the accuracy of the 'epochs to' column (default: 0.9)")
+    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs,
+                        help=f"epochs per run (default: {DEFAULTS.epochs})")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                        help=f"training and test batch size (default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--width", type=int, default=DEFAULTS.width,
+                        help=f"units of every hidden layer (default: {DEFAULTS.width})")
+    parser.add_argument("--learning-rate", type=float, default=DEFAULTS.learning_rate,
+                        help=f"Adam's learning rate (default: {DEFAULTS.learning_rate:g})")
+    parser.add_argument("--target", type=float, default=DEFAULTS.target_accuracy,
+                        help="the accuracy of the 'epochs to' column "
+                             f"(default: {DEFAULTS.target_accuracy:g})")
     parser.add_argument("--conv-filters", default=None,
                         help="comma-separated filters of conv blocks before "
                              "the dense layers (default: 32,64 for cifar10)")
     parser.add_argument("--limit", type=int, default=None,
                         help="use only this many examples per split")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seeds data order and models (default: 0)")
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed,
+                        help=f"seeds data order and models (default: {DEFAULTS.seed})")
     parser.add_argument("--output-dir", default=None,
                         help="default: runs/compare-<date-time>")
     parser.add_argument("--export-dir", default="saved_models",

@@ -52,6 +52,7 @@ class Dataset:
         examples: the standardized training examples, unbatched, cached.
         probe: a fixed batch of standardized training inputs (for LSUV,
             statistics callbacks and diagnoses).
+        batch_size, seed: the batching and shuffling of `train`.
         notice: why a fallback was taken, else None.
     """
 
@@ -101,10 +102,10 @@ def load(name="auto", data_dir=None, batch_size=128, seed=0, limit=None,
     if name not in NAMES:
         raise ValueError(
             f"Unknown dataset {name!r}; choose one of {', '.join(NAMES)}.")
-    for argument, value in (("batch_size", batch_size), ("probe_size", probe_size),
-                            ("limit", limit)):
-        if value is None and argument == "limit":
-            continue
+    counts = {"batch_size": batch_size, "probe_size": probe_size}
+    if limit is not None:
+        counts["limit"] = limit
+    for argument, value in counts.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(
                 f"{argument} must be a positive int; received {argument}={value!r}.")

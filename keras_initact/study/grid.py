@@ -8,6 +8,7 @@ goes on; a cell whose loss becomes NaN is recorded as diverged.
 
 import dataclasses
 import math
+import os
 import re
 import time
 from typing import Optional, Tuple
@@ -172,8 +173,6 @@ def epochs_to(accuracies, target):
 def train_cell(cell, data, options, log_dir=None, callbacks=()):
     """Builds, trains and evaluates one cell; never raises for the cell's
     own failures. Returns `(CellResult, model or None)`."""
-    import os
-
     from keras_initact.callbacks import LayerStats
 
     start = time.perf_counter()
