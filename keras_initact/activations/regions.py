@@ -45,6 +45,18 @@ class Region:
                 f"below={self.below!r}, above={self.above!r}."
             )
 
+    def affine(self, scale, shift, meaning=None):
+        """The region of `scale * (y + shift)` for `y` in this one (`scale`
+        non-zero; a negative scale swaps the bounds)."""
+        def moved(bound):
+            return None if bound is None else scale * (bound + shift)
+
+        below, above = moved(self.below), moved(self.above)
+        if scale < 0:
+            below, above = above, below
+        return Region(below, above, self.axis,
+                      self.meaning if meaning is None else meaning)
+
     def mask(self, y):
         """A boolean tensor: which elements (or slices) of `y` are in it."""
         y = ops.convert_to_tensor(y)

@@ -21,10 +21,12 @@ from keras_initact import initializers
 from keras_initact.activations import functions
 # The layer modules, not the package: `keras_initact.layers` imports this
 # package first, so its own namespace may not be filled in yet.
-from keras_initact.layers import rectifiers, sigmoidal, smooth
+from keras_initact.layers import rectifiers, shaped, sigmoidal, smooth
 from keras_initact.layers import softmax as softmax_layers
 from keras_initact.activations.regions import Region
-from keras_initact.initializers.gains import TORCH_GAINS, calculate_gain
+from keras_initact.initializers.gains import (
+    TORCH_GAINS, calculate_gain, gaussian_expectation,
+)
 
 PREFIX = "keras_initact>"
 
@@ -54,6 +56,10 @@ class ActivationSpec:
             the weights matters, not their scale relative to a bend.
         elementwise: whether `f` acts on each element alone (softmax does
             not).
+        smooth: whether `f` is smooth (analytic) everywhere, so that its
+            correlation map has a finite curvature and TAT can shape it
+            (`keras_initact.deep.shaping.tat_transform`); units with a kink
+            (ReLU family, SELU) or a jump in `f''` (ELU) are not.
         kernel_initializer: the name (for `keras_initact.initializers.get`)
             of the initializer that suits it; see `initializer()`.
         dead: the outputs whose gradient is exactly zero (`Region`), or
@@ -75,6 +81,7 @@ class ActivationSpec:
     zero_centred: bool = False
     homogeneous: bool = False
     elementwise: bool = True
+    smooth: bool = False
     kernel_initializer: str = "he_normal"
     dead: Optional[Region] = None
     saturated: Optional[Region] = None
@@ -163,6 +170,40 @@ class ActivationSpec:
         """A new layer computing this activation."""
         return self.layer_class(**kwargs)
 
+    def shaped(self, input_scale, input_shift, output_shift, output_scale):
+        """The record of `output_scale * (f(input_scale * x + input_shift) +
+        output_shift)` (a `ShapedActivation` layer): this one's facts, with
+        the dead and saturated regions carried through the output map (an
+        output is dead or saturated when `f`'s was), the function and gain
+        of the shaped unit, and zero-centred and homogeneous measured anew.
+        """
+        def unit(x):
+            return output_scale * (
+                self.function(input_scale * x + input_shift) + output_shift
+            )
+
+        unit.__name__ = f"shaped_{self.name}"
+        mean = gaussian_expectation(unit)
+        spread = gaussian_expectation(lambda x: unit(x) ** 2) ** 0.5
+
+        def carried(region):
+            if region is None:
+                return None
+            return region.affine(
+                output_scale, output_shift,
+                f"{region.meaning}, before the output map" if region.meaning
+                else None,
+            )
+
+        return dataclasses.replace(
+            self, function=unit, layer_class=shaped.ShapedActivation,
+            zero_centred=abs(mean) <= 0.1 * spread,
+            homogeneous=(self.homogeneous and input_shift == 0.0
+                         and output_shift == 0.0 and input_scale > 0),
+            dead=carried(self.dead), saturated=carried(self.saturated),
+            gain_nonlinearity=unit, gain_param=None,
+        )
+
     def dead_fraction(self, y):
         """The fraction of outputs `y` that are dead (a float32 scalar
         tensor), or `None` when nothing is ever dead for this activation."""
@@ -241,6 +282,8 @@ class Registry(Mapping):
             return self.find(activation)
         if isinstance(activation, keras.layers.Activation):
             return self.identify(activation.activation)
+        if isinstance(activation, shaped.ShapedActivation):
+            return activation.activation_spec
         if isinstance(activation, functools.partial):
             return self.identify(activation.func)
         cls = activation if isinstance(activation, type) else type(activation)
@@ -310,12 +353,13 @@ _TABLE = (
     ),
     ActivationSpec(
         "sigmoid", _F.sigmoid, sigmoidal.Sigmoid, aliases=("logistic",),
+        smooth=True,
         kernel_initializer="glorot_uniform",
         saturated=Region(below=1 - _BOUND, above=_BOUND,
                          meaning="within 0.01 of 0 or 1"),
     ),
     ActivationSpec(
-        "tanh", _F.tanh, sigmoidal.Tanh, zero_centred=True,
+        "tanh", _F.tanh, sigmoidal.Tanh, zero_centred=True, smooth=True,
         kernel_initializer="glorot_uniform",
         saturated=Region(below=-_BOUND, above=_BOUND,
                          meaning="|y| >= 0.99"),
@@ -357,23 +401,27 @@ _TABLE = (
         reference="Klambauer et al. 2017",
     ),
     ActivationSpec(
-        "gelu", _F.gelu, smooth.GELU, reference="Hendrycks & Gimpel 2016",
+        "gelu", _F.gelu, smooth.GELU, smooth=True,
+        reference="Hendrycks & Gimpel 2016",
     ),
     ActivationSpec(
-        "swish", _F.swish, smooth.Swish, aliases=("silu",),
+        "swish", _F.swish, smooth.Swish, aliases=("silu",), smooth=True,
         reference="Ramachandran et al. 2017",
     ),
-    ActivationSpec("mish", _F.mish, smooth.Mish, reference="Misra 2020"),
+    ActivationSpec("mish", _F.mish, smooth.Mish, smooth=True,
+                   reference="Misra 2020"),
     ActivationSpec(
-        "softplus", _F.softplus, smooth.Softplus,
+        "softplus", _F.softplus, smooth.Softplus, smooth=True,
         saturated=Region(below=1 - _BOUND, meaning="y <= 0.01"),
         reference="Dugas et al. 2001",
     ),
     ActivationSpec(
-        "lisht", _F.lisht, smooth.LiSHT, reference="Roy et al. 2019",
+        "lisht", _F.lisht, smooth.LiSHT, smooth=True,
+        reference="Roy et al. 2019",
     ),
     ActivationSpec(
-        "snake", _F.snake, smooth.Snake, reference="Liu Ziyin et al. 2020",
+        "snake", _F.snake, smooth.Snake, smooth=True,
+        reference="Liu Ziyin et al. 2020",
     ),
     ActivationSpec(
         "softmax", _F.softmax, softmax_layers.Softmax, elementwise=False,

@@ -1,7 +1,7 @@
 """The initializer that keeps a network of a given depth trainable, per activation."""
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from keras_initact.initializers import (
     Critical, Orthogonal, VarianceScaling, Zeros,
@@ -19,9 +19,13 @@ class InitRecipe:
 
     Attributes:
         activation: the registry name of the activation to use; differs from
-            the one asked for only when `shaped`.
+            the one asked for only when TAT turned a ReLU-family unit into a
+            leaky ReLU.
         activation_arguments: keyword arguments of that activation's layer
             (e.g. `{"negative_slope": 0.47}` for a TAT leaky ReLU).
+        transform: for a TAT-shaped smooth activation, its
+            `shaping.ActivationTransform` (the layer is then a
+            `ShapedActivation`); else None.
         kernel_initializer, bias_initializer: for hidden layers after the
             first; call `.derive(i)` (see `kernel_for`) so that no two
             layers share values.
@@ -47,6 +51,7 @@ class InitRecipe:
     shaped: bool
     rationale: str
     output_scale: float = 1.0
+    transform: Optional[Any] = None
 
     def kernel_for(self, index):
         """The kernel initializer of hidden layer `index` (0 = first)."""
@@ -61,13 +66,17 @@ class InitRecipe:
     def activation_layer(self, **kwargs):
         """A new layer computing the (possibly shaped) activation."""
         from keras_initact.activations import ACTIVATIONS
+        from keras_initact.layers import ShapedActivation
 
+        if self.transform is not None:
+            return ShapedActivation(self.activation,
+                                    **self.transform.arguments(), **kwargs)
         return ACTIVATIONS.spec(self.activation).layer(
             **self.activation_arguments, **kwargs
         )
 
 
-def for_activation(activation, depth=None, shaping=False, eta=0.9,
+def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
                    weight_scale=None, seed=None):
     """The initialization that suits `activation` in a plain network of `depth`.
 
@@ -84,21 +93,30 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9,
       centred for activations whose outputs are not zero-centred. The first
       layer maps standardized data to variance `q*`. Positively homogeneous
       units (ReLU family) are scale-free: He-scaled orthogonal kernels.
-    - deeper with `shaping=True`, for the ReLU family (positively
-      homogeneous units, which no weights bring to dynamical isometry):
-      Tailored Activation Transformation, a leaky ReLU whose negative slope
-      is set by the depth (`shaping.tat_leaky_relu_slope(depth, eta)`) with
-      orthogonal kernels scaled by its gain. For every activation, shaping
-      also adds an output scale (Deep Kernel Shaping's gamma): every
-      activation's output is multiplied by
+    - deeper with `shaping=True`: Tailored Activation Transformation
+      (`keras_initact.deep.shaping`), which keeps the activation's family
+      but changes the unit with the depth, where the registry says it
+      applies:
+        - ReLU family (positively homogeneous units, which no weights bring
+          to dynamical isometry): a leaky ReLU whose negative slope is set
+          by the depth (`tat_leaky_relu_slope(depth, eta)`), orthogonal
+          kernels scaled by its gain;
+        - smooth activations (GELU, tanh, sigmoid, Swish, Mish, ...):
+          `output_scale * (phi(input_scale * x + input_shift) +
+          output_shift)` with the whole network's `C''(1) = tau`
+          (`tat_transform(phi, depth, tau)`), orthogonal kernels of
+          variance `1 / fan_in`, zero biases; the layer is a
+          `ShapedActivation`;
+        - the others (SELU, ELU: a kink) keep the critical point.
+      For every activation, shaping also adds an output scale (Deep Kernel
+      Shaping's gamma): every activation's output is multiplied by
       `1 / weight_scale` and every hidden kernel after the first is
       `weight_scale` times larger. The function at initialization is the
       same, but Adam's steps, about the learning rate per weight whatever
       the weight's size, change each layer `weight_scale` times less in
       relative terms, which keeps the 60 layer gains of a deep network from
-      drifting apart during training. The activation changes: read
-      `recipe.activation`, `recipe.activation_arguments` and
-      `recipe.output_scale`.
+      drifting apart during training. The activation changes: build it with
+      `recipe.activation_layer()` (and read `recipe.output_scale`).
 
     >>> recipe = for_activation("tanh", depth=60)
     >>> layer = keras.layers.Dense(128, kernel_initializer=recipe.kernel_for(3),
@@ -107,17 +125,20 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9,
     Args:
         activation: a registry name (any spelling or alias).
         depth: the number of hidden layers, or None.
-        shaping: allow activation shaping where weights alone cannot work.
+        shaping: allow activation shaping (TAT, and the output scale).
         eta: the correlation that `depth` layers may map orthogonal inputs to
-            (smaller is closer to linear); 0.9 as in the TAT paper.
+            (smaller is closer to linear); 0.9 as in the TAT paper. Used by
+            the critical point and the ReLU family's TAT.
+        tau: the whole network's `C''(1)` for TAT-shaped smooth activations
+            (smaller is closer to linear); 0.3 as in the TAT paper.
         weight_scale: with shaping, how much larger the hidden kernels are
             (and smaller the activations' outputs). Default
             `depth / SHALLOW_DEPTH`: each layer's relative Adam step shrinks
             as the number of layers grows, so the whole network's relative
             change per step stays about that of a `SHALLOW_DEPTH`-layer
             network, which trains with the classic pairing. At depth 60
-            (7.5) digits MLPs reached 0.95-0.97 for ReLU, SELU and tanh
-            (0.45, 0.17, 0.10 without; see the README).
+            (7.5) digits MLPs reached 0.95-0.97 for every activation of the
+            README's table (0.10-0.45 without shaping).
         seed: base seed; layer `i` gets `derive_seed(seed, i)`.
     """
     from keras_initact import mean_field
@@ -155,9 +176,26 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9,
             Orthogonal(gain=gain * weight_scale, seed=base_seed), Zeros(),
             Orthogonal(gain=gain, seed=base_seed), Zeros(), True,
             f"TAT: {spec.name} shaped into leaky_relu(negative_slope={alpha:.3f}) "
-            f"for depth {depth}, orthogonal kernels with gain {gain:.3f}, "
-            f"outputs scaled by 1/{weight_scale:g} and kernels by {weight_scale:g}",
+            f"for depth {depth}, orthogonal kernels with gain {gain:.3f}"
+            + _scaled(weight_scale),
             output_scale=1.0 / weight_scale,
+        )
+
+    if shaping and spec.smooth:
+        weight_scale = _checked_weight_scale(weight_scale, depth)
+        transform = tat.tat_transform(spec.activation, depth, tau)
+        t = transform
+        return InitRecipe(
+            spec.name, {}, Orthogonal(gain=weight_scale, seed=base_seed),
+            Zeros(),
+            VarianceScaling(scale=1.0, mode="fan_in",
+                            distribution="untruncated_normal", seed=base_seed),
+            Zeros(), True,
+            f"TAT: {spec.name} shaped into {t.output_scale:.3g} * "
+            f"({spec.name}({t.input_scale:.3g} x {t.input_shift:+.3g}) "
+            f"{t.output_shift:+.3g}) for depth {depth} (C''(1) = {tau:g}), "
+            "orthogonal kernels" + _scaled(weight_scale),
+            output_scale=1.0 / weight_scale, transform=transform,
         )
 
     if spec.homogeneous:
@@ -184,10 +222,14 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9,
         f"critical point of {spec.name}: sigma_w^2={point.weight_variance:.3f}, "
         f"sigma_b^2={point.bias_variance:.2g}, q*={point.q_star:.3g}"
         + (", centred kernels" if centred else "")
-        + (f", outputs scaled by 1/{scale:g} and kernels by {scale:g}"
-           if shaping else ""),
+        + (_scaled(scale) if shaping else ""),
         output_scale=1.0 / scale,
     )
+
+
+def _scaled(weight_scale):
+    return (f", outputs scaled by 1/{weight_scale:g} and kernels by "
+            f"{weight_scale:g}")
 
 
 def _checked_weight_scale(weight_scale, depth):

@@ -1,27 +1,70 @@
-"""Activation shaping for ReLU networks: Tailored Activation Transformation.
+"""Activation shaping: Tailored Activation Transformation (Zhang et al. 2022).
 
-No weight distribution gives a deep ReLU network dynamical isometry
-(Pennington et al. 2017): its correlation map pulls every pair of inputs
-toward correlation 1, so a deep enough plain ReLU network maps all inputs
-to nearly the same point. TAT (Zhang et al. 2022) keeps the network's
-family but bends the unit less: a leaky ReLU whose negative slope `alpha`
-grows with depth, normalized to keep the signal's scale,
+Weights alone cannot keep every deep plain network trainable: a deep
+enough network maps all inputs to nearly the same point (or, past the edge
+of chaos, to unrelated points). Deep Kernel Shaping (Martens et al. 2021)
+and TAT keep the activation's family but transform it, so that the
+network's correlation map (C map) stays close to the identity however deep
+it is. With orthogonal weights of variance `1 / fan_in` and zero biases
+the signal's scale is the local Q map's and its correlations the local C
+map's, both at input variance 1.
+
+ReLU family (positively homogeneous units, which no weights bring to
+dynamical isometry): a leaky ReLU whose negative slope `alpha` grows with
+depth, normalized to keep the signal's scale,
 
     phi_alpha(x) = sqrt(2 / (1 + alpha^2)) * (max(x, 0) + alpha * min(x, 0)),
 
-whose correlation map with orthogonal weights is
+whose C map is
 
     C(c) = c + (1 - alpha)^2 / (pi (1 + alpha^2)) * (sqrt(1 - c^2) - c arccos c).
 
-`alpha` is chosen so that `depth` layers map correlation 0 to `eta`
-(0.9 in the paper): the whole network stays far enough from degenerate.
+`alpha` is chosen so that `depth` layers map correlation 0 to `eta` (0.9 in
+the paper).
+
+Smooth activations (GELU, tanh, sigmoid, Swish, ...): the transformed unit
+
+    phi_hat(x) = output_scale * (phi(input_scale * x + input_shift) + output_shift)
+
+with `Q(1) = 1` (the signal keeps unit variance), `Q'(1) = 1` (and that
+variance is stable), `C'(1) = 1` (no layer pulls correlations together to
+first order) and `C''(1) = tau / depth`, so that the whole network's
+`C''(1)`, the sum of its layers', is `tau` (0.3 in the paper): a gentle,
+depth-independent bend. The maps come from the activation's Hermite
+expansion, `phi_hat(z) = sum_n c_n He_n(z) / sqrt(n!)`:
+
+    Q(1) = sum c_n^2,   C'(1) = sum n c_n^2 / Q(1),
+    C''(1) = sum n (n - 1) c_n^2 / Q(1),
+    Q'(1) = sum n c_n^2 + sum sqrt(n (n - 1)) c_n c_{n-2},
+
+which needs no derivatives of `phi`, so any activation callable works at
+any precision.
 """
 
+import dataclasses
+import functools
+import itertools
 import math
 
+import numpy as np
 from scipy import optimize
 
 DEFAULT_ETA = 0.9
+DEFAULT_TAU = 0.3
+
+# Coefficients kept, and the quadrature nodes that compute them: exact for
+# polynomials of degree < 2 * HERMITE_POINTS, ample for the nearly linear
+# units TAT makes.
+HERMITE_ORDER = 40
+HERMITE_POINTS = 200
+# The solver's starting points (input scale, input shift); each is tried
+# with both signs of the output shift's root.
+_STARTS = tuple(itertools.product((0.05, 0.2, 1.0), (-1.0, 0.0, 0.5, 1.0)))
+_SOLVED = 1e-9  # largest residual a solution may leave
+# A solution's C''(1) must agree within this relative tolerance when
+# recomputed from this many coefficients.
+_CONVERGENCE_ORDER = 3 * HERMITE_ORDER
+_CONVERGED = 1e-2
 
 
 def leaky_relu_c_map(c, alpha):
@@ -43,8 +86,7 @@ def tat_leaky_relu_slope(depth, eta=DEFAULT_ETA):
 
     >>> round(tat_leaky_relu_slope(60), 3)   # doctest: +SKIP
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise ValueError(f"depth must be a positive int; received depth={depth!r}.")
+    _check_depth(depth)
     if not 0.0 < eta < 1.0:
         raise ValueError(f"eta must lie in (0, 1); received eta={eta!r}.")
     if network_c_map(0.0, 0.0, depth) <= eta:
@@ -58,3 +100,206 @@ def tat_leaky_relu_slope(depth, eta=DEFAULT_ETA):
 def leaky_relu_gain(alpha):
     """`sqrt(2 / (1 + alpha^2))`: keeps `E[phi(x)^2] = E[x^2]`."""
     return math.sqrt(2.0 / (1.0 + alpha**2))
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivationTransform:
+    """`phi_hat(x) = output_scale * (phi(input_scale * x + input_shift) + output_shift)`.
+
+    `arguments()` gives the keyword arguments of
+    `keras_initact.layers.ShapedActivation`.
+    """
+
+    input_scale: float
+    input_shift: float
+    output_shift: float
+    output_scale: float
+
+    def arguments(self):
+        return dataclasses.asdict(self)
+
+    def __call__(self, function):
+        """`phi_hat` as a one-argument callable, for any `function` that
+        accepts arrays or tensors."""
+        def shaped(x):
+            inner = function(self.input_scale * x + self.input_shift)
+            return self.output_scale * (inner + self.output_shift)
+        return shaped
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalMaps:
+    """The local Q and C maps of a unit at input variance 1 (weights of
+    variance `1 / fan_in`, no biases), from its Hermite coefficients.
+
+    Attributes:
+        q: `Q(1) = E[phi(z)^2]`, the output variance.
+        q_slope: `Q'(1)`; below 1 the variance is a stable fixed point.
+        c_zero: `C(0)`, the correlation of the outputs of orthogonal inputs.
+        c_slope: `C'(1)`, how fast nearby inputs separate (1: not at all).
+        c_curvature: `C''(1)`, the bend of the C map at 1.
+    """
+
+    q: float
+    q_slope: float
+    c_zero: float
+    c_slope: float
+    c_curvature: float
+
+    @classmethod
+    def from_coefficients(cls, c):
+        c = np.asarray(c, dtype=np.float64)
+        n = np.arange(c.size, dtype=np.float64)
+        q = float(np.sum(c**2))
+        cross = np.sqrt(n[2:] * (n[2:] - 1.0)) * c[2:] * c[:-2]
+        return cls(
+            q=q,
+            q_slope=float(np.sum(n * c**2) + np.sum(cross)),
+            c_zero=float(c[0] ** 2 / q),
+            c_slope=float(np.sum(n * c**2) / q),
+            c_curvature=float(np.sum(n * (n - 1.0) * c**2) / q),
+        )
+
+
+def hermite_coefficients(function, order=HERMITE_ORDER):
+    """`c_n = E[f(z) He_n(z)] / sqrt(n!)`, `z ~ N(0, 1)`, for `n <= order`.
+
+    `He_n / sqrt(n!)` are orthonormal under the Gaussian, so `f` is
+    `sum_n c_n He_n(z) / sqrt(n!)` and `E[f(z)^2] = sum_n c_n^2`.
+    `function` receives the quadrature nodes as a float64 NumPy array.
+    """
+    nodes, weights = _hermite_rule(HERMITE_POINTS)
+    values = np.asarray(_to_numpy(function(nodes)), dtype=np.float64)
+    weighted = values * weights / math.sqrt(2.0 * math.pi)
+    coefficients = np.empty(order + 1)
+    previous, current = np.zeros_like(nodes), np.ones_like(nodes)
+    for n in range(order + 1):
+        coefficients[n] = np.dot(weighted, current)
+        # He_{n+1} / sqrt((n+1)!) = (z h_n - sqrt(n) h_{n-1}) / sqrt(n+1)
+        previous, current = current, (
+            (nodes * current - math.sqrt(n) * previous) / math.sqrt(n + 1.0)
+        )
+    return coefficients
+
+
+def local_maps(function):
+    """The `LocalMaps` of `function` (a callable on arrays)."""
+    return LocalMaps.from_coefficients(hermite_coefficients(function))
+
+
+def tat_transform(activation, depth, tau=DEFAULT_TAU):
+    """TAT's transformation of a smooth `activation` for a plain network of
+    `depth` nonlinear layers: the `ActivationTransform` with `Q(1) = 1`,
+    `Q'(1) = 1`, `C'(1) = 1` and `C''(1) = tau / depth`.
+
+    Given the input scale `a` and shift `b`, the output shift is fixed by
+    `C'(1) = 1` (it is the only coefficient `c_0` moves: `c_0^2 =
+    sum_{n>=2} (n - 1) c_n^2`, two roots) and the output scale by
+    `Q(1) = 1`; `a` and `b` solve the other two conditions (Powell's hybrid
+    method from several starting points). Of the solutions, the one with
+    the smallest `|input_shift|` is returned: the unit then works nearest
+    to the activation's own origin (DKS's code rejects the others with a
+    heuristic instead). `(a, b)` and `(-a, b)` give the same maps, so
+    `input_scale > 0`; on a tie in `|input_shift|` (odd activations such
+    as tanh) the positive shift wins.
+
+    >>> t = tat_transform(keras_initact.activations.gelu, depth=60)
+    >>> t.input_scale, t.input_shift   # about 0.075 and 0.327
+
+    Args:
+        activation: a callable applying the activation to an array (a
+            registry function, or any function of `keras.ops`).
+        depth: the number of activation layers, a positive int.
+        tau: the whole network's `C''(1)`, > 0 (0.3 as in the paper;
+            smaller is closer to linear).
+
+    Raises:
+        ValueError: for a bad `depth` or `tau`, when no transformation
+            exists, or when `activation` is not smooth enough (SELU's kink
+            makes `C''(1)` infinite at every scale; this shows as a series
+            that does not converge).
+    """
+    _check_depth(depth)
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) \
+            or not math.isfinite(tau) or not tau > 0:
+        raise ValueError(f"tau must be a positive number; received tau={tau!r}.")
+    return _solve_tat(activation, depth, float(tau))
+
+
+@functools.lru_cache(maxsize=64)
+def _solve_tat(activation, depth, tau):
+    curvature = tau / depth
+
+    def transform(point, branch):
+        scale, shift = point
+        c = hermite_coefficients(lambda z: activation(scale * z + shift))
+        n = np.arange(c.size)
+        inner_mean = c[0]
+        c[0] = branch * math.sqrt(np.sum((n[2:] - 1.0) * c[2:] ** 2))
+        output_scale = 1.0 / math.sqrt(np.sum(c**2))
+        maps = LocalMaps.from_coefficients(c * output_scale)
+        found = ActivationTransform(float(scale), float(shift),
+                                    float(c[0] - inner_mean), output_scale)
+        return found, maps
+
+    def residual(point, branch):
+        try:
+            _, maps = transform(point, branch)
+        except (FloatingPointError, ZeroDivisionError, ValueError):
+            return np.full(2, 1e6)
+        value = np.array([maps.q_slope - 1.0, maps.c_curvature - curvature])
+        return value if np.all(np.isfinite(value)) else np.full(2, 1e6)
+
+    solutions = []
+    with np.errstate(all="ignore"):
+        for start, branch in itertools.product(_STARTS, (1.0, -1.0)):
+            result = optimize.root(residual, start, args=(branch,),
+                                   method="hybr")
+            if not (result.success and np.max(np.abs(result.fun)) < _SOLVED):
+                continue
+            scale, shift = result.x
+            found, _ = transform((abs(scale), shift), branch)
+            solutions.append(found)
+    if not solutions:
+        raise ValueError(
+            f"tat_transform: no transformation of {_name(activation)} reaches "
+            f"C''(1) = tau / depth = {tau}/{depth} with Q'(1) = C'(1) = 1; "
+            "use shaping=False or another tau."
+        )
+    best = min(solutions, key=lambda t: (round(abs(t.input_shift), 6),
+                                         -t.input_shift, t.input_scale))
+    # A kink in phi' makes C''(1) infinite: the truncated series then has a
+    # finite but meaningless sum, which keeps growing with the order.
+    longer = LocalMaps.from_coefficients(hermite_coefficients(
+        best(activation), _CONVERGENCE_ORDER)).c_curvature
+    if abs(longer - curvature) > _CONVERGED * curvature:
+        raise ValueError(
+            f"tat_transform: {_name(activation)} is not smooth enough for TAT: "
+            f"C''(1) is {curvature:.4g} from {HERMITE_ORDER + 1} Hermite "
+            f"coefficients but {longer:.4g} from {_CONVERGENCE_ORDER + 1}, so "
+            "its series does not converge (a kink in phi' makes C''(1) "
+            "infinite). Use shaping=False, or a smooth activation."
+        )
+    return best
+
+
+@functools.lru_cache(maxsize=4)
+def _hermite_rule(points):
+    return np.polynomial.hermite_e.hermegauss(points)
+
+
+def _to_numpy(values):
+    if isinstance(values, np.ndarray):
+        return values
+    import keras
+
+    return keras.ops.convert_to_numpy(values)
+
+
+def _check_depth(depth):
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth must be a positive int; received depth={depth!r}.")
+
+
+def _name(activation):
+    return getattr(activation, "__name__", repr(activation))

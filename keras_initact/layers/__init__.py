@@ -3,12 +3,13 @@
     from keras_initact.layers import Mish
     model = keras.Sequential([keras.layers.Dense(64), Mish()])
 
-| module       | layers                                           |
-|--------------|--------------------------------------------------|
-| `sigmoidal`  | Sigmoid, Tanh                                    |
-| `rectifiers` | ReLU, LeakyReLU, PReLU, RReLU, ELU, SELU         |
-| `smooth`     | GELU, Swish (SiLU), Mish, Softplus, LiSHT, Snake |
-| `softmax`    | Softmax                                          |
+| module       | layers                                                  |
+|--------------|---------------------------------------------------------|
+| `sigmoidal`  | Sigmoid, Tanh                                           |
+| `rectifiers` | ReLU, LeakyReLU, PReLU, RReLU, ELU, SELU                |
+| `smooth`     | GELU, Swish (SiLU), Mish, Softplus, LiSHT, Snake        |
+| `softmax`    | Softmax                                                 |
+| `shaped`     | ShapedActivation: any elementwise one, DKS/TAT-shaped   |
 
 Each is registered as `"keras_initact>ClassName"`, passes masks through,
 computes in the layer's compute dtype (mixed precision) and keeps learned
@@ -22,6 +23,7 @@ from keras_initact.layers.base import ActivationLayer
 from keras_initact.layers.rectifiers import (
     ELU, PReLU, ReLU, LeakyReLU, RReLU, SELU,
 )
+from keras_initact.layers.shaped import ShapedActivation
 from keras_initact.layers.sigmoidal import Sigmoid, Tanh
 from keras_initact.layers.smooth import (
     GELU, LiSHT, Mish, Snake, Softplus, Swish,
@@ -32,6 +34,7 @@ SiLU = Swish
 
 __all__ = [
     "ActivationLayer", "ELU", "GELU", "LeakyReLU", "LiSHT", "Mish", "PReLU",
-    "ReLU", "RReLU", "SELU", "SiLU", "Sigmoid", "Snake", "Softmax",
+    "ReLU", "RReLU", "SELU", "ShapedActivation", "SiLU", "Sigmoid", "Snake",
+    "Softmax",
     "Softplus", "Swish", "Tanh",
 ]

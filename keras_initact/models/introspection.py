@@ -121,6 +121,8 @@ def _parse(model):
     return {
         "fields": fields,
         "activation": activation.name if activation else "relu",
+        # Shaping leaves a Rescaling after every activation.
+        "shaped": any(name.startswith("scale") for name in layers),
         "kernel": head["kernel_initializer"],
         "bias": first.get_config().get("bias_initializer")
         if getattr(first, "use_bias", False) else head["bias_initializer"],
@@ -129,11 +131,11 @@ def _parse(model):
 
 def _candidates(found):
     """Specs to try, most likely first."""
-    activations = [(found["activation"], False)]
-    if found["activation"] == "leaky_relu":
-        # Perhaps TAT-shaped: every positively homogeneous activation shapes
-        # into the same leaky ReLU, so the models are the same; say relu.
-        activations += [(name, True) for name, spec in sorted(
+    activations = [(found["activation"], found["shaped"])]
+    if found["activation"] == "leaky_relu" and found["shaped"]:
+        # TAT-shaped: every positively homogeneous activation shapes into
+        # the same leaky ReLU, so the models are the same; say relu.
+        activations = [(name, True) for name, spec in sorted(
             ACTIVATIONS.items(), key=lambda item: item[0] != "relu")
             if spec.homogeneous and spec.elementwise]
     kernels = [AUTO, _canonical(found["kernel"])]

@@ -1,0 +1,114 @@
+"""A registry activation with an affine map on its input and its output."""
+
+import functools
+
+from keras_initact.initializers.base import check_number, register
+from keras_initact.layers.base import ActivationLayer
+
+
+@register
+class ShapedActivation(ActivationLayer):
+    """An activation transformed as Deep Kernel Shaping and TAT do:
+
+        f(x) = output_scale * (phi(input_scale * x + input_shift) + output_shift)
+
+    The unit stays in `phi`'s family; the four numbers (fixed, not learned)
+    change where and how strongly it bends. `for_activation(...,
+    shaping=True)` computes them for a network's depth
+    (`keras_initact.deep.shaping.tat_transform`); the factory builds this
+    layer from them.
+
+    >>> layer = ShapedActivation("gelu", input_scale=0.075, input_shift=0.33,
+    ...                          output_shift=-0.2, output_scale=17.8)
+    >>> y = layer(np.zeros((2, 8)))
+
+    Monitors (`LayerStats`, `diagnose`) read `activation_spec`: `phi`'s
+    registry record with its dead and saturated regions carried through
+    the output map, so they judge this layer's outputs as `phi`'s.
+
+    Args:
+        activation: a registry name (any spelling or alias) of an
+            elementwise activation without learned parameters.
+        input_scale: multiplies the input; finite and non-zero (default 1).
+        input_shift: added to the scaled input; finite (default 0).
+        output_shift: added to `phi`'s output; finite (default 0).
+        output_scale: multiplies the shifted output; finite and non-zero
+            (default 1).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    References: Martens et al., "Rapid training of deep neural networks
+    without skip connections or normalization layers using Deep Kernel
+    Shaping", 2021; Zhang et al., "Deep Learning without Shortcuts: Shaping
+    the Kernel with Tailored Rectifiers", ICLR 2022.
+    """
+
+    def __init__(self, activation, input_scale=1.0, input_shift=0.0,
+                 output_shift=0.0, output_scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        self.base_spec = _shapeable(activation, owner)
+        self.input_scale = _non_zero("input_scale", input_scale, owner)
+        self.input_shift = float(check_number("input_shift", input_shift, owner))
+        self.output_shift = float(
+            check_number("output_shift", output_shift, owner)
+        )
+        self.output_scale = _non_zero("output_scale", output_scale, owner)
+        self._finish_init()
+
+    def call(self, inputs):
+        inner = self.base_spec.function(
+            self.input_scale * inputs + self.input_shift
+        )
+        return self.output_scale * (inner + self.output_shift)
+
+    @functools.cached_property
+    def activation_spec(self):
+        """The registry record of this unit (see `ActivationSpec.shaped`)."""
+        return self.base_spec.shaped(
+            self.input_scale, self.input_shift, self.output_shift,
+            self.output_scale,
+        )
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "activation": self.base_spec.name,
+            "input_scale": self.input_scale,
+            "input_shift": self.input_shift,
+            "output_shift": self.output_shift,
+            "output_scale": self.output_scale,
+        }
+
+
+def _shapeable(activation, owner):
+    from keras_initact.activations import ACTIVATIONS
+
+    if not isinstance(activation, str):
+        raise ValueError(
+            f"{owner}: `activation` must be a registry name such as 'gelu'; "
+            f"received activation={activation!r}."
+        )
+    spec = ACTIVATIONS.spec(activation)
+    if not spec.elementwise:
+        raise ValueError(
+            f"{owner}: {spec.name!r} mixes units (it is not elementwise), so "
+            "it cannot be shaped unit by unit; use an elementwise activation."
+        )
+    if spec.learned_parameters:
+        raise ValueError(
+            f"{owner}: {spec.name!r} learns "
+            f"{', '.join(spec.learned_parameters)} in its own layer, which "
+            "a shaped unit would freeze; shape a fixed activation instead "
+            "(e.g. 'leaky_relu' for 'prelu')."
+        )
+    return spec
+
+
+def _non_zero(name, value, owner):
+    value = check_number(name, value, owner)
+    if value == 0:
+        raise ValueError(
+            f"{owner}: `{name}` must be non-zero (it would make the unit "
+            f"constant); received {name}={value!r}."
+        )
+    return float(value)
