@@ -34,7 +34,9 @@ def mlp(activation, **initialization):
                             seed=0, **initialization)
 
 
-@pytest.mark.parametrize("activation, shaping", [("relu", True), ("tanh", False)])
+@pytest.mark.parametrize("activation, shaping", [
+    ("relu", True), ("tanh", False), ("gelu", True),
+])
 def test_depth_20_trains_with_for_activation(activation, shaping, digits):
     keras.utils.set_random_seed(0)
     keras_default = accuracy(mlp(activation, kernel_initializer="glorot_uniform",

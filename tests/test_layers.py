@@ -48,6 +48,20 @@ def snake_ref(a):
     return lambda x: x + np.sin(a * x) ** 2 / a
 
 
+def shaped_ref(function, input_scale, input_shift, output_shift, output_scale):
+    """output_scale * (function(input_scale * x + input_shift) + output_shift),
+    with the layer's float32 constants."""
+    a, b, d, g = (float(F32(v)) for v in (input_scale, input_shift,
+                                           output_shift, output_scale))
+    return lambda x: g * (function(a * x + b) + d)
+
+
+# TAT's transformation of tanh for depth 60 (tat_transform), and a GELU
+# with a negative output scale.
+TAT_TANH = (0.0745, 0.5245, -0.482, 17.45)
+GELU_FLIPPED = (0.5, -0.3, 0.2, -2.0)
+
+
 def relu_options_ref(x):  # ReLU(max_value=6, negative_slope=0.1, threshold=0.5)
     return np.minimum(np.where(x > 0.5, x, 0.1 * (x - 0.5)), 6.0)
 
@@ -102,11 +116,21 @@ CASES = {
         snake_ref(0.7),
     ),
     "softmax": (L.Softmax, softmax_ref),
+    "shaped_tanh": (
+        lambda **kw: L.ShapedActivation("tanh", *TAT_TANH, **kw),
+        shaped_ref(np.tanh, *TAT_TANH),
+    ),
+    "shaped_gelu": (
+        lambda **kw: L.ShapedActivation("GELU", *GELU_FLIPPED, **kw),
+        shaped_ref(lambda x: 0.5 * x * (1 + special.erf(x / math.sqrt(2))),
+                   *GELU_FLIPPED),
+    ),
 }
 LEARNED = ("prelu", "prelu_quarter", "swish_trainable", "snake_trainable")
 LAYER_CLASSES = (
     L.Sigmoid, L.Tanh, L.ReLU, L.LeakyReLU, L.PReLU, L.RReLU, L.ELU, L.SELU,
     L.GELU, L.Swish, L.Mish, L.Softplus, L.LiSHT, L.Snake, L.Softmax,
+    L.ShapedActivation,
 )
 
 BIG = float(np.finfo(np.float32).max) * 0.9  # ~3.06e38, next to inf
@@ -450,6 +474,16 @@ def test_softmax_mask_gives_zero_to_masked_positions_like_keras():
     (lambda: L.PReLU(shared_axes=[0]), "batch axis"),
     (lambda: L.PReLU(shared_axes="1"), "int or a non-empty list"),
     (lambda: L.Softmax(axis=1.5), "int or a non-empty list"),
+    (lambda: L.ShapedActivation("gleu"), r"Unknown activation 'gleu'.*'gelu'"),
+    (lambda: L.ShapedActivation(L.GELU()), "must be a registry name"),
+    (lambda: L.ShapedActivation("softmax"), "not elementwise"),
+    (lambda: L.ShapedActivation("prelu"), "learns alpha"),
+    (lambda: L.ShapedActivation("tanh", input_scale=0.0),
+     r"input_scale` must be non-zero .*received input_scale=0.0"),
+    (lambda: L.ShapedActivation("tanh", output_scale=float("nan")),
+     "output_scale` must be finite"),
+    (lambda: L.ShapedActivation("tanh", input_shift=[1]), "input_shift"),
+    (lambda: L.ShapedActivation("tanh", output_shift=None), "real number"),
 ])
 def test_bad_arguments_raise_at_construction(factory, message):
     with pytest.raises(ValueError, match=message):
@@ -476,3 +510,47 @@ def test_softmax_takes_a_propagated_sequence_mask_over_leading_axes():
     y = keras.ops.convert_to_numpy(L.Softmax()(embedded))
     np.testing.assert_array_equal(y[ids == 0], 0.0)
     np.testing.assert_allclose(y[ids != 0].sum(axis=-1), 1.0, rtol=1e-6)
+
+
+# --- ShapedActivation: what monitors read from it --------------------------
+
+
+def test_shaped_activation_stores_the_canonical_name():
+    layer = L.ShapedActivation("Leaky-ReLU", input_scale=2)
+    assert layer.get_config()["activation"] == "leaky_relu"
+    assert layer.get_config()["input_scale"] == 2.0
+
+
+def test_shaped_activation_record_carries_regions_through_the_output_map():
+    from keras_initact.activations import ACTIVATIONS
+
+    layer = L.ShapedActivation("tanh", *TAT_TANH)
+    record = ACTIVATIONS.identify(layer)
+    assert record is layer.activation_spec and record.name == "tanh"
+    assert record.layer_class is L.ShapedActivation
+    x = np.linspace(-60.0, 60.0, 241, dtype=np.float32)
+    inner = np.tanh(TAT_TANH[0] * x + TAT_TANH[1])
+    y = keras.ops.convert_to_numpy(layer(x))
+    # An output is saturated exactly when tanh's was.
+    expected = np.mean(np.abs(inner) >= 0.99)
+    assert 0 < expected < 1
+    assert float(record.saturated_fraction(y)) == pytest.approx(expected)
+    # A negative output scale swaps the bounds; a dead region moves too.
+    relu = ACTIVATIONS.identify(L.ShapedActivation("relu", 1.0, 0.0, 0.5, -2.0))
+    assert relu.dead.above == -1.0 and relu.dead.below is None
+    y = keras.ops.convert_to_numpy(L.ShapedActivation("relu", 1.0, 0.0, 0.5, -2.0)(x))
+    assert float(relu.dead_fraction(y)) == pytest.approx(np.mean(x <= 0))
+
+
+def test_shaped_activation_record_has_the_shaped_units_gain():
+    from keras_initact.activations import ACTIVATIONS
+    from keras_initact.initializers.gains import variance_preserving_gain
+
+    layer = L.ShapedActivation("gelu", 0.5, 0.3, -0.2, 2.0)
+    record = ACTIVATIONS.identify(layer)
+    assert record.gain == pytest.approx(
+        variance_preserving_gain(record.function))
+    assert record.gain != pytest.approx(ACTIVATIONS.spec("gelu").gain)
+    assert not record.homogeneous
+    assert ACTIVATIONS.identify(L.ShapedActivation("relu", 3.0, 0.0, 0.0, 0.5)
+                                ).homogeneous

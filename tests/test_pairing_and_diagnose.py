@@ -78,9 +78,12 @@ class TestForActivation:
             for_activation("relu", depth=60, shaping=True, weight_scale=0.0)
 
     def test_shaping_scales_critical_kernels_and_outputs_alike(self):
-        plain = for_activation("tanh", depth=60, seed=1)
-        shaped = for_activation("tanh", depth=60, shaping=True, seed=1)
-        assert shaped.shaped and shaped.activation == "tanh"
+        # SELU has a kink, so shaping keeps its critical point and adds the
+        # output scale only.
+        plain = for_activation("selu", depth=60, seed=1)
+        shaped = for_activation("selu", depth=60, shaping=True, seed=1)
+        assert shaped.shaped and shaped.activation == "selu"
+        assert shaped.transform is None
         assert shaped.output_scale == pytest.approx(1 / 7.5)
         assert plain.output_scale == 1.0
         np.testing.assert_allclose(

@@ -55,15 +55,15 @@ DEFAULT_TAU = 0.3
 # Coefficients kept, and the quadrature nodes that compute them: exact for
 # polynomials of degree < 2 * HERMITE_POINTS, ample for the nearly linear
 # units TAT makes.
-HERMITE_ORDER = 40
-HERMITE_POINTS = 200
+HERMITE_ORDER = 80
+HERMITE_POINTS = 300
 # The solver's starting points (input scale, input shift); each is tried
 # with both signs of the output shift's root.
 _STARTS = tuple(itertools.product((0.05, 0.2, 1.0), (-1.0, 0.0, 0.5, 1.0)))
 _SOLVED = 1e-9  # largest residual a solution may leave
 # A solution's C''(1) must agree within this relative tolerance when
 # recomputed from this many coefficients.
-_CONVERGENCE_ORDER = 3 * HERMITE_ORDER
+_CONVERGENCE_ORDER = 2 * HERMITE_ORDER
 _CONVERGED = 1e-2
 
 

@@ -1,0 +1,176 @@
+"""keras_initact.deep.shaping: TAT for smooth activations.
+
+The local maps come from Hermite coefficients; they are checked exactly on
+polynomials and against direct quadrature with analytic derivatives. Every
+smooth registry activation's transformation is checked against TAT's four
+conditions, computed independently (quadrature of the shaped function and of
+its finite-difference derivatives).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from keras_initact.activations import ACTIVATIONS
+from keras_initact.deep import for_activation
+from keras_initact.deep.shaping import (
+    ActivationTransform, LocalMaps, hermite_coefficients, local_maps,
+    tat_transform,
+)
+
+NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(160)
+WEIGHTS = WEIGHTS / math.sqrt(2 * math.pi)
+SMOOTH = sorted(name for name, spec in ACTIVATIONS.items() if spec.smooth)
+
+
+def expect(values):
+    """E[values(z)], z ~ N(0, 1), by direct quadrature."""
+    return float(np.dot(WEIGHTS, values))
+
+
+def direct_maps(f, h=1e-3):
+    """Q(1), Q'(1), C'(1), C''(1) of `f` from quadrature and central
+    differences, independent of the Hermite series."""
+    z = NODES
+    first = (f(z + h) - f(z - h)) / (2 * h)
+    second = (f(z + h) - 2 * f(z) + f(z - h)) / h**2
+    q = expect(f(z) ** 2)
+    q_slope = (expect(f(math.sqrt(1 + h) * z) ** 2)
+               - expect(f(math.sqrt(1 - h) * z) ** 2)) / (2 * h)
+    return q, q_slope, expect(first**2) / q, expect(second**2) / q
+
+
+def numpy_activation(name):
+    def f(x):
+        return np.asarray(ACTIVATIONS.spec(name).activation(x), np.float64)
+    return f
+
+
+class TestHermiteSeries:
+    def test_coefficients_of_a_polynomial_are_exact(self):
+        # z^3 = He_3 + 3 He_1, and He_3 / sqrt(3!) is the unit basis vector.
+        c = hermite_coefficients(lambda z: z**3, order=6)
+        np.testing.assert_allclose(c, [0, 3, 0, math.sqrt(6), 0, 0, 0],
+                                   atol=1e-10)
+
+    def test_local_maps_of_polynomials(self):
+        identity = local_maps(lambda z: z)
+        assert (identity.q, identity.q_slope, identity.c_slope,
+                identity.c_curvature, identity.c_zero) == pytest.approx(
+            (1, 1, 1, 0, 0), abs=1e-10)
+        # f = z^2: Q(q) = E[q^2 z^4] = 3 q^2, so Q'(1) = 6; C(c) = (2c^2 + 1)/3.
+        square = local_maps(lambda z: z**2)
+        assert square.q == pytest.approx(3)
+        assert square.q_slope == pytest.approx(6)
+        assert square.c_zero == pytest.approx(1 / 3)
+        assert square.c_slope == pytest.approx(4 / 3)
+        assert square.c_curvature == pytest.approx(4 / 3)
+
+    def test_local_maps_of_tanh_match_direct_quadrature(self):
+        maps = local_maps(np.tanh)
+        z = NODES
+        sech2 = 1 / np.cosh(z) ** 2
+        q = expect(np.tanh(z) ** 2)
+        assert maps.q == pytest.approx(q, rel=1e-9)
+        assert maps.c_slope == pytest.approx(expect(sech2**2) / q, rel=1e-7)
+        assert maps.c_curvature == pytest.approx(
+            expect((2 * np.tanh(z) * sech2) ** 2) / q, rel=1e-6)
+        # Stein: Q'(1) = E[f f' z] = E[f'^2 + f f''].
+        assert maps.q_slope == pytest.approx(
+            expect(sech2**2 - 2 * np.tanh(z) ** 2 * sech2), rel=1e-7)
+        assert maps.c_zero == pytest.approx(0, abs=1e-12)  # tanh is odd
+
+    def test_from_coefficients_reads_the_series(self):
+        maps = LocalMaps.from_coefficients([0.5, 0.0, 1.0])
+        assert maps.q == pytest.approx(1.25)
+        assert maps.c_zero == pytest.approx(0.25 / 1.25)
+        assert maps.q_slope == pytest.approx(2 + math.sqrt(2) * 0.5)
+
+
+class TestTatTransform:
+    @pytest.mark.parametrize("name", SMOOTH)
+    def test_meets_tat_conditions_for_every_smooth_activation(self, name):
+        depth, tau = 60, 0.3
+        transform = tat_transform(ACTIVATIONS.spec(name).activation, depth, tau)
+        assert transform.input_scale > 0 and transform.output_scale > 0
+        q, q_slope, c_slope, c_curvature = direct_maps(
+            transform(numpy_activation(name)))
+        assert q == pytest.approx(1.0, abs=1e-6)
+        assert q_slope == pytest.approx(1.0, abs=1e-4)
+        assert c_slope == pytest.approx(1.0, abs=1e-4)
+        assert c_curvature * depth == pytest.approx(tau, rel=2e-3)
+
+    def test_gelu_at_depth_60_is_nearly_linear_with_a_shifted_input(self):
+        t = tat_transform(ACTIVATIONS.spec("gelu").activation, 60)
+        assert 0.05 < t.input_scale < 0.1 and 0.2 < t.input_shift < 0.5
+        deeper = tat_transform(ACTIVATIONS.spec("gelu").activation, 240)
+        assert deeper.input_scale < t.input_scale  # deeper: closer to linear
+
+    def test_sigmoid_and_tanh_shape_into_the_same_unit(self):
+        # sigmoid(x) = (1 + tanh(x / 2)) / 2: TAT's conditions fix the unit,
+        # not the parametrization.
+        x = np.linspace(-40, 40, 81)
+        units = [tat_transform(ACTIVATIONS.spec(n).activation, 60)(
+            numpy_activation(n))(x) for n in ("sigmoid", "tanh")]
+        np.testing.assert_allclose(units[0], units[1], atol=1e-6)
+
+    def test_of_mirrored_solutions_the_positive_shift_wins(self):
+        # tanh is odd: (a, b, d) and (a, -b, -d) are both solutions.
+        t = tat_transform(ACTIVATIONS.spec("tanh").activation, 60)
+        mirror = ActivationTransform(t.input_scale, -t.input_shift,
+                                     -t.output_shift, t.output_scale)
+        maps = direct_maps(mirror(np.tanh))
+        assert maps[0] == pytest.approx(1.0, abs=1e-6)
+        assert maps[3] * 60 == pytest.approx(0.3, rel=2e-3)
+        assert t.input_shift > 0
+
+    def test_smaller_tau_is_closer_to_linear(self):
+        gelu = ACTIVATIONS.spec("gelu").activation
+        assert (tat_transform(gelu, 60, tau=0.1).input_scale
+                < tat_transform(gelu, 60, tau=0.3).input_scale)
+
+    def test_a_kink_is_refused(self):
+        with pytest.raises(ValueError, match="selu is not smooth enough"):
+            tat_transform(ACTIVATIONS.spec("selu").activation, 60)
+        with pytest.raises(ValueError, match="no transformation of relu"):
+            tat_transform(ACTIVATIONS.spec("relu").activation, 60)
+
+    @pytest.mark.parametrize("kwargs, message", [
+        ({"depth": 0}, "depth must be a positive int; received depth=0"),
+        ({"depth": 2.5}, "depth=2.5"),
+        ({"depth": True}, "depth=True"),
+        ({"tau": 0.0}, "tau must be a positive number; received tau=0.0"),
+        ({"tau": -1}, "tau=-1"),
+        ({"tau": float("nan")}, "tau=nan"),
+        ({"tau": "0.3"}, "tau='0.3'"),
+    ])
+    def test_bad_arguments(self, kwargs, message):
+        arguments = {"depth": 60, "tau": 0.3, **kwargs}
+        with pytest.raises(ValueError, match=message):
+            tat_transform(np.tanh, **arguments)
+
+
+class TestShapedRecipes:
+    def test_for_activation_shapes_smooth_units_with_tat(self):
+        recipe = for_activation("gelu", depth=60, shaping=True, seed=0)
+        expected = tat_transform(ACTIVATIONS.spec("gelu").activation, 60)
+        assert recipe.shaped and recipe.transform == expected
+        layer = recipe.activation_layer(name="act_3")
+        assert type(layer).__name__ == "ShapedActivation"
+        assert layer.get_config()["input_scale"] == expected.input_scale
+        # Variance 1 / fan_in: orthogonal (times the weight scale) after the
+        # first layer, LeCun-scaled normal for the data.
+        assert recipe.kernel_initializer.gain == pytest.approx(7.5)
+        assert recipe.output_scale == pytest.approx(1 / 7.5)
+        assert recipe.input_kernel_initializer.get_config()["scale"] == 1.0
+        assert "TAT: gelu shaped into" in recipe.rationale
+
+    def test_tau_reaches_the_transform(self):
+        recipe = for_activation("tanh", depth=30, shaping=True, tau=0.1)
+        assert recipe.transform == tat_transform(
+            ACTIVATIONS.spec("tanh").activation, 30, 0.1)
+
+    def test_without_shaping_or_when_shallow_nothing_is_transformed(self):
+        assert for_activation("gelu", depth=60).transform is None
+        assert for_activation("gelu", depth=8, shaping=True).transform is None
