@@ -155,6 +155,19 @@ class TestDiagnose:
             float(np.sqrt(np.mean(pre**2))), rel=1e-5)
         assert result.layers[0].dead_fraction == pytest.approx(float(np.mean(pre <= 0)))
 
+    def test_tat_shaped_units_keep_the_signal_and_read_as_their_family(self):
+        # Without the output scale (weight_scale=1) plain_mlp is the whole
+        # network: Q(1) = 1 keeps unit variance through every layer.
+        recipe = for_activation("gelu", depth=20, shaping=True, weight_scale=1,
+                                seed=0)
+        model = plain_mlp(recipe, 20, width=64, inputs=64)
+        x = np.random.default_rng(0).standard_normal((256, 64)).astype("float32")
+        result = diagnose(model, x, verbose=False)
+        assert result.verdict == "healthy", result.table()
+        rows = result.layers[:20]
+        assert {row.activation for row in rows} == {"gelu"}
+        assert 0.7 <= rows[-1].pre_activation_rms / rows[0].pre_activation_rms <= 1.4
+
     def test_prints_a_table(self, batch, capsys):
         diagnose(plain_mlp(for_activation("relu"), 2), batch)
         printed = capsys.readouterr().out

@@ -4,7 +4,8 @@
 |------------|----------------------------------------------------------------|
 | `lsuv`     | `lsuv_initialize`, `LSUVCallback` (Mishkin & Matas 2016)       |
 | `pairing`  | `for_activation`: the initialization for an activation, depth  |
-| `shaping`  | TAT: the depth-set leaky ReLU (Zhang et al. 2022)              |
+| `shaping`  | TAT (Zhang et al. 2022): the depth-set leaky ReLU, and the     |
+|            | transformation of smooth units (`tat_transform`)               |
 | `diagnose` | `diagnose`: per-layer signal at initialization, with a verdict |
 
 The mean-field theory they use is `keras_initact.mean_field`; the critical

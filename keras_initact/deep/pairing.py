@@ -183,8 +183,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
 
     if shaping and spec.smooth:
         weight_scale = _checked_weight_scale(weight_scale, depth)
-        transform = tat.tat_transform(spec.activation, depth, tau)
-        t = transform
+        t = tat.tat_transform(spec.activation, depth, tau)
         return InitRecipe(
             spec.name, {}, Orthogonal(gain=weight_scale, seed=base_seed),
             Zeros(),
@@ -195,7 +194,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"({spec.name}({t.input_scale:.3g} x {t.input_shift:+.3g}) "
             f"{t.output_shift:+.3g}) for depth {depth} (C''(1) = {tau:g}), "
             "orthogonal kernels" + _scaled(weight_scale),
-            output_scale=1.0 / weight_scale, transform=transform,
+            output_scale=1.0 / weight_scale, transform=t,
         )
 
     if spec.homogeneous:

@@ -52,9 +52,9 @@ from scipy import optimize
 DEFAULT_ETA = 0.9
 DEFAULT_TAU = 0.3
 
-# Coefficients kept, and the quadrature nodes that compute them: exact for
-# polynomials of degree < 2 * HERMITE_POINTS, ample for the nearly linear
-# units TAT makes.
+# Coefficients kept, and the quadrature nodes that compute them (exact for
+# polynomials of degree < 2 * HERMITE_POINTS): tanh's maps at unit scale to
+# 1e-7, the nearly linear units TAT makes to rounding.
 HERMITE_ORDER = 80
 HERMITE_POINTS = 300
 # The solver's starting points (input scale, input shift); each is tried

@@ -94,7 +94,9 @@ def build_sequential(input_shape, hidden_units, activation="relu",
             `Rescaling` layer after `act_i`) and hidden kernels after the
             first are `depth / 8` times larger, which keeps deep networks
             training under Adam; a ReLU-family network also becomes a TAT
-            leaky ReLU whose slope depends on the depth.
+            leaky ReLU whose slope depends on the depth, and a smooth
+            activation (GELU, tanh, sigmoid, Swish, ...) a TAT-shaped
+            `ShapedActivation` of it.
         seed: an int in `[0, 2**31 - 1)`; every layer's initializer and
             dropout get their own seed derived from it, so the same seed
             gives the same model. None draws one (reproducibly under

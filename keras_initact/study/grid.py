@@ -24,7 +24,7 @@ SPECIAL_INITS = {
             "a critical (edge-of-chaos) point deeper",
     "shaped": "for_activation(..., shaping=True): as auto, plus DKS/TAT "
               "shaping deeper than 8 layers (scaled outputs; ReLU becomes "
-              "a TAT leaky ReLU)",
+              "a TAT leaky ReLU, smooth units a TAT-shaped unit)",
     "lsuv": "orthogonal kernels, then LSUV (Mishkin & Matas 2016) on a "
             "training batch",
 }
