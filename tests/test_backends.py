@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 SCRIPT = r"""
@@ -45,6 +46,11 @@ for spec in ki.activations.ACTIVATIONS.values():
     finite[spec.name] = bool(np.isfinite(y).all()) and y.shape == x.shape
 report["activation_layers_finite"] = finite
 report["mish_at_one"] = float(keras.ops.convert_to_numpy(ki.activations.mish(np.float32(1.0))))
+from keras_initact.deep.shaping import tat_transform
+t = tat_transform(ki.activations.ACTIVATIONS.spec("gelu").activation, 60)
+report["tat_gelu"] = [t.input_scale, t.input_shift, t.output_shift, t.output_scale]
+y = keras.ops.convert_to_numpy(ki.layers.ShapedActivation("gelu", *report["tat_gelu"])(x))
+report["shaped_gelu"] = y.ravel().tolist()
 print(json.dumps(report))
 """
 
@@ -67,3 +73,15 @@ def test_initializers_on_another_backend(backend, package):
     assert report["dense_output"] == [1, 8]
     assert all(report["activation_layers_finite"].values()), report
     assert report["mish_at_one"] == pytest.approx(math.tanh(math.log1p(math.e)), rel=1e-6)
+    # TAT's transformation is solved on that backend (in float32 on JAX)
+    # and agrees with TensorFlow's; the shaped layer computes it.
+    from keras_initact.activations import ACTIVATIONS
+    from keras_initact.deep.shaping import tat_transform
+
+    expected = tat_transform(ACTIVATIONS.spec("gelu").activation, 60)
+    assert report["tat_gelu"] == pytest.approx(
+        list(expected.arguments().values()), rel=1e-3)
+    x = np.linspace(-3, 3, 12)
+    assert report["shaped_gelu"] == pytest.approx(
+        expected(lambda v: v * (1 + np.vectorize(math.erf)(v / math.sqrt(2))) / 2)(x),
+        rel=1e-3, abs=1e-4)
