@@ -9,6 +9,7 @@ its finite-difference derivatives).
 
 import math
 
+import keras
 import numpy as np
 import pytest
 
@@ -160,8 +161,15 @@ class TestShapedRecipes:
         assert type(layer).__name__ == "ShapedActivation"
         assert layer.get_config()["input_scale"] == expected.input_scale
         # Variance 1 / fan_in: orthogonal (times the weight scale) after the
-        # first layer, LeCun-scaled normal for the data.
-        assert recipe.kernel_initializer.gain == pytest.approx(7.5)
+        # first layer, also when a layer widens; LeCun-scaled normal for
+        # the data.
+        kernel = recipe.kernel_initializer
+        assert kernel.gain == pytest.approx(7.5)
+        assert kernel.point.weight_variance == pytest.approx(1.0)
+        assert kernel.point.bias_variance == pytest.approx(0.0, abs=1e-9)
+        widening = keras.ops.convert_to_numpy(recipe.kernel_for(2)((32, 96)))
+        assert (widening**2).sum(axis=0).mean() == pytest.approx(7.5**2, rel=1e-5)
+        assert type(recipe.bias_for(2)).__name__ == "Zeros"
         assert recipe.output_scale == pytest.approx(1 / 7.5)
         assert recipe.input_kernel_initializer.get_config()["scale"] == 1.0
         assert "TAT: gelu shaped into" in recipe.rationale

@@ -105,8 +105,8 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
           `output_scale * (phi(input_scale * x + input_shift) +
           output_shift)` with the whole network's `C''(1) = tau`
           (`tat_transform(phi, depth, tau)`), orthogonal kernels of
-          variance `1 / fan_in`, zero biases; the layer is a
-          `ShapedActivation`;
+          variance `1 / fan_in` (delta-orthogonal for convolutions), zero
+          biases; the layer is a `ShapedActivation`;
         - the others (SELU, ELU: a kink) keep the critical point.
       For every activation, shaping also adds an output scale (Deep Kernel
       Shaping's gamma): every activation's output is multiplied by
@@ -184,9 +184,14 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
     if shaping and spec.smooth:
         weight_scale = _checked_weight_scale(weight_scale, depth)
         t = tat.tat_transform(spec.activation, depth, tau)
+        # The shaped unit has Q(1) = C'(1) = 1, so its critical point is
+        # sigma_w^2 = 1, sigma_b^2 = 0 at q* = 1: the identity's. Critical
+        # gives it orthogonal per unit for widening layers too, and
+        # delta-orthogonal for convolutions.
+        kernel = Critical("linear", q_star=1.0, gain=weight_scale,
+                          seed=base_seed)
         return InitRecipe(
-            spec.name, {}, Orthogonal(gain=weight_scale, seed=base_seed),
-            Zeros(),
+            spec.name, {}, kernel, Zeros(),
             VarianceScaling(scale=1.0, mode="fan_in",
                             distribution="untruncated_normal", seed=base_seed),
             Zeros(), True,
