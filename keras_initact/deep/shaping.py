@@ -268,8 +268,9 @@ def _solve_tat(activation, depth, tau):
         )
     best = min(solutions, key=lambda t: (round(abs(t.input_shift), 6),
                                          -t.input_shift, t.input_scale))
-    # A kink in phi' makes C''(1) infinite: the truncated series then has a
-    # finite but meaningless sum, which keeps growing with the order.
+    # A kink in phi (a jump in phi', as SELU's) makes C''(1) infinite: the
+    # truncated series then has a finite but meaningless sum, which keeps
+    # growing with the order.
     longer = LocalMaps.from_coefficients(hermite_coefficients(
         best(activation), _CONVERGENCE_ORDER)).c_curvature
     if abs(longer - curvature) > _CONVERGED * curvature:
@@ -277,8 +278,8 @@ def _solve_tat(activation, depth, tau):
             f"tat_transform: {_name(activation)} is not smooth enough for TAT: "
             f"C''(1) is {curvature:.4g} from {HERMITE_ORDER + 1} Hermite "
             f"coefficients but {longer:.4g} from {_CONVERGENCE_ORDER + 1}, so "
-            "its series does not converge (a kink in phi' makes C''(1) "
-            "infinite). Use shaping=False, or a smooth activation."
+            "its series does not converge (a kink makes C''(1) infinite). "
+            "Use shaping=False, or a smooth activation."
         )
     return best
 
