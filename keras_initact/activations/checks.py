@@ -12,6 +12,18 @@ def check_slope(name, value, owner):
     return check_number(name, value, owner, non_negative=True)
 
 
+def check_non_zero(name, value, owner):
+    """A finite number other than 0 (a scale that 0 would make constant),
+    returned as a float."""
+    value = check_number(name, value, owner)
+    if value == 0:
+        raise ValueError(
+            f"{owner}: `{name}` must be non-zero (it would make the unit "
+            f"constant); received {name}={value!r}."
+        )
+    return float(value)
+
+
 def check_bool(name, value, owner):
     if not isinstance(value, bool):
         raise ValueError(

@@ -177,12 +177,11 @@ class ActivationSpec:
         output is dead or saturated when `f`'s was), the function and gain
         of the shaped unit, and zero-centred and homogeneous measured anew.
         """
-        def unit(x):
-            return output_scale * (
-                self.function(input_scale * x + input_shift) + output_shift
-            )
-
-        unit.__name__ = f"shaped_{self.name}"
+        unit = functools.partial(
+            shaped.shaped_unit, activation=self.function,
+            input_scale=input_scale, input_shift=input_shift,
+            output_shift=output_shift, output_scale=output_scale,
+        )
         mean = gaussian_expectation(unit)
         spread = gaussian_expectation(lambda x: unit(x) ** 2) ** 0.5
 

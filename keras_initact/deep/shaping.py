@@ -49,6 +49,8 @@ import math
 import numpy as np
 from scipy import optimize
 
+from keras_initact.layers.shaped import shaped_unit
+
 DEFAULT_ETA = 0.9
 DEFAULT_TAU = 0.3
 
@@ -121,10 +123,8 @@ class ActivationTransform:
     def __call__(self, function):
         """`phi_hat` as a one-argument callable, for any `function` that
         accepts arrays or tensors."""
-        def shaped(x):
-            inner = function(self.input_scale * x + self.input_shift)
-            return self.output_scale * (inner + self.output_shift)
-        return shaped
+        return functools.partial(shaped_unit, activation=function,
+                                 **self.arguments())
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,8 +2,17 @@
 
 import functools
 
+from keras_initact.activations.checks import check_non_zero
 from keras_initact.initializers.base import check_number, register
 from keras_initact.layers.base import ActivationLayer
+
+
+def shaped_unit(x, activation, input_scale=1.0, input_shift=0.0,
+                output_shift=0.0, output_scale=1.0):
+    """`output_scale * (activation(input_scale * x + input_shift) + output_shift)`,
+    for tensors or arrays (the one place this formula is written)."""
+    return output_scale * (activation(input_scale * x + input_shift)
+                           + output_shift)
 
 
 @register
@@ -47,19 +56,19 @@ class ShapedActivation(ActivationLayer):
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.base_spec = _shapeable(activation, owner)
-        self.input_scale = _non_zero("input_scale", input_scale, owner)
+        self.input_scale = check_non_zero("input_scale", input_scale, owner)
         self.input_shift = float(check_number("input_shift", input_shift, owner))
         self.output_shift = float(
             check_number("output_shift", output_shift, owner)
         )
-        self.output_scale = _non_zero("output_scale", output_scale, owner)
+        self.output_scale = check_non_zero("output_scale", output_scale,
+                                           owner)
         self._finish_init()
 
     def call(self, inputs):
-        inner = self.base_spec.function(
-            self.input_scale * inputs + self.input_shift
-        )
-        return self.output_scale * (inner + self.output_shift)
+        return shaped_unit(inputs, self.base_spec.function, self.input_scale,
+                           self.input_shift, self.output_shift,
+                           self.output_scale)
 
     @functools.cached_property
     def activation_spec(self):
@@ -103,12 +112,3 @@ def _shapeable(activation, owner):
         )
     return spec
 
-
-def _non_zero(name, value, owner):
-    value = check_number(name, value, owner)
-    if value == 0:
-        raise ValueError(
-            f"{owner}: `{name}` must be non-zero (it would make the unit "
-            f"constant); received {name}={value!r}."
-        )
-    return float(value)
