@@ -6,15 +6,15 @@ import math
 import keras
 
 from keras_initact.initializers.base import (
-    RandomInitializer, check_choice, check_exclusive, check_number, register,
+    check_choice, check_exclusive, check_number, register,
 )
 from keras_initact.initializers.constant import Zeros
-from keras_initact.initializers.fans import compute_fans
+from keras_initact.initializers.fans import FanScaledInitializer
 from keras_initact.initializers.gains import resolve_activation
 from keras_initact.initializers.orthogonal import random_orthogonal
 from keras_initact.initializers.random import RandomNormal
 from keras_initact.initializers.spatial import (
-    compute_dtype_for, embed_at_centre,
+    compute_dtype_for, embed_at_centre, matrix_to_kernel,
 )
 
 DISTRIBUTIONS = ("orthogonal", "gaussian")
@@ -42,7 +42,7 @@ def centre_columns(matrix):
 
 
 @register
-class Critical(RandomInitializer):
+class Critical(FanScaledInitializer):
     """Weights on the order-to-chaos line of an activation (chi_1 = 1).
 
     Mean-field theory (see `keras_initact.mean_field`) gives, for an
@@ -85,6 +85,11 @@ class Critical(RandomInitializer):
             pair with an activation whose outputs are scaled down by as much
             (the output-scale shaping of `for_activation`).
         seed: see `RandomInitializer`.
+        input_axes, output_axes: for `EinsumDense` kernels, the axes that
+            hold the input and output units (filled in by `EinsumDense` and
+            `MultiHeadAttention`, as for Keras's `VarianceScaling`); the
+            orthogonal matrix then maps the flattened input axes to the
+            flattened output axes.
 
     References: Poole et al. 2016; Schoenholz et al., "Deep Information
     Propagation", ICLR 2017; Pennington et al., "Resurrecting the sigmoid in
@@ -92,7 +97,8 @@ class Critical(RandomInitializer):
     """
 
     def __init__(self, activation="tanh", bias_variance=None, q_star=None,
-                 distribution="orthogonal", centred=False, gain=1.0, seed=None):
+                 distribution="orthogonal", centred=False, gain=1.0, seed=None,
+                 input_axes=None, output_axes=None):
         owner = self._name()
         check_exclusive(owner, bias_variance=bias_variance, q_star=q_star)
         if bias_variance is not None:
@@ -120,11 +126,12 @@ class Critical(RandomInitializer):
             )
         self.centred = centred
         self.gain = check_number("gain", gain, owner, positive=True)
+        self._set_fan_arguments("standard", input_axes, output_axes)
         super().__init__(seed)
         self.point = _solve(activation, bias_variance, q_star, centred)
 
     def generate(self, shape, dtype):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = self.fans(shape)
         weight_variance = self.point.weight_variance
         compute = compute_dtype_for(dtype)
         if self.distribution == "gaussian":
@@ -133,22 +140,42 @@ class Critical(RandomInitializer):
                 dtype=compute, seed=self.seed,
             )
             if self.centred and len(shape) >= 2:
-                flat = keras.ops.reshape(weights, (-1, shape[-1]))
-                weights = keras.ops.reshape(centre_columns(flat), shape)
+                weights = self._centred(weights, shape)
             return keras.ops.cast(weights, dtype)
         if len(shape) < 2:
             raise ValueError(
                 f"{self._name()}(distribution='orthogonal') needs a kernel of "
                 f"rank >= 2; received shape={shape}."
             )
-        inputs, outputs = shape[-2], shape[-1]
+        if self.input_axes is not None:
+            inputs, outputs = fan_in, fan_out
+        else:
+            inputs, outputs = shape[-2], shape[-1]
         gain = self.gain * math.sqrt(weight_variance * max(1.0, outputs / inputs))
         matrix = gain * random_orthogonal(inputs, outputs, self.seed, compute)
         if self.centred:
             matrix = centre_columns(matrix)
-        if len(shape) > 2:
+        if self.input_axes is not None:
+            matrix = matrix_to_kernel(
+                matrix, shape, self.input_axes, self.output_axes
+            )
+        elif len(shape) > 2:
             matrix = embed_at_centre(matrix, shape)
         return keras.ops.cast(matrix, dtype)
+
+    def _centred(self, weights, shape):
+        """`weights` with each output unit's mean over its inputs removed."""
+        if self.input_axes is None:
+            flat = keras.ops.reshape(weights, (-1, shape[-1]))
+            return keras.ops.reshape(centre_columns(flat), shape)
+        order = list(self.input_axes) + list(self.output_axes)
+        fan_in, fan_out = self.fans(shape)
+        matrix = keras.ops.reshape(
+            keras.ops.transpose(weights, order), (fan_in, fan_out)
+        )
+        return matrix_to_kernel(
+            centre_columns(matrix), shape, self.input_axes, self.output_axes
+        )
 
     def bias_initializer(self):
         """`N(0, sigma_b^2)` biases (seeded from this seed), or `Zeros`."""
@@ -168,5 +195,7 @@ class Critical(RandomInitializer):
             "distribution": self.distribution,
             "centred": self.centred,
             "gain": self.gain,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
             **super().get_config(),
         }

@@ -2,7 +2,11 @@
 
 import math
 
-from keras_initact.initializers.base import check_choice, standardize_shape
+import keras
+
+from keras_initact.initializers.base import (
+    RandomInitializer, check_choice, standardize_shape,
+)
 
 KERNEL_LAYOUTS = ("standard", "conv_transpose", "depthwise")
 
@@ -33,11 +37,7 @@ def compute_fans(shape, kernel_layout="standard", input_axes=None,
     """
     shape = standardize_shape(shape, "compute_fans")
     check_choice("kernel_layout", kernel_layout, KERNEL_LAYOUTS, "compute_fans")
-    if (input_axes is None) != (output_axes is None):
-        raise ValueError(
-            "compute_fans: give both `input_axes` and `output_axes` or neither; "
-            f"received input_axes={input_axes!r}, output_axes={output_axes!r}."
-        )
+    input_axes, output_axes = check_axes(input_axes, output_axes, "compute_fans")
     if input_axes is not None:
         for axis in (*input_axes, *output_axes):
             if not -len(shape) <= axis < len(shape):
@@ -60,3 +60,67 @@ def compute_fans(shape, kernel_layout="standard", input_axes=None,
     if kernel_layout == "depthwise":
         return receptive_field, last * receptive_field
     return second_last * receptive_field, last * receptive_field
+
+
+def check_axes(input_axes, output_axes, owner):
+    """Returns `input_axes` and `output_axes` as lists of ints (or `None`s)."""
+    if (input_axes is None) != (output_axes is None):
+        raise ValueError(
+            f"{owner}: give both `input_axes` and `output_axes` or neither; "
+            f"received input_axes={input_axes!r}, output_axes={output_axes!r}."
+        )
+    if input_axes is None:
+        return None, None
+    checked = []
+    for name, axes in (("input_axes", input_axes), ("output_axes", output_axes)):
+        try:
+            axes = list(axes)
+        except TypeError:
+            axes = [axes]
+        if not axes or any(isinstance(a, bool) or not isinstance(a, int)
+                           for a in axes):
+            raise ValueError(
+                f"{owner}: `{name}` must be a non-empty list of ints (kernel "
+                f"axes); received {name}={axes!r}."
+            )
+        checked.append(axes)
+    return tuple(checked)
+
+
+class FanScaledInitializer(RandomInitializer, keras.initializers.VarianceScaling):
+    """Base of the random schemes whose scale follows the kernel's fans.
+
+    Keras's `EinsumDense` (and so `MultiHeadAttention`, whose projections
+    are EinsumDense layers) tells an initializer which kernel axes hold the
+    input and the output units, but only an instance of Keras's
+    `VarianceScaling`: it rebuilds it by `from_config` with `input_axes` and
+    `output_axes` added. Subclassing it gives ours the same fans as Keras's
+    own classes there: a query kernel `(32, 8, 16)` of a 32-wide input has
+    `fan_in = 32`, not the `8 * 32` a convolution of that shape would.
+
+    Subclasses pass `input_axes`, `output_axes` and `kernel_layout` to
+    `_set_fan_arguments` and read the fans with `fans(shape)`; their
+    `get_config` includes `fan_config()`.
+    """
+
+    def _set_fan_arguments(self, kernel_layout, input_axes, output_axes):
+        owner = self._name()
+        self.kernel_layout = check_choice(
+            "kernel_layout", kernel_layout, KERNEL_LAYOUTS, owner
+        )
+        self.input_axes, self.output_axes = check_axes(
+            input_axes, output_axes, owner
+        )
+
+    def fans(self, shape):
+        """`(fan_in, fan_out)` of a kernel of `shape`, see `compute_fans`."""
+        return compute_fans(
+            shape, self.kernel_layout, self.input_axes, self.output_axes
+        )
+
+    def fan_config(self):
+        return {
+            "kernel_layout": self.kernel_layout,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
+        }

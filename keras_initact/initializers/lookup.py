@@ -4,6 +4,7 @@ import difflib
 import re
 
 import keras
+import numpy as np
 
 from keras_initact.initializers import (
     constant, critical, identity, orthogonal, pretrained, random, sinusoidal,
@@ -22,6 +23,9 @@ ALIASES = {
     "KaimingUniform": "HeUniform",
     "Dirac": "Identity",
     "Eye": "Identity",
+    # Keras's legacy class names, kept by Keras "for compatibility".
+    "OrthogonalInitializer": "Orthogonal",
+    "IdentityInitializer": "Identity",
 }
 
 
@@ -61,20 +65,34 @@ def get(identifier):
 
     Strings resolve, case- and underscore-insensitively, to keras_initact's
     classes and aliases first (`"he_normal"`, `"KaimingUniform"`,
-    `"keras_initact>XavierNormal"`), then to Keras's own initializers.
-    Instances and callables pass through; dicts are deserialized.
+    `"keras_initact>XavierNormal"`, Keras's legacy `"OrthogonalInitializer"`),
+    then to Keras's own initializers. Instances and callables pass through,
+    classes are instantiated, dicts are deserialized. An array or tensor
+    becomes `Constant(value)`: where Keras returns a plain function that
+    only fills its own shape, ours broadcasts as `Constant` does and can be
+    saved in a `.keras` file.
 
     >>> get("xavier_uniform")
-    GlorotUniform(gain=1.0, kernel_layout='standard', seed=None)
+    GlorotUniform(gain=1.0, ...)
+    >>> get(np.full((2, 3), 0.5))   # Constant(value=array(...))
     """
-    if identifier is None or callable(identifier):
+    if identifier is None:
+        return None
+    if isinstance(identifier, type) and issubclass(
+            identifier, keras.initializers.Initializer):
+        return identifier()
+    if callable(identifier):
         return identifier
     if isinstance(identifier, dict):
         return keras.initializers.deserialize(identifier)
+    if isinstance(identifier, (np.ndarray, np.generic)) or \
+            keras.ops.is_tensor(identifier):
+        return constant.Constant(identifier)
     if not isinstance(identifier, str):
         raise ValueError(
             "Could not interpret initializer identifier "
-            f"{identifier!r}: expected a name, a config dict or a callable."
+            f"{identifier!r}: expected a name, a config dict, a callable, "
+            "an initializer class, or an array or tensor of values."
         )
     cls = _BY_NORMALIZED_NAME.get(_normalize(identifier))
     if cls is not None:

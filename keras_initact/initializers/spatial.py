@@ -29,3 +29,13 @@ def embed_at_centre(matrix, shape):
     centred = keras.ops.reshape(matrix, (1,) * len(spatial) + tuple(shape[-2:]))
     padding = [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in spatial]
     return keras.ops.pad(centred, padding + [(0, 0), (0, 0)])
+
+
+def matrix_to_kernel(matrix, shape, input_axes, output_axes):
+    """Returns a kernel of `shape` whose input axes (flattened, in order)
+    index `matrix`'s rows and output axes its columns: the layout of an
+    `EinsumDense` kernel, where every axis is one or the other."""
+    order = list(input_axes) + list(output_axes)
+    blocked = keras.ops.reshape(matrix, [shape[a] for a in order])
+    inverse = sorted(range(len(order)), key=lambda i: order[i])
+    return keras.ops.transpose(blocked, inverse)

@@ -13,7 +13,7 @@ import keras
 from keras_initact.initializers.base import (
     RandomInitializer, check_choice, check_exclusive, check_number, register,
 )
-from keras_initact.initializers.fans import KERNEL_LAYOUTS, compute_fans
+from keras_initact.initializers.fans import FanScaledInitializer
 from keras_initact.initializers.gains import calculate_gain
 
 MODES = ("fan_in", "fan_out", "fan_avg")
@@ -23,7 +23,7 @@ TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
 
 
 @register
-class VarianceScaling(RandomInitializer):
+class VarianceScaling(FanScaledInitializer):
     """Draws zero-mean weights with `Var(W) = scale / n`.
 
     `n` is `fan_in`, `fan_out` or `(fan_in + fan_out) / 2` by `mode`, floored
@@ -48,7 +48,10 @@ class VarianceScaling(RandomInitializer):
         kernel_layout: how the kernel's axes map to units, see
             `compute_fans`: `"standard"`, `"conv_transpose"`, `"depthwise"`.
         input_axes, output_axes: for `EinsumDense` kernels, the axes whose
-            sizes multiply to the fan-in and fan-out.
+            sizes multiply to the fan-in and fan-out. `EinsumDense` and
+            `MultiHeadAttention` fill them in, as for Keras's own
+            `VarianceScaling` (this class and its presets are subclasses of
+            it), so the fans there are Keras's.
 
     Reference: Glorot & Bengio 2010; He et al. 2015; LeCun et al. 1998.
     """
@@ -70,17 +73,7 @@ class VarianceScaling(RandomInitializer):
         self.distribution = check_choice(
             "distribution", distribution, DISTRIBUTIONS, owner
         )
-        self.kernel_layout = check_choice(
-            "kernel_layout", kernel_layout, KERNEL_LAYOUTS, owner
-        )
-        self.input_axes = None if input_axes is None else list(input_axes)
-        self.output_axes = None if output_axes is None else list(output_axes)
-        if (input_axes is None) != (output_axes is None):
-            raise ValueError(
-                f"{owner}: give both `input_axes` and `output_axes` or "
-                f"neither; received input_axes={input_axes!r}, "
-                f"output_axes={output_axes!r}."
-            )
+        self._set_fan_arguments(kernel_layout, input_axes, output_axes)
         super().__init__(seed)
 
     @property
@@ -92,9 +85,7 @@ class VarianceScaling(RandomInitializer):
 
     def variance(self, shape):
         """The variance this initializer gives a weight of `shape`."""
-        fan_in, fan_out = compute_fans(
-            shape, self.kernel_layout, self.input_axes, self.output_axes
-        )
+        fan_in, fan_out = self.fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out,
              "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         return self.variance_scale / max(1.0, n)
@@ -123,9 +114,7 @@ class VarianceScaling(RandomInitializer):
             "mode": self.mode,
             "distribution": self.distribution,
             "gain": self.gain,
-            "kernel_layout": self.kernel_layout,
-            "input_axes": self.input_axes,
-            "output_axes": self.output_axes,
+            **self.fan_config(),
             **super().get_config(),
         }
 
@@ -141,7 +130,7 @@ class _NamedVarianceScaling(VarianceScaling):
 
     def _preset_config(self, **own):
         seed = RandomInitializer.get_config(self)
-        return {**own, "kernel_layout": self.kernel_layout, **seed}
+        return {**own, **self.fan_config(), **seed}
 
 
 @register
@@ -159,18 +148,19 @@ class GlorotNormal(_NamedVarianceScaling):
             `calculate_gain("tanh")`).
         truncated: truncated normal (Keras's default) or plain normal
             (PyTorch's `xavier_normal_`); the variance is the same.
-        seed, kernel_layout: see `VarianceScaling`.
+        seed, kernel_layout, input_axes, output_axes: see `VarianceScaling`.
 
     Reference: Glorot & Bengio, "Understanding the difficulty of training deep
     feedforward neural networks", AISTATS 2010.
     """
 
     def __init__(self, gain=1.0, truncated=True, seed=None,
-                 kernel_layout="standard"):
+                 kernel_layout="standard", input_axes=None, output_axes=None):
         self.truncated = truncated
         super().__init__(
             gain=gain, mode="fan_avg", distribution=_normal_distribution(truncated),
-            seed=seed, kernel_layout=kernel_layout,
+            seed=seed, kernel_layout=kernel_layout, input_axes=input_axes,
+            output_axes=output_axes,
         )
 
     def get_config(self):
@@ -187,15 +177,17 @@ class GlorotUniform(_NamedVarianceScaling):
 
     Args:
         gain: positive factor on the standard deviation.
-        seed, kernel_layout: see `VarianceScaling`.
+        seed, kernel_layout, input_axes, output_axes: see `VarianceScaling`.
 
     Reference: Glorot & Bengio 2010.
     """
 
-    def __init__(self, gain=1.0, seed=None, kernel_layout="standard"):
+    def __init__(self, gain=1.0, seed=None, kernel_layout="standard",
+                 input_axes=None, output_axes=None):
         super().__init__(
             gain=gain, mode="fan_avg", distribution="uniform", seed=seed,
-            kernel_layout=kernel_layout,
+            kernel_layout=kernel_layout, input_axes=input_axes,
+            output_axes=output_axes,
         )
 
     def get_config(self):
@@ -206,7 +198,7 @@ class _KaimingVarianceScaling(_NamedVarianceScaling):
     """He/Kaiming: `Var(W) = calculate_gain(nonlinearity, param)^2 / fan`."""
 
     def __init__(self, mode, nonlinearity, param, distribution, seed,
-                 kernel_layout):
+                 kernel_layout, input_axes, output_axes):
         if isinstance(nonlinearity, dict):
             nonlinearity = keras.saving.deserialize_keras_object(nonlinearity)
         self.nonlinearity = nonlinearity
@@ -214,6 +206,7 @@ class _KaimingVarianceScaling(_NamedVarianceScaling):
         super().__init__(
             gain=calculate_gain(nonlinearity, param), mode=mode,
             distribution=distribution, seed=seed, kernel_layout=kernel_layout,
+            input_axes=input_axes, output_axes=output_axes,
         )
 
     def _kaiming_config(self, **extra):
@@ -246,17 +239,18 @@ class HeNormal(_KaimingVarianceScaling):
         param: the negative slope when `nonlinearity="leaky_relu"`.
         truncated: truncated normal (Keras's default) or plain normal
             (PyTorch's); the variance is the same.
-        seed, kernel_layout: see `VarianceScaling`.
+        seed, kernel_layout, input_axes, output_axes: see `VarianceScaling`.
 
     Reference: He et al., "Delving Deep into Rectifiers", ICCV 2015.
     """
 
     def __init__(self, mode="fan_in", nonlinearity="relu", param=None,
-                 truncated=True, seed=None, kernel_layout="standard"):
+                 truncated=True, seed=None, kernel_layout="standard",
+                 input_axes=None, output_axes=None):
         self.truncated = truncated
         super().__init__(
             mode, nonlinearity, param, _normal_distribution(truncated), seed,
-            kernel_layout,
+            kernel_layout, input_axes, output_axes,
         )
 
     def get_config(self):
@@ -274,15 +268,17 @@ class HeUniform(_KaimingVarianceScaling):
 
     Args:
         mode, nonlinearity, param: see `HeNormal`.
-        seed, kernel_layout: see `VarianceScaling`.
+        seed, kernel_layout, input_axes, output_axes: see `VarianceScaling`.
 
     Reference: He et al. 2015.
     """
 
     def __init__(self, mode="fan_in", nonlinearity="relu", param=None,
-                 seed=None, kernel_layout="standard"):
+                 seed=None, kernel_layout="standard",
+                 input_axes=None, output_axes=None):
         super().__init__(
-            mode, nonlinearity, param, "uniform", seed, kernel_layout
+            mode, nonlinearity, param, "uniform", seed, kernel_layout,
+            input_axes, output_axes,
         )
 
     def get_config(self):
@@ -298,18 +294,20 @@ class LecunNormal(_NamedVarianceScaling):
 
     Args:
         truncated: truncated normal (Keras's default) or plain normal.
-        seed, kernel_layout: see `VarianceScaling`.
+        seed, kernel_layout, input_axes, output_axes: see `VarianceScaling`.
 
     Reference: LeCun et al., "Efficient BackProp", 1998; Klambauer et al.,
     "Self-Normalizing Neural Networks", NeurIPS 2017.
     """
 
-    def __init__(self, truncated=True, seed=None, kernel_layout="standard"):
+    def __init__(self, truncated=True, seed=None, kernel_layout="standard",
+                 input_axes=None, output_axes=None):
         self.truncated = truncated
         super().__init__(
             scale=1.0, mode="fan_in",
             distribution=_normal_distribution(truncated), seed=seed,
-            kernel_layout=kernel_layout,
+            kernel_layout=kernel_layout, input_axes=input_axes,
+            output_axes=output_axes,
         )
 
     def get_config(self):
@@ -323,15 +321,17 @@ class LecunUniform(_NamedVarianceScaling):
     >>> layer = keras.layers.Dense(64, kernel_initializer=LecunUniform())
 
     Args:
-        seed, kernel_layout: see `VarianceScaling`.
+        seed, kernel_layout, input_axes, output_axes: see `VarianceScaling`.
 
     Reference: LeCun et al. 1998.
     """
 
-    def __init__(self, seed=None, kernel_layout="standard"):
+    def __init__(self, seed=None, kernel_layout="standard",
+                 input_axes=None, output_axes=None):
         super().__init__(
             scale=1.0, mode="fan_in", distribution="uniform", seed=seed,
-            kernel_layout=kernel_layout,
+            kernel_layout=kernel_layout, input_axes=input_axes,
+            output_axes=output_axes,
         )
 
     def get_config(self):
