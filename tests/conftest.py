@@ -23,3 +23,13 @@ def _float32_policy():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def skip_if_backend(given_backend, reason):
+    """Skips a test under one Keras backend.
+
+    Keras's own test modules import this from their repository's root
+    conftest; `test_keras_parity.py` runs those modules, so it is here too.
+    """
+    return pytest.mark.skipif(keras.backend.backend() == given_backend,
+                              reason=reason)

@@ -495,13 +495,19 @@ def test_bad_arguments_raise_at_construction(factory, message):
     (L.PReLU(shared_axes=[-3]), (2, 4, 5), "outside an input of rank 3"),
     (L.PReLU(shared_axes=[1, -2]), (2, 4, 5), "twice"),
     (L.PReLU(), (None, None, 5), "size is unknown"),
-    (L.Softmax(axis=2), (2, 4), "outside an input of rank 2"),
     (L.Swish(trainable_beta=True), (2, None), "last axis"),
     (L.Snake(trainable_frequency=True), (2, None), "last axis"),
 ])
 def test_bad_arguments_for_the_input_raise_at_build(layer, shape, message):
     with pytest.raises(ValueError, match=message):
         layer.build(shape)
+
+
+def test_softmax_axis_outside_the_input_raises_when_called():
+    layer = L.Softmax(axis=2)
+    assert layer.built  # no weights: built when constructed, as Keras's
+    with pytest.raises(ValueError, match="outside an input of rank 2"):
+        layer(np.zeros((2, 4)))
 
 
 def test_softmax_takes_a_propagated_sequence_mask_over_leading_axes():

@@ -21,11 +21,24 @@ class ActivationLayer(keras.layers.Layer):
             self._finish_init()
 
     def _finish_init(self):
-        """Marks a layer without weights as built, as Keras's layers are."""
-        if type(self).build is keras.layers.Layer.build:
-            build_at_init = getattr(self, "_build_at_init", None)
-            if build_at_init is not None:
-                build_at_init()
+        """Builds the layer now unless its weights depend on the input's
+        shape: Keras's layers without such weights are built when
+        constructed (`run_layer_test(assert_built_after_instantiation=True)`
+        checks it)."""
+        build = type(self).build
+        if build is keras.layers.Layer.build:
+            self._build_at_init()
+        elif (build.__module__.startswith(__package__)
+              and not self.weights_need_input_shape):
+            # Only our own `build`: a user's subclass that overrides it is
+            # built on its first call, as Keras's contract asks.
+            self.build(None)
+
+    @property
+    def weights_need_input_shape(self):
+        """Whether `build` creates weights sized by the input (learned
+        per-channel parameters), so that the layer is built on first call."""
+        return type(self).build is not keras.layers.Layer.build
 
     def compute_output_shape(self, input_shape):
         return input_shape

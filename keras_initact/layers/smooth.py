@@ -74,6 +74,10 @@ class Swish(ActivationLayer):
         self.beta_weight = None
         self._finish_init()
 
+    @property
+    def weights_need_input_shape(self):
+        return self.trainable_beta
+
     def build(self, input_shape):
         if self.trainable_beta:
             self.beta_weight = self.add_channel_weight(
@@ -172,6 +176,10 @@ class Snake(ActivationLayer):
         )
         self.frequency_weight = None
         self._finish_init()
+
+    @property
+    def weights_need_input_shape(self):
+        return self.trainable_frequency
 
     def build(self, input_shape):
         if self.trainable_frequency:
