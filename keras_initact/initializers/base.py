@@ -109,6 +109,10 @@ class Initializer(keras.initializers.Initializer):
     shape and dtype they receive are already checked: a tuple of positive ints
     and one of `allowed_dtypes` (the floating dtypes unless a subclass says
     otherwise).
+
+    Differs from PyTorch on purpose: a shape with a zero dimension raises a
+    `ValueError` (a layer without weights is almost always a bug), where
+    `torch.nn.init` warns and does nothing. Keras fills it silently.
     """
 
     allowed_dtypes = FLOAT_DTYPES

@@ -17,7 +17,8 @@ class Identity(Initializer):
     `torch.nn.init.dirac_`, so the layer passes its input through unchanged.
     For a grouped convolution (`groups > 1`, kernel `(k..., c_in / groups,
     c_out)`) each group maps its inputs to the first of its outputs.
-    `Dirac` is the same class.
+    `Dirac` is the same class: PyTorch's `eye_` refuses convolution
+    kernels and `dirac_` dense ones, where this class takes both.
 
     >>> layer = keras.layers.Conv2D(16, 3, padding="same",
     ...                             kernel_initializer=Identity())

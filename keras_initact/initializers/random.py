@@ -44,7 +44,10 @@ class TruncatedNormal(RandomInitializer):
     """Draws from `N(mean, stddev^2)` re-drawing values beyond 2 `stddev`.
 
     As in Keras and TensorFlow, `stddev` is that of the normal before
-    truncation; the values' standard deviation is 0.8796 `stddev`.
+    truncation; the values' standard deviation is 0.8796 `stddev`. The
+    cut-offs follow the distribution (`mean +- 2 stddev`, Keras's), where
+    PyTorch's `trunc_normal_` takes absolute bounds `a`, `b` (default
+    -2, 2: the same for `mean=0, stddev=1`).
 
     >>> layer = keras.layers.Dense(3, kernel_initializer=TruncatedNormal(stddev=0.02))
 

@@ -33,6 +33,9 @@ class VarianceScaling(FanScaledInitializer):
     - `"untruncated_normal"`: `N(0, scale / n)`;
     - `"uniform"`: `U[-l, l]`, `l = sqrt(3 scale / n)`.
 
+    A vector `(n,)` has `fan_in = fan_out = n`, as in Keras; PyTorch's
+    Xavier and Kaiming functions raise on fewer than two dimensions.
+
     >>> init = VarianceScaling(gain=1.5, mode="fan_avg", distribution="uniform")
     >>> layer = keras.layers.Dense(64, kernel_initializer=init)
 
