@@ -22,6 +22,7 @@ import math
 import numpy as np
 from scipy import optimize
 
+from keras_initact.checks import check_between
 from keras_initact.initializers.gains import gaussian_expectation
 
 # An even number of nodes keeps z = 0 (the kink of ReLU-like units) off the grid.
@@ -274,6 +275,8 @@ def shallow_critical_point(activation, depth, eta=0.9, centred=False,
     variance away) is no use. In both cases the point of
     `stable_critical_point` is returned.
     """
+    eta = check_between("eta", eta, "shallow_critical_point", 0.0, 1.0)
+
     def excess(log_q):
         point = critical_point_at(activation, math.exp(log_q), centred)
         return network_c_map(activation, point, depth, centred) - eta

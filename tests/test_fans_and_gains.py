@@ -123,8 +123,15 @@ class TestCalculateGain:
     def test_param_only_for_leaky_relu(self):
         with pytest.raises(ValueError, match="only applies to 'leaky_relu'"):
             calculate_gain("tanh", 0.5)
-        with pytest.raises(ValueError, match="negative slope must be a number"):
+        with pytest.raises(ValueError, match="negative slope, must be a finite"):
             calculate_gain("leaky_relu", "steep")
+
+    @pytest.mark.parametrize("param", [float("nan"), float("inf"),
+                                       float("-inf")])
+    def test_a_non_finite_leaky_relu_slope_is_refused(self, param):
+        with pytest.raises(ValueError, match=r"`param` must be finite; "
+                                             rf"received param={param}"):
+            calculate_gain("leaky_relu", param)
 
     def test_an_activation_that_is_identically_zero_has_no_gain(self):
         with pytest.raises(ValueError, match="not a positive finite number"):

@@ -97,13 +97,44 @@ def test_unconverged_layers_are_reported(images):
     assert "NO" in format_report(report)
 
 
-def test_bad_arguments(images):
+def test_an_unbuilt_model_is_refused(images):
     with pytest.raises(ValueError, match="not built"):
         lsuv_initialize(keras.Sequential([keras.layers.Dense(2)]), images)
-    with pytest.raises(ValueError, match="tol must be positive"):
-        lsuv_initialize(conv_net(), images, tol=0)
-    with pytest.raises(ValueError, match="max_iter must be a positive int"):
-        lsuv_initialize(conv_net(), images, max_iter=0)
+
+
+BAD_OPTIONS = [
+    ({"tol": 0}, "`tol` must be positive; received tol=0"),
+    ({"tol": float("inf")}, "`tol` must be finite; received tol=inf"),
+    ({"tol": float("nan")}, "`tol` must be finite; received tol=nan"),
+    ({"max_iter": 0}, "`max_iter` must be a positive integer; received max_iter=0"),
+    ({"max_iter": 2.5}, "received max_iter=2.5"),
+    ({"target_variance": -1.0}, "`target_variance` must be positive"),
+    ({"orthogonal": "yes"}, "`orthogonal` must be True or False"),
+    ({"centre": 1}, "`centre` must be True or False"),
+    ({"seed": 1.5}, "`seed` must be an integer; received seed=1.5"),
+]
+
+
+@pytest.mark.parametrize("options, message", BAD_OPTIONS)
+def test_bad_options_are_refused_before_any_weight_changes(images, options,
+                                                           message):
+    model = conv_net()
+    before = [w.numpy().copy() for w in model.weights]
+    with pytest.raises(ValueError, match=message):
+        lsuv_initialize(model, images, **options)
+    for weight, value in zip(model.weights, before):
+        np.testing.assert_array_equal(weight.numpy(), value)
+
+
+@pytest.mark.parametrize("options, message", BAD_OPTIONS)
+def test_the_callback_checks_its_options_when_made(options, message):
+    with pytest.raises(ValueError, match=message):
+        LSUVCallback(np.zeros((4, 2)), **options)
+
+
+def test_the_callback_refuses_unknown_options():
+    with pytest.raises(TypeError, match=r"unknown arguments \['tolerance'\]"):
+        LSUVCallback(np.zeros((4, 2)), tolerance=0.1)
 
 
 def test_callback_runs_once_before_the_first_step(images):

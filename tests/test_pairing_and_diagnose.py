@@ -68,24 +68,24 @@ class TestForActivation:
         # larger (k = depth / 8 by default): the same function at
         # initialization, smaller relative Adam steps.
         gain = math.sqrt(2.0 / (1.0 + alpha**2))
-        assert recipe.output_scale == pytest.approx(8 / 60)
+        assert recipe.activation_rescale == pytest.approx(8 / 60)
         assert recipe.input_kernel_initializer.gain == pytest.approx(gain)
         assert recipe.kernel_initializer.gain == pytest.approx(7.5 * gain)
         explicit = for_activation("relu", depth=60, shaping=True, weight_scale=4)
-        assert explicit.output_scale == 0.25
+        assert explicit.activation_rescale == 0.25
         assert explicit.kernel_initializer.gain == pytest.approx(4.0 * gain)
-        with pytest.raises(ValueError, match="weight_scale must be positive"):
+        with pytest.raises(ValueError, match="`weight_scale` must be positive"):
             for_activation("relu", depth=60, shaping=True, weight_scale=0.0)
 
     def test_shaping_scales_critical_kernels_and_outputs_alike(self):
         # SELU has a kink, so shaping keeps its critical point and adds the
-        # output scale only.
+        # weight-scale reparametrization only.
         plain = for_activation("selu", depth=60, seed=1)
         shaped = for_activation("selu", depth=60, shaping=True, seed=1)
         assert shaped.shaped and shaped.activation == "selu"
         assert shaped.transform is None
-        assert shaped.output_scale == pytest.approx(1 / 7.5)
-        assert plain.output_scale == 1.0
+        assert shaped.activation_rescale == pytest.approx(1 / 7.5)
+        assert plain.activation_rescale == 1.0
         np.testing.assert_allclose(
             keras.ops.convert_to_numpy(shaped.kernel_for(2)((16, 16))),
             7.5 * keras.ops.convert_to_numpy(plain.kernel_for(2)((16, 16))),
@@ -94,7 +94,7 @@ class TestForActivation:
             keras.ops.convert_to_numpy(shaped.kernel_for(0)((16, 16))),
             keras.ops.convert_to_numpy(plain.kernel_for(0)((16, 16))))
 
-    def test_the_factory_adds_the_output_scale_after_each_activation(self):
+    def test_the_factory_rescales_each_activation_by_the_weight_scale(self):
         from keras_initact.models import build_sequential
 
         model = build_sequential((16,), [8] * 16, "relu", num_classes=3,
@@ -119,6 +119,41 @@ class TestForActivation:
             for_activation("relu", depth=0)
         with pytest.raises(ValueError, match="not elementwise"):
             for_activation("softmax", depth=20)
+
+    @pytest.mark.parametrize("arguments, message", [
+        ({"eta": float("nan")}, "`eta` must be finite; received eta=nan"),
+        ({"eta": 2.0}, "`eta` must lie strictly between 0.0 and 1.0; "
+                       "received eta=2.0"),
+        ({"eta": 0.0}, "received eta=0.0"),
+        ({"tau": -0.3}, "`tau` must be positive; received tau=-0.3"),
+        ({"tau": float("inf")}, "`tau` must be finite"),
+        ({"weight_scale": float("inf")}, "`weight_scale` must be finite"),
+        ({"shaping": "yes"}, "shaping must be True or False"),
+    ])
+    @pytest.mark.parametrize("depth", [None, 30])
+    def test_bad_options_are_refused_at_every_depth(self, depth, arguments,
+                                                    message):
+        with pytest.raises(ValueError, match=message):
+            for_activation("tanh", depth=depth, **arguments)
+
+    def test_shallow_critical_point_checks_eta(self):
+        from keras_initact import mean_field
+
+        with pytest.raises(ValueError, match="`eta` must be finite"):
+            mean_field.shallow_critical_point("tanh", 30, eta=float("nan"))
+
+    def test_an_unreachable_tat_target_warns_and_says_why(self):
+        # At depth 10 a plain ReLU network already maps correlation 0 to
+        # 0.87 < 0.9: no slope in [0, 1) reaches eta.
+        assert network_c_map(0.0, 0.0, 10) == pytest.approx(0.87, abs=0.01)
+        with pytest.warns(UserWarning, match=r"at depth 10 a plain ReLU "
+                          r"network already maps orthogonal inputs to "
+                          r"correlation 0\.87\d <= eta=0\.9"):
+            assert tat_leaky_relu_slope(10, 0.9) == 0.0
+        with pytest.warns(UserWarning, match="Pass a smaller eta"):
+            recipe = for_activation("relu", depth=10, shaping=True)
+        assert recipe.activation_arguments == {"negative_slope": 0.0}
+        assert tat_leaky_relu_slope(10, 0.8) > 0.0
 
 
 class TestDiagnose:
@@ -156,7 +191,7 @@ class TestDiagnose:
         assert result.layers[0].dead_fraction == pytest.approx(float(np.mean(pre <= 0)))
 
     def test_tat_shaped_units_keep_the_signal_and_read_as_their_family(self):
-        # Without the output scale (weight_scale=1) plain_mlp is the whole
+        # Without the reparametrization (weight_scale=1) plain_mlp is the whole
         # network: Q(1) = 1 keeps unit variance through every layer.
         recipe = for_activation("gelu", depth=20, shaping=True, weight_scale=1,
                                 seed=0)
@@ -167,6 +202,31 @@ class TestDiagnose:
         rows = result.layers[:20]
         assert {row.activation for row in rows} == {"gelu"}
         assert 0.7 <= rows[-1].pre_activation_rms / rows[0].pre_activation_rms <= 1.4
+
+    def test_a_saved_model_is_read_from_its_path(self, batch, tmp_path):
+        model = plain_mlp(for_activation("relu"), 2)
+        path = tmp_path / "mlp.keras"
+        model.save(path)
+        from_path = diagnose(str(path), batch, verbose=False)
+        assert from_path == diagnose(model, batch, verbose=False)
+        with pytest.raises(FileNotFoundError, match="no model file"):
+            diagnose(str(tmp_path / "missing.keras"), batch)
+        with pytest.raises(TypeError, match="must be a keras.Model"):
+            diagnose(42, batch)
+
+    def test_an_empty_batch_is_refused(self, batch):
+        model = plain_mlp(for_activation("relu"), 2)
+        with pytest.raises(ValueError, match=r"`x` is an empty batch "
+                                             r"\(shape \(0, 16\)\)"):
+            diagnose(model, batch[:0])
+
+    def test_inputs_that_are_not_finite_are_named_as_the_cause(self, batch):
+        model = plain_mlp(for_activation("relu"), 2)
+        bad = batch.copy()
+        bad[0, :2] = [np.nan, np.inf]
+        with pytest.raises(ValueError, match="`x` has 1 NaN and 1 Inf values; "
+                                             "the signal cannot be judged"):
+            diagnose(model, bad)
 
     def test_prints_a_table(self, batch, capsys):
         diagnose(plain_mlp(for_activation("relu"), 2), batch)

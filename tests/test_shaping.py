@@ -170,7 +170,7 @@ class TestShapedRecipes:
         widening = keras.ops.convert_to_numpy(recipe.kernel_for(2)((32, 96)))
         assert (widening**2).sum(axis=0).mean() == pytest.approx(7.5**2, rel=1e-5)
         assert type(recipe.bias_for(2)).__name__ == "Zeros"
-        assert recipe.output_scale == pytest.approx(1 / 7.5)
+        assert recipe.activation_rescale == pytest.approx(1 / 7.5)
         assert recipe.input_kernel_initializer.get_config()["scale"] == 1.0
         assert "TAT: gelu shaped into" in recipe.rationale
 

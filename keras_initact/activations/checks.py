@@ -4,7 +4,7 @@ Each returns the checked value or raises a `ValueError` that names the
 owner (a function or layer), the argument, the rule and the value received.
 """
 
-from keras_initact.initializers.base import check_number
+from keras_initact.checks import check_number
 
 
 def check_slope(name, value, owner):
@@ -22,15 +22,6 @@ def check_non_zero(name, value, owner):
             f"constant); received {name}={value!r}."
         )
     return float(value)
-
-
-def check_bool(name, value, owner):
-    if not isinstance(value, bool):
-        raise ValueError(
-            f"{owner}: `{name}` must be True or False; received "
-            f"{name}={value!r}."
-        )
-    return value
 
 
 def check_optional_number(name, value, owner, **sign):

@@ -14,9 +14,12 @@ import keras
 from keras import ops
 
 from keras_initact.activations.checks import (
-    check_frequency, check_optional_number, check_rrelu_range, check_slope,
+    check_frequency,
+    check_optional_number,
+    check_rrelu_range,
+    check_slope,
 )
-from keras_initact.initializers.base import check_number
+from keras_initact.checks import check_number
 
 # Keras's `LeakyReLU` layer default. Keras's `leaky_relu` function uses 0.2
 # and PyTorch 0.01; keras_initact uses 0.3 for both its function and layer.

@@ -2,11 +2,13 @@
 
 import dataclasses
 import math
+import os
 from typing import Optional
 
 import keras
 import numpy as np
 
+from keras_initact.checks import check_bool
 from keras_initact.deep.lsuv import kernel_layers, layer_inputs, pre_activation
 
 VANISHING, EXPLODING, HEALTHY = "vanishing", "exploding", "healthy"
@@ -94,8 +96,18 @@ def diagnose(model, x, y=None, verbose=True):
     >>> result.verdict
     'healthy'
 
+    Args:
+        model: a built `keras.Model`, or the path of a `.keras` file.
+        x: a batch of inputs (what `model(x)` accepts), finite, with at
+            least one sample (256 or so gives stable fractions).
+        y: optional targets, for the model's compiled loss.
+        verbose: print the table.
+
     Returns a `Diagnosis`; prints its table when `verbose`.
     """
+    model = _as_model(model)
+    _check_batch(x)
+    check_bool("verbose", verbose, "diagnose")
     layers = kernel_layers(model)
     if not layers:
         raise ValueError(
@@ -129,6 +141,43 @@ def diagnose(model, x, y=None, verbose=True):
     if verbose:
         print(result.table())
     return result
+
+
+def _as_model(model):
+    """`model` itself, or the model saved at that path."""
+    if isinstance(model, (str, os.PathLike)):
+        path = os.fspath(model)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(
+                f"diagnose: no model file at model={path!r}; give a keras.Model "
+                "or the path of a .keras file."
+            )
+        return keras.saving.load_model(path)
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            "diagnose: `model` must be a keras.Model or the path of a .keras "
+            f"file; received model={model!r}."
+        )
+    return model
+
+
+def _check_batch(x):
+    """`x` holds at least one sample and only finite numbers."""
+    for array in keras.tree.flatten(x):
+        array = np.asarray(keras.ops.convert_to_numpy(array))
+        if array.ndim == 0 or array.shape[0] == 0 or array.size == 0:
+            raise ValueError(
+                f"diagnose: `x` is an empty batch (shape {array.shape}); give "
+                "at least one sample (about 256 give stable statistics)."
+            )
+        if np.issubdtype(array.dtype, np.floating) and \
+                not np.all(np.isfinite(array)):
+            nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+            raise ValueError(
+                f"diagnose: `x` has {nan} NaN and {inf} Inf values; the "
+                "signal cannot be judged on inputs that are not finite. Clean "
+                "the data (and standardize it) before diagnosing the model."
+            )
 
 
 def _maybe_float(value):

@@ -1,11 +1,18 @@
 """LSUV: layer-sequential unit-variance initialization (Mishkin & Matas 2016)."""
 
 import dataclasses
+import inspect
 import math
 
 import keras
 import numpy as np
 
+from keras_initact.checks import (
+    check_bool,
+    check_int,
+    check_number,
+    check_positive_int,
+)
 from keras_initact.initializers.orthogonal import Orthogonal
 from keras_initact.seeding import derive_seed
 
@@ -88,7 +95,9 @@ def lsuv_initialize(model, x, tol=0.1, max_iter=10, target_variance=1.0,
 
     Reference: Mishkin & Matas, "All you need is a good init", ICLR 2016.
     """
-    _check_arguments(model, tol, max_iter, target_variance)
+    _check_model(model)
+    _check_options(tol=tol, max_iter=max_iter, target_variance=target_variance,
+                   orthogonal=orthogonal, centre=centre, seed=seed)
     layers = kernel_layers(model)
     saved = [(weight, keras.ops.convert_to_numpy(weight.value))
              for layer in layers for weight in layer.weights]
@@ -109,7 +118,7 @@ def lsuv_initialize(model, x, tol=0.1, max_iter=10, target_variance=1.0,
         raise
 
 
-def _check_arguments(model, tol, max_iter, target_variance):
+def _check_model(model):
     if not isinstance(model, keras.Model):
         raise TypeError(f"lsuv_initialize needs a keras.Model; received {model!r}.")
     if not model.built:
@@ -117,17 +126,19 @@ def _check_arguments(model, tol, max_iter, target_variance):
             f"lsuv_initialize: model {model.name!r} is not built; give it an "
             "Input or call it on data first."
         )
-    if not tol > 0:
-        raise ValueError(f"lsuv_initialize: tol must be positive; received {tol!r}.")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
-        raise ValueError(
-            f"lsuv_initialize: max_iter must be a positive int; received {max_iter!r}."
-        )
-    if not target_variance > 0:
-        raise ValueError(
-            "lsuv_initialize: target_variance must be positive; received "
-            f"{target_variance!r}."
-        )
+
+
+def _check_options(tol=0.1, max_iter=10, target_variance=1.0, orthogonal=True,
+                   centre=False, seed=None):
+    """Checks `lsuv_initialize`'s arguments after `model` and `x`."""
+    owner = "lsuv_initialize"
+    check_number("tol", tol, owner, positive=True)
+    check_number("target_variance", target_variance, owner, positive=True)
+    check_positive_int("max_iter", max_iter, owner)
+    check_bool("orthogonal", orthogonal, owner)
+    check_bool("centre", centre, owner)
+    if seed is not None:
+        check_int("seed", seed, owner)
 
 
 def layer_inputs(model, layer, x):
@@ -197,6 +208,15 @@ class LSUVCallback(keras.callbacks.Callback):
 
     def __init__(self, x, verbose=0, **lsuv_arguments):
         super().__init__()
+        unknown = set(lsuv_arguments) - set(inspect.signature(
+            _check_options).parameters)
+        if unknown:
+            raise TypeError(
+                f"LSUVCallback: unknown arguments {sorted(unknown)}; it takes "
+                "those of lsuv_initialize after `x`: tol, max_iter, "
+                "target_variance, orthogonal, centre, seed."
+            )
+        _check_options(**lsuv_arguments)
         self.x = x
         self.verbose = verbose
         self.lsuv_arguments = lsuv_arguments

@@ -3,8 +3,12 @@
 import dataclasses
 from typing import Any, Mapping, Optional
 
+from keras_initact.checks import check_between, check_number
 from keras_initact.initializers import (
-    Critical, Orthogonal, VarianceScaling, Zeros,
+    Critical,
+    Orthogonal,
+    VarianceScaling,
+    Zeros,
 )
 from keras_initact.seeding import derive_seed
 
@@ -32,14 +36,13 @@ class InitRecipe:
         input_kernel_initializer, input_bias_initializer: for the first
             layer, which sees the data (assumed standardized) rather than an
             activation's output.
-        shaped: whether shaping changed the activation (TAT) or its output
-            scale.
+        shaped: whether shaping changed the activation (TAT) or applied
+            the weight-scale reparametrization.
         rationale: one line on why.
-        output_scale: the factor applied to every activation's output (a
-            `keras.layers.Rescaling` after it); hidden kernels after the
-            first are larger by its inverse, so the network computes the same
-            function at initialization while each Adam step changes every
-            layer proportionally less (1 unless shaped).
+        activation_rescale: the factor every activation's output is
+            multiplied by (a `keras.layers.Rescaling` after it), `1 /
+            weight_scale` of the weight-scale reparametrization (see
+            `for_activation`); 1 unless shaped.
     """
 
     activation: str
@@ -50,7 +53,7 @@ class InitRecipe:
     input_bias_initializer: Any
     shaped: bool
     rationale: str
-    output_scale: float = 1.0
+    activation_rescale: float = 1.0
     transform: Optional[Any] = None
 
     def kernel_for(self, index):
@@ -108,15 +111,19 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
           variance `1 / fan_in` (delta-orthogonal for convolutions), zero
           biases; the layer is a `ShapedActivation`;
         - the others (SELU, ELU: a kink) keep the critical point.
-      For every activation, shaping also adds an output scale (Deep Kernel
-      Shaping's gamma): every activation's output is multiplied by
+      For every activation, shaping also applies a weight-scale
+      reparametrization, keras_initact's own (neither DKS nor TAT has it;
+      their "output scale" is the factor that sets `Q(1) = 1`, inside the
+      shaped unit): every activation's output is multiplied by
       `1 / weight_scale` and every hidden kernel after the first is
       `weight_scale` times larger. The function at initialization is the
       same, but Adam's steps, about the learning rate per weight whatever
-      the weight's size, change each layer `weight_scale` times less in
-      relative terms, which keeps the 60 layer gains of a deep network from
-      drifting apart during training. The activation changes: build it with
-      `recipe.activation_layer()` (and read `recipe.output_scale`).
+      the weight's size, change each of those kernels `weight_scale` times
+      less in relative terms: exactly as Adam with the learning rate of
+      those kernels divided by `weight_scale` (up to Adam's epsilon). That
+      keeps the 60 layer gains of a deep network from drifting apart during
+      training. The activation changes: build it with
+      `recipe.activation_layer()` (and read `recipe.activation_rescale`).
 
     >>> recipe = for_activation("tanh", depth=60)
     >>> layer = keras.layers.Dense(128, kernel_initializer=recipe.kernel_for(3),
@@ -125,7 +132,8 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
     Args:
         activation: a registry name (any spelling or alias).
         depth: the number of hidden layers, or None.
-        shaping: allow activation shaping (TAT, and the output scale).
+        shaping: allow activation shaping (TAT) and the weight-scale
+            reparametrization.
         eta: the correlation that `depth` layers may map orthogonal inputs to
             (smaller is closer to linear); 0.9 as in the TAT paper. Used by
             the critical point and the ReLU family's TAT.
@@ -152,6 +160,15 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"for_activation: depth must be a positive int or None; received "
             f"depth={depth!r}."
         )
+    if not isinstance(shaping, bool):
+        raise ValueError(
+            f"for_activation: shaping must be True or False; received "
+            f"shaping={shaping!r}."
+        )
+    eta = check_between("eta", eta, "for_activation", 0.0, 1.0)
+    tau = check_number("tau", tau, "for_activation", positive=True)
+    if weight_scale is not None:
+        _checked_weight_scale(weight_scale, depth)
     if not spec.elementwise:
         raise ValueError(
             f"for_activation: {spec.name!r} is not elementwise (it mixes units), "
@@ -178,7 +195,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"TAT: {spec.name} shaped into leaky_relu(negative_slope={alpha:.3f}) "
             f"for depth {depth}, orthogonal kernels with gain {gain:.3f}"
             + _scaled(weight_scale),
-            output_scale=1.0 / weight_scale,
+            activation_rescale=1.0 / weight_scale,
         )
 
     if shaping and spec.smooth:
@@ -199,7 +216,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"({spec.name}({t.input_scale:.3g} x {t.input_shift:+.3g}) "
             f"{t.output_shift:+.3g}) for depth {depth} (C''(1) = {tau:g}), "
             "orthogonal kernels" + _scaled(weight_scale),
-            output_scale=1.0 / weight_scale, transform=t,
+            activation_rescale=1.0 / weight_scale, transform=t,
         )
 
     if spec.homogeneous:
@@ -227,7 +244,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
         f"sigma_b^2={point.bias_variance:.2g}, q*={point.q_star:.3g}"
         + (", centred kernels" if centred else "")
         + (_scaled(scale) if shaping else ""),
-        output_scale=1.0 / scale,
+        activation_rescale=1.0 / scale,
     )
 
 
@@ -239,11 +256,5 @@ def _scaled(weight_scale):
 def _checked_weight_scale(weight_scale, depth):
     if weight_scale is None:
         return depth / SHALLOW_DEPTH
-    if isinstance(weight_scale, bool) or not isinstance(weight_scale, (int, float)) \
-            or not weight_scale > 0:
-        raise ValueError(
-            "for_activation: weight_scale must be positive or None (depth / "
-            f"{SHALLOW_DEPTH}); received "
-            f"weight_scale={weight_scale!r}."
-        )
-    return float(weight_scale)
+    return float(check_number("weight_scale", weight_scale, "for_activation",
+                              positive=True))

@@ -45,10 +45,12 @@ import dataclasses
 import functools
 import itertools
 import math
+import warnings
 
 import numpy as np
 from scipy import optimize
 
+from keras_initact.checks import check_between
 from keras_initact.layers.shaped import shaped_unit
 
 DEFAULT_ETA = 0.9
@@ -89,10 +91,18 @@ def tat_leaky_relu_slope(depth, eta=DEFAULT_ETA):
     >>> round(tat_leaky_relu_slope(60), 3)   # doctest: +SKIP
     """
     _check_depth(depth)
-    if not 0.0 < eta < 1.0:
-        raise ValueError(f"eta must lie in (0, 1); received eta={eta!r}.")
-    if network_c_map(0.0, 0.0, depth) <= eta:
-        return 0.0  # a plain ReLU is already shallow enough
+    eta = check_between("eta", eta, "tat_leaky_relu_slope", 0.0, 1.0)
+    relu_correlation = network_c_map(0.0, 0.0, depth)
+    if relu_correlation <= eta:
+        warnings.warn(
+            f"tat_leaky_relu_slope: at depth {depth} a plain ReLU network "
+            f"already maps orthogonal inputs to correlation "
+            f"{relu_correlation:.3f} <= eta={eta:g}, so no slope in [0, 1) "
+            "reaches eta (a larger slope only lowers the correlation); the "
+            "slope is 0, a plain ReLU. Pass a smaller eta to shape it.",
+            stacklevel=2,
+        )
+        return 0.0
     return optimize.brentq(
         lambda alpha: network_c_map(0.0, alpha, depth) - eta, 0.0, 1.0 - 1e-9,
         xtol=1e-10,

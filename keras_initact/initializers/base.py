@@ -6,7 +6,6 @@ only implements `generate(shape, dtype)` on arguments it can trust.
 way to give several layers distinct but reproducible weights.
 """
 
-import difflib
 import random as python_random
 
 import keras
@@ -53,53 +52,6 @@ def standardize_dtype(dtype, owner, allowed=FLOAT_DTYPES):
             f"{', '.join(allowed)}."
         )
     return name
-
-
-def check_number(name, value, owner, *, positive=False, non_negative=False):
-    """Checks that an argument is a finite real number with the given sign."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{owner}: `{name}` must be a real number; received "
-                f"{name}={value!r}."
-            ) from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(
-            f"{owner}: `{name}` must be finite; received {name}={value!r}."
-        )
-    if positive and value <= 0:
-        raise ValueError(
-            f"{owner}: `{name}` must be positive; received {name}={value!r}."
-        )
-    if non_negative and value < 0:
-        raise ValueError(
-            f"{owner}: `{name}` must be non-negative; received "
-            f"{name}={value!r}."
-        )
-    return value
-
-
-def check_exclusive(owner, **arguments):
-    """Checks that at most one of the keyword arguments is not None."""
-    given = {name: value for name, value in arguments.items() if value is not None}
-    if len(given) > 1:
-        names = " or ".join(f"`{name}`" for name in arguments)
-        received = ", ".join(f"{name}={value!r}" for name, value in given.items())
-        raise ValueError(f"{owner}: give {names}, not both; received {received}.")
-
-
-def check_choice(name, value, allowed, owner):
-    """Checks that `value` is one of `allowed`, suggesting close matches."""
-    if value in allowed:
-        return value
-    close = difflib.get_close_matches(str(value), list(allowed), n=3)
-    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise ValueError(
-        f"{owner}: unknown {name}={value!r}. Allowed: "
-        f"{', '.join(map(repr, allowed))}.{hint}"
-    )
 
 
 class Initializer(keras.initializers.Initializer):

@@ -3,8 +3,12 @@
 import keras
 import numpy as np
 
+from keras_initact.checks import check_number
 from keras_initact.initializers.base import (
-    FLOAT_DTYPES, INTEGER_DTYPES, Initializer, check_number, register,
+    FLOAT_DTYPES,
+    INTEGER_DTYPES,
+    Initializer,
+    register,
 )
 
 

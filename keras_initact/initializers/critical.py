@@ -5,16 +5,17 @@ import math
 
 import keras
 
-from keras_initact.initializers.base import (
-    check_choice, check_exclusive, check_number, register,
-)
+from keras_initact.checks import check_choice, check_exclusive, check_number
+from keras_initact.initializers.base import register
 from keras_initact.initializers.constant import Zeros
 from keras_initact.initializers.fans import FanScaledInitializer
 from keras_initact.initializers.gains import resolve_activation
 from keras_initact.initializers.orthogonal import random_orthogonal
 from keras_initact.initializers.random import RandomNormal
 from keras_initact.initializers.spatial import (
-    compute_dtype_for, embed_at_centre, matrix_to_kernel,
+    compute_dtype_for,
+    embed_at_centre,
+    matrix_to_kernel,
 )
 
 DISTRIBUTIONS = ("orthogonal", "gaussian")
@@ -83,7 +84,7 @@ class Critical(FanScaledInitializer):
         centred: centre the kernel's columns (see above).
         gain: a factor on the weights, 1 on the critical line; larger values
             pair with an activation whose outputs are scaled down by as much
-            (the output-scale shaping of `for_activation`).
+            (the weight-scale reparametrization of `for_activation`).
         seed: see `RandomInitializer`.
         input_axes, output_axes: for `EinsumDense` kernels, the axes that
             hold the input and output units (filled in by `EinsumDense` and

@@ -4,8 +4,10 @@ import math
 
 import keras
 
+from keras_initact.checks import check_choice
 from keras_initact.initializers.base import (
-    RandomInitializer, check_choice, standardize_shape,
+    RandomInitializer,
+    standardize_shape,
 )
 
 KERNEL_LAYOUTS = ("standard", "conv_transpose", "depthwise")

@@ -7,6 +7,8 @@ import math
 import keras
 import numpy as np
 
+from keras_initact.checks import check_number
+
 LINEAR_NAMES = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -49,11 +51,14 @@ def calculate_gain(nonlinearity, param=None):
     if isinstance(nonlinearity, str):
         name = nonlinearity.lower()
         if name == "leaky_relu":
-            slope = DEFAULT_LEAKY_RELU_SLOPE if param is None else param
-            if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            if param is None:
+                slope = DEFAULT_LEAKY_RELU_SLOPE
+            elif isinstance(param, (int, float)) and not isinstance(param, bool):
+                slope = check_number("param", param, "calculate_gain")
+            else:
                 raise ValueError(
-                    "calculate_gain: the leaky_relu negative slope must be a "
-                    f"number; received param={param!r}."
+                    "calculate_gain: `param`, the leaky_relu negative slope, "
+                    f"must be a finite number; received param={param!r}."
                 )
             return math.sqrt(2.0 / (1.0 + slope**2))
         _reject_param(nonlinearity, param)

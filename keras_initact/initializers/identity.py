@@ -2,7 +2,8 @@
 
 import keras
 
-from keras_initact.initializers.base import Initializer, check_number, register
+from keras_initact.checks import check_number
+from keras_initact.initializers.base import Initializer, register
 from keras_initact.initializers.spatial import compute_dtype_for, embed_at_centre
 
 

@@ -2,11 +2,12 @@
 
 import keras
 
-from keras_initact.initializers.base import (
-    RandomInitializer, check_number, register,
-)
+from keras_initact.checks import check_number
+from keras_initact.initializers.base import RandomInitializer, register
 from keras_initact.initializers.spatial import (
-    compute_dtype_for, embed_at_centre, flat_kernel_shape,
+    compute_dtype_for,
+    embed_at_centre,
+    flat_kernel_shape,
 )
 
 

@@ -2,9 +2,8 @@
 
 import keras
 
-from keras_initact.initializers.base import (
-    RandomInitializer, check_number, register,
-)
+from keras_initact.checks import check_number
+from keras_initact.initializers.base import RandomInitializer, register
 
 
 @register

@@ -10,9 +10,8 @@ import math
 
 import keras
 
-from keras_initact.initializers.base import (
-    RandomInitializer, check_choice, check_exclusive, check_number, register,
-)
+from keras_initact.checks import check_choice, check_exclusive, check_number
+from keras_initact.initializers.base import RandomInitializer, register
 from keras_initact.initializers.fans import FanScaledInitializer
 from keras_initact.initializers.gains import calculate_gain
 

@@ -10,10 +10,14 @@ import keras
 from keras_initact import initializers
 from keras_initact.activations import functions
 from keras_initact.activations.checks import (
-    check_axes, check_axes_in_rank, check_optional_number, check_rrelu_range,
+    check_axes,
+    check_axes_in_rank,
+    check_optional_number,
+    check_rrelu_range,
     check_slope,
 )
-from keras_initact.initializers.base import check_number, register
+from keras_initact.checks import check_number
+from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
 
 

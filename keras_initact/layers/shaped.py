@@ -3,7 +3,8 @@
 import functools
 
 from keras_initact.activations.checks import check_non_zero
-from keras_initact.initializers.base import check_number, register
+from keras_initact.checks import check_number
+from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
 
 

@@ -3,8 +3,9 @@
 from keras import ops
 
 from keras_initact.activations import functions
-from keras_initact.activations.checks import check_bool, check_frequency
-from keras_initact.initializers.base import check_number, register
+from keras_initact.activations.checks import check_frequency
+from keras_initact.checks import check_bool, check_number
+from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
 
 # A learned Snake frequency is kept at least this large (it divides).

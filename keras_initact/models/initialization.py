@@ -17,10 +17,13 @@ so that `spec_of` can read it back from a loaded model.
 """
 
 import keras
+
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.initializers import Zeros
 from keras_initact.models.spec import (
-    AUTO, HEAD_ACTIVATIONS, initializer_with_seed,
+    AUTO,
+    HEAD_ACTIVATIONS,
+    initializer_with_seed,
 )
 from keras_initact.seeding import derive_seed
 
@@ -110,10 +113,10 @@ class InitPlan:
 
     def scale_layers(self, name):
         """The layers that follow an activation: a `Rescaling` by the
-        recipe's `output_scale` when shaping scaled the outputs, else none."""
-        if self.recipe is None or self.recipe.output_scale == 1.0:
+        recipe's `activation_rescale` when shaping scaled the outputs, else none."""
+        if self.recipe is None or self.recipe.activation_rescale == 1.0:
             return []
-        return [keras.layers.Rescaling(self.recipe.output_scale, name=name)]
+        return [keras.layers.Rescaling(self.recipe.activation_rescale, name=name)]
 
     def dropout_seed(self, index):
         return derive_seed(self.spec["seed"], DROPOUT, index)

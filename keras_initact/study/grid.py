@@ -22,7 +22,7 @@ from keras_initact.activations import ACTIVATIONS
 SPECIAL_INITS = {
     "auto": "for_activation(activation, depth): the pairing up to 8 layers, "
             "a critical (edge-of-chaos) point deeper",
-    "shaped": "for_activation(..., shaping=True): as auto, plus DKS/TAT "
+    "shaped": "for_activation(..., shaping=True): as auto, plus TAT "
               "shaping deeper than 8 layers (scaled outputs; ReLU becomes "
               "a TAT leaky ReLU, smooth units a TAT-shaped unit)",
     "lsuv": "orthogonal kernels, then LSUV (Mishkin & Matas 2016) on a "

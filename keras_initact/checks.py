@@ -1,0 +1,107 @@
+"""Argument checks shared by every public constructor and function.
+
+Each returns the checked value or raises a `ValueError` that names the
+owner (a class or function), the argument, the rule and the value received.
+The module imports nothing of the package, so every level can use it.
+"""
+
+import difflib
+import numbers
+
+
+def check_number(name, value, owner, *, positive=False, non_negative=False):
+    """Checks that an argument is a finite real number with the given sign.
+
+    Python and NumPy numbers and 0-d arrays or tensors pass (and are
+    returned as Python numbers); booleans and strings do not.
+    """
+    if isinstance(value, (bool, str, bytes)):
+        raise ValueError(
+            f"{owner}: `{name}` must be a real number; received "
+            f"{name}={value!r}."
+        )
+    if not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{owner}: `{name}` must be a real number; received "
+                f"{name}={value!r}."
+            ) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(
+            f"{owner}: `{name}` must be finite; received {name}={value!r}."
+        )
+    if positive and value <= 0:
+        raise ValueError(
+            f"{owner}: `{name}` must be positive; received {name}={value!r}."
+        )
+    if non_negative and value < 0:
+        raise ValueError(
+            f"{owner}: `{name}` must be non-negative; received "
+            f"{name}={value!r}."
+        )
+    return value
+
+
+def check_between(name, value, owner, low, high):
+    """Checks that an argument is a finite number strictly inside (low, high)."""
+    value = check_number(name, value, owner)
+    if not low < value < high:
+        raise ValueError(
+            f"{owner}: `{name}` must lie strictly between {low} and {high}; "
+            f"received {name}={value!r}."
+        )
+    return value
+
+
+def check_bool(name, value, owner):
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"{owner}: `{name}` must be True or False; received "
+            f"{name}={value!r}."
+        )
+    return value
+
+
+def check_int(name, value, owner):
+    """An integer (Python or NumPy, not a bool), returned as a Python int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(
+            f"{owner}: `{name}` must be an integer; received {name}={value!r}."
+        )
+    return int(value)
+
+
+def check_positive_int(name, value, owner, *, allow_none=False):
+    """An integer >= 1 (or `None` when `allow_none`), as a Python int."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+            or value < 1:
+        rule = "a positive integer" + (" or None" if allow_none else "")
+        raise ValueError(
+            f"{owner}: `{name}` must be {rule}; received {name}={value!r}."
+        )
+    return int(value)
+
+
+def check_exclusive(owner, **arguments):
+    """Checks that at most one of the keyword arguments is not None."""
+    given = {name: value for name, value in arguments.items() if value is not None}
+    if len(given) > 1:
+        names = " or ".join(f"`{name}`" for name in arguments)
+        received = ", ".join(f"{name}={value!r}" for name, value in given.items())
+        raise ValueError(f"{owner}: give {names}, not both; received {received}.")
+
+
+def check_choice(name, value, allowed, owner):
+    """Checks that `value` is one of `allowed`, suggesting close matches."""
+    if value in allowed:
+        return value
+    close = difflib.get_close_matches(str(value), list(allowed), n=3)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(
+        f"{owner}: unknown {name}={value!r}. Allowed: "
+        f"{', '.join(map(repr, allowed))}.{hint}"
+    )
