@@ -5,7 +5,9 @@ owner (a class or function), the argument, the rule and the value received.
 The module imports nothing of the package, so every level can use it.
 """
 
+import argparse
 import difflib
+import math
 import numbers
 
 
@@ -105,3 +107,40 @@ def check_choice(name, value, allowed, owner):
         f"{owner}: unknown {name}={value!r}. Allowed: "
         f"{', '.join(map(repr, allowed))}.{hint}"
     )
+
+
+# -- command-line option types ------------------------------------------------
+# As argparse `type=`s: a bad value exits with code 2 and
+# "argument --name: expected ...; received '...'".
+
+
+def positive_int_option(text):
+    """An integer >= 1."""
+    return _parsed_option(text, int, "a positive integer", lambda v: v >= 1)
+
+
+def int_option(text):
+    """Any integer (seeds)."""
+    return _parsed_option(text, int, "an integer", lambda v: True)
+
+
+def positive_float_option(text):
+    """A finite number > 0."""
+    return _parsed_option(text, float, "a finite number > 0",
+                          lambda v: math.isfinite(v) and v > 0)
+
+
+def fraction_option(text):
+    """A number in [0, 1]."""
+    return _parsed_option(text, float, "a number between 0 and 1",
+                          lambda v: 0.0 <= v <= 1.0)
+
+
+def _parsed_option(text, parse, rule, allowed):
+    try:
+        value = parse(text)
+    except ValueError:
+        value = None
+    if value is None or not allowed(value):
+        raise argparse.ArgumentTypeError(f"expected {rule}; received {text!r}")
+    return value

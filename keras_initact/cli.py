@@ -12,6 +12,8 @@ import argparse
 import os
 import sys
 
+from keras_initact.checks import int_option, positive_int_option
+
 
 def list_command(args):
     from keras_initact import initializers
@@ -104,8 +106,9 @@ def build_parser():
         help="digits, mnist, fashion_mnist, cifar10, auto, or a .npy file of "
              "inputs (default: standard normal noise)")
     diagnosis.add_argument("--data-dir", default=None, help="a TFDS data directory")
-    diagnosis.add_argument("--batch-size", type=int, default=256)
-    diagnosis.add_argument("--seed", type=int, default=0)
+    diagnosis.add_argument("--batch-size", type=positive_int_option,
+                           default=256, help="examples in the batch (default: 256)")
+    diagnosis.add_argument("--seed", type=int_option, default=0)
     diagnosis.set_defaults(handler=diagnose_command, parser=diagnosis)
 
     reporting.add_parser(commands)

@@ -218,12 +218,28 @@ def test_unbuilt_model_is_refused(tmp_path):
     ({"version": "1"}, ValueError, r"version='1'"),
     ({"input_name": "my input"}, ValueError, r"input_name='my input'"),
     ({"output_name": ""}, ValueError, r"output_name=''"),
+    ({"overwrite": "yes"}, ValueError, r"`overwrite` must be True or False"),
+    ({"path": 3}, TypeError, r"`path` must be a folder path or None"),
 ])
-def test_bad_arguments(kwargs, error, message, tmp_path):
+def test_bad_arguments_leave_no_folder_behind(kwargs, error, message,
+                                              tmp_path):
     model = build_sequential((8,), [4], num_classes=2, seed=0)
     with pytest.raises(error, match=message):
-        export_saved_model(model, tmp_path / "m", **kwargs)
-    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+        export_saved_model(model, **{"path": tmp_path / "a" / "m", **kwargs})
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_failed_first_export_removes_the_folders_it_made(tmp_path,
+                                                          monkeypatch):
+    class Broken:
+        def write_out(self, path, verbose=False):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "_archive", lambda *args: Broken())
+    model = build_sequential((8,), [4], num_classes=2, seed=0)
+    with pytest.raises(OSError, match="No space left"):
+        export_saved_model(model, tmp_path / "a" / "m")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unwritable_paths_are_clear_errors(tmp_path):

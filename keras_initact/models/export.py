@@ -21,6 +21,8 @@ import uuid
 
 import keras
 
+from keras_initact.checks import check_bool, check_positive_int
+
 DEFAULT_BASE = "saved_models"
 SIGNATURE_KEY = "serving_default"
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -70,10 +72,28 @@ def export_saved_model(model, path=None, version=None, overwrite=False,
                 f"{OWNER}: `{argument}` must be an identifier (letters, "
                 f"digits, '_'); received {argument}={value!r}."
             )
+    if version is not None:
+        check_positive_int("version", version, OWNER)
+    check_bool("overwrite", overwrite, OWNER)
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{OWNER}: `path` must be a folder path or None; received "
+            f"path={path!r}."
+        )
     base = pathlib.Path(DEFAULT_BASE, model.name) if path is None \
         else pathlib.Path(os.fspath(path))
-    _prepare_base(base)
-    version = _version(base, version)
+    _check_base(base)
+    created = _make_folder(base)
+    try:
+        return _export_version(model, input_spec, output_name, base, version,
+                               overwrite)
+    except BaseException:
+        _remove_empty(created)
+        raise
+
+
+def _export_version(model, input_spec, output_name, base, version, overwrite):
+    version = _next_version(base) if version is None else version
     target = base / str(version)
     if target.exists() and not overwrite:
         raise FileExistsError(
@@ -144,7 +164,7 @@ def _archive(model, input_spec, output_name):
     return archive
 
 
-def _prepare_base(base):
+def _check_base(base):
     if base.exists() and not base.is_dir():
         raise NotADirectoryError(
             f"{OWNER}: the export folder {str(base)!r} is a file; give a "
@@ -156,7 +176,28 @@ def _prepare_base(base):
             f"base folder ({str(base.parent)!r}), which holds numbered "
             "versions."
         )
-    _writable(lambda: base.mkdir(parents=True, exist_ok=True), base)
+
+
+def _make_folder(folder):
+    """Creates `folder` and its missing parents; returns those it created,
+    deepest first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    if missing:
+        _writable(lambda: missing[0].mkdir(parents=True, exist_ok=True),
+                  missing[0])
+    return missing
+
+
+def _remove_empty(folders):
+    """Removes the folders an export created, deepest first, while empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _writable(action, folder):
@@ -180,17 +221,6 @@ def _numbered_versions(base):
 
 def _next_version(base):
     return max(_numbered_versions(base), default=0) + 1
-
-
-def _version(base, version):
-    if version is None:
-        return _next_version(base)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(
-            f"{OWNER}: `version` must be None (the next one) or a positive "
-            f"int, TF Serving's version folder; received version={version!r}."
-        )
-    return version
 
 
 def _umask():

@@ -17,6 +17,9 @@ import sys
 import time
 from typing import Optional
 
+from keras_initact.checks import (
+    fraction_option, int_option, positive_float_option, positive_int_option,
+)
 from keras_initact.study.grid import StudyOptions
 
 DEFAULT_INITS = "he_normal,glorot_uniform,lsuv,auto"
@@ -239,23 +242,23 @@ def add_parser(commands):
                              "else scikit-learn's digits")
     parser.add_argument("--data-dir", default=None,
                         help="a TFDS data directory (with prepared datasets)")
-    parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs,
+    parser.add_argument("--epochs", type=positive_int_option, default=DEFAULTS.epochs,
                         help=f"epochs per run (default: {DEFAULTS.epochs})")
-    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+    parser.add_argument("--batch-size", type=positive_int_option, default=DEFAULT_BATCH_SIZE,
                         help=f"training and test batch size (default: {DEFAULT_BATCH_SIZE})")
-    parser.add_argument("--width", type=int, default=DEFAULTS.width,
+    parser.add_argument("--width", type=positive_int_option, default=DEFAULTS.width,
                         help=f"units of every hidden layer (default: {DEFAULTS.width})")
-    parser.add_argument("--learning-rate", type=float, default=DEFAULTS.learning_rate,
+    parser.add_argument("--learning-rate", type=positive_float_option, default=DEFAULTS.learning_rate,
                         help=f"Adam's learning rate (default: {DEFAULTS.learning_rate:g})")
-    parser.add_argument("--target", type=float, default=DEFAULTS.target_accuracy,
+    parser.add_argument("--target", type=fraction_option, default=DEFAULTS.target_accuracy,
                         help="the accuracy of the 'epochs to' column "
                              f"(default: {DEFAULTS.target_accuracy:g})")
     parser.add_argument("--conv-filters", default=None,
                         help="comma-separated filters of conv blocks before "
                              "the dense layers (default: 32,64 for cifar10)")
-    parser.add_argument("--limit", type=int, default=None,
+    parser.add_argument("--limit", type=positive_int_option, default=None,
                         help="use only this many examples per split")
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed,
+    parser.add_argument("--seed", type=int_option, default=DEFAULTS.seed,
                         help=f"seeds data order and models (default: {DEFAULTS.seed})")
     parser.add_argument("--output-dir", default=None,
                         help="default: runs/compare-<date-time>")
