@@ -41,3 +41,28 @@ def save_figure(figure, path, **kwargs):
     fmt = os.path.splitext(os.fspath(path))[1].lstrip(".") or None
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format=fmt, **kwargs)
+
+
+@contextlib.contextmanager
+def naming_folder(folder, owner, what="write to",
+                  hint="Give a folder you can write to."):
+    """Re-raises an `OSError` of the block as one of the same type
+    (`PermissionError`, `NotADirectoryError`, ...) whose message names the
+    owner and the folder."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise type(error)(
+            f"{owner}: cannot {what} {str(folder)!r}: {reason}. {hint}"
+        ) from error
+
+
+def make_writable_folder(folder, owner):
+    """Creates `folder` (and its parents) if needed and checks that a file
+    can be written in it, before any work depends on it."""
+    with naming_folder(folder, owner):
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    return folder

@@ -342,13 +342,197 @@ def test_guard_quiet_on_healthy_training():
     assert guard.failure is None and len(history.history["loss"]) == 2
 
 
-def test_invalid_arguments():
-    with pytest.raises(ValueError, match="every_n_steps"):
-        LayerStats("logs", every_n_steps=0)
-    with pytest.raises(ValueError, match="every_n_epochs"):
-        LayerStats("logs", every_n_epochs=0)
-    with pytest.raises(ValueError, match="every_n_steps"):
-        NonFiniteGuard(every_n_steps=0)
+class _PoisonLaterLayer(keras.callbacks.Callback):
+    """Puts a NaN into the output layer's kernel after step 3."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == 3:
+            kernel = self.model.get_layer("out").kernel
+            value = kernel.numpy()
+            value[0, 0] = np.nan
+            kernel.assign(value)
+
+
+def test_guard_blames_the_weight_that_went_bad_not_its_gradients():
+    # The NaN in out/kernel makes step 4's gradients of hidden/kernel NaN
+    # too; the weight entering the step is what went bad first.
+    x, y = _data()
+    model = _mlp()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    guard = NonFiniteGuard(every_n_steps=4)  # the host looks at step 4 only
+    with pytest.warns(RuntimeWarning, match=r"at step 4, the weight "
+                      r"'mlp/out/kernel' \(layer 'mlp/out'\) has 1 NaN"):
+        model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                  callbacks=[_PoisonLaterLayer(), guard])
+    assert guard.failure["kind"] == "weight"
+    assert guard.failure["step"] == 4
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: LayerStats("logs", every_n_steps=0),
+     "`every_n_steps` must be a positive integer or None; received "
+     "every_n_steps=0"),
+    (lambda: LayerStats("logs", every_n_steps=2.5), "every_n_steps=2.5"),
+    (lambda: LayerStats("logs", every_n_epochs=0), "every_n_epochs=0"),
+    (lambda: LayerStats("logs", histogram_bins=0),
+     "`histogram_bins` must be a positive integer; received histogram_bins=0"),
+    (lambda: LayerStats("logs", near_zero=-1.0), "`near_zero` must be non-neg"),
+    (lambda: LayerStats("logs", near_zero=float("nan")), "near_zero=nan"),
+    (lambda: LayerStats("logs", weights="yes"), "`weights` must be True or"),
+    (lambda: LayerStats("logs", histograms=None), "`histograms` must be True"),
+    (lambda: LayerStats("logs", layers="hidden"), "`layers` must be a list"),
+    (lambda: LayerStats("logs", jit_compile="auto"), "`jit_compile` must be"),
+    (lambda: LayerStats("logs", subdir=""), "`subdir` must be a non-empty"),
+    (lambda: NonFiniteGuard(every_n_steps=0),
+     "`every_n_steps` must be a positive integer; received every_n_steps=0"),
+    (lambda: NonFiniteGuard(every_n_steps=2.5), "every_n_steps=2.5"),
+    (lambda: NonFiniteGuard(stop_training="no"), "`stop_training` must be"),
+    (lambda: NonFiniteGuard(raise_error=1), "`raise_error` must be True"),
+])
+def test_invalid_arguments(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_log_dir_that_is_not_a_path_is_refused():
+    with pytest.raises(TypeError, match="`log_dir` must be a folder path"):
+        LayerStats(3)
+
+
+def _compiled_mlp():
+    model = _mlp()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    return model
+
+
+def test_an_unwritable_log_dir_is_named_before_training(tmp_path):
+    x, y = _data()
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a folder")
+    model = _compiled_mlp()
+    before = [w.numpy().copy() for w in model.weights]
+    with pytest.raises(NotADirectoryError,
+                       match=r"LayerStats: cannot write to .*a_file/logs"):
+        model.fit(x, y, batch_size=BATCH, verbose=0,
+                  callbacks=[LayerStats(a_file / "logs")])
+    for weight, value in zip(model.weights, before):
+        np.testing.assert_array_equal(weight.numpy(), value)
+    _assert_trains_without_traces_of_us(model, x, y)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root writes through chmod")
+def test_a_read_only_log_dir_is_a_permission_error(tmp_path):
+    x, y = _data()
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    read_only.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError, match="LayerStats: cannot write"):
+            _compiled_mlp().fit(x, y, batch_size=BATCH, verbose=0,
+                                callbacks=[LayerStats(read_only)])
+    finally:
+        read_only.chmod(0o700)
+
+
+@pytest.mark.parametrize("make", [
+    lambda probe: LayerStats("unused", probe_data=probe),
+    lambda probe: NonFiniteGuard(probe_data=probe),
+], ids=["LayerStats", "NonFiniteGuard"])
+@pytest.mark.parametrize("probe, shape", [
+    (np.zeros((4, 7), "float32"), r"\(4, 7\)"),
+    (np.zeros((4, 6, 1), "float32"), r"\(4, 6, 1\)"),
+    (np.zeros((0, 6), "float32"), r"\(0, 6\)"),
+])
+def test_probe_data_that_does_not_fit_the_model_is_named(
+        make, probe, shape, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x, y = _data()
+    model = _compiled_mlp()
+    with pytest.raises(ValueError, match=rf"`probe_data` has shape {shape}, "
+                       r"but model 'mlp' takes inputs of shape \(None, 6\)"):
+        model.fit(x, y, batch_size=BATCH, verbose=0, callbacks=[make(probe)])
+    _assert_trains_without_traces_of_us(model, x, y)
+
+
+def test_unknown_layer_names_are_refused(tmp_path):
+    x, y = _data()
+    with pytest.raises(ValueError, match=r"`layers` names \['hiden'\], which "
+                                         r"model 'mlp' does not have"):
+        _compiled_mlp().fit(x, y, batch_size=BATCH, verbose=0, callbacks=[
+            LayerStats(tmp_path, probe_data=x[:8], layers=["hiden"])])
+
+
+# -- a failure inside a callback never leaves the model unable to train -------
+
+def _assert_trains_without_traces_of_us(model, x, y):
+    opt = model.optimizer
+    assert "_distributed_tf_update_step" not in vars(opt)
+    assert opt not in _hooks._HOOKS
+    assert not hasattr(model.train_function, "_initact_owner")
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    history = model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert any(not np.array_equal(w.numpy(), b)
+               for w, b in zip(model.trainable_weights, before))
+
+
+class _Failure(Exception):
+    pass
+
+
+def _fail(*args, **kwargs):
+    raise _Failure("made to fail")
+
+
+FAILURE_POINTS = {
+    # where: (module attribute patched to raise, callbacks to train with)
+    "LayerStats: tracing the hooked update": (
+        "keras_initact.callbacks.statistics.gradient_vector", "stats"),
+    "LayerStats: the statistics function": (
+        "keras_initact.callbacks.statistics.activation_statistics", "stats"),
+    "LayerStats: writing summaries": (
+        "keras_initact.callbacks.layer_stats.LayerStats._write_summaries",
+        "stats"),
+    "LayerStats: after the hook, in on_train_begin": (
+        "keras_initact.callbacks.layer_stats.LayerStats._write_layout",
+        "stats"),
+    "LayerStats: at an epoch's end": (
+        "keras_initact.callbacks.layer_stats.LayerStats._plan_next_call",
+        "stats"),
+    "NonFiniteGuard: tracing the hooked update": (
+        "keras_initact.callbacks.guard._stacked_counts", "guard"),
+    "NonFiniteGuard: the host check": (
+        "keras_initact.callbacks.guard.NonFiniteGuard._count_nonfinite",
+        "guard"),
+    "both, LayerStats failing": (
+        "keras_initact.callbacks.statistics.gradient_vector", "both"),
+}
+
+
+@pytest.mark.parametrize("where", sorted(FAILURE_POINTS))
+def test_a_failing_callback_leaves_the_model_training_normally(
+        where, tmp_path, monkeypatch):
+    target, setup = FAILURE_POINTS[where]
+    x, y = _data()
+    model = _compiled_mlp()
+    callbacks = {
+        "stats": [LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2)],
+        "guard": [NonFiniteGuard()],
+        "both": [NonFiniteGuard(),
+                 LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2)],
+    }[setup]
+    monkeypatch.setattr(target, _fail)
+    with pytest.raises(_Failure):
+        model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0,
+                  callbacks=callbacks)
+    monkeypatch.undo()
+    _assert_trains_without_traces_of_us(model, x, y)
+    # And our callbacks work on it again.
+    stats = LayerStats(tmp_path / "again", probe_data=x[:8], every_n_steps=2)
+    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0,
+              callbacks=[stats, NonFiniteGuard()])
+    assert _last(read_logs(tmp_path / "again"), "gradient_norm/mlp/hidden/kernel")
 
 
 # -- MirroredStrategy, two logical CPUs, in a fresh interpreter ---------------

@@ -1,5 +1,7 @@
-"""What the callbacks share: naming, probe batches, monitored layers."""
+"""What the callbacks share: naming, probe batches, monitored layers, and
+how they put things on a model and take them off again."""
 
+import functools
 import re
 import warnings
 
@@ -8,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_initact.activations.registry import ACTIVATIONS
+from keras_initact.callbacks import _hooks
 
 
 def weight_names(variables):
@@ -103,8 +106,6 @@ def built_update_optimizer(model):
     """The model's optimizer, built on the model's trainable variables if
     `fit` has not built it yet (as its first `apply` would), and the
     innermost optimizer whose `update_step` the hooks wrap."""
-    from keras_initact.callbacks import _hooks
-
     optimizer = model.optimizer
     if not optimizer.built:
         with model.distribute_strategy.scope():
@@ -112,13 +113,88 @@ def built_update_optimizer(model):
     return optimizer, _hooks.update_optimizer(optimizer)
 
 
+# What Keras's epoch loop expects a train function to raise at the end of
+# data of unknown length; not a failure.
+_END_OF_DATA = (StopIteration, tf.errors.OutOfRangeError)
+
+
+def set_train_function(model, train_function, owner=None, refresh=None):
+    """Makes `train_function` the model's, guarded: if it raises (apart from
+    the end of the data), every keras_initact hook on the model's optimizer
+    is uninstalled, so that the model trains as before, and the exception
+    goes on. `owner.refresh` (with `owner` a hook) rebuilds it when another
+    hook is installed or removed."""
+    def guarded(iterator):
+        try:
+            return train_function(iterator)
+        except _END_OF_DATA:
+            raise
+        except BaseException:
+            uninstall_all(model)
+            raise
+
+    guarded._initact_owner = owner
+    guarded._initact_refresh = refresh
+    model.train_function = guarded
+
+
 def refresh_train_function(model):
-    """Rebuilds the model's train function after a hook was installed, so
-    that the next call traces it with the hook; keeps `LayerStats`'s
-    capturing wrapper when one is in place."""
-    refresh = getattr(getattr(model, "train_function", None),
-                      "_initact_refresh", None)
-    if refresh is not None:
-        refresh()
-    else:
-        model.make_train_function(force=True)
+    """Rebuilds the model's train function after a hook was installed or
+    removed, so that the next call traces it with the hooks in place: the
+    owner's capturing function while its owner is installed, Keras's own
+    (guarded) otherwise, and Keras's own unguarded once no hook is left."""
+    hooks = _hooks.installed(model.optimizer) if model.optimizer else []
+    current = getattr(model, "train_function", None)
+    owner = getattr(current, "_initact_owner", None)
+    if owner is not None and owner in hooks:
+        current._initact_refresh()
+        return
+    model.make_train_function(force=True)
+    if hooks:
+        set_train_function(model, model.train_function)
+
+
+def uninstall_all(model):
+    """Uninstalls every keras_initact hook on the model's optimizer."""
+    if model.optimizer is not None:
+        for hook in _hooks.installed(model.optimizer):
+            hook.uninstall()
+    refresh_train_function(model)
+
+
+def uninstalls_on_failure(method):
+    """Wraps a callback method: if it raises, the callback first uninstalls
+    what it put on the model (`self.uninstall()`), so that a later `fit`,
+    with or without it, trains as if it had never been there."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.uninstall()
+            raise
+
+    return guarded
+
+
+def check_probe_data(probe, model, owner):
+    """Checks that a probe batch (see `probe_batch`) fits the model's inputs,
+    before anything is traced with it."""
+    inputs = getattr(model, "inputs", None) or []
+    arrays = tf.nest.flatten(probe)
+    if len(arrays) != len(inputs):
+        raise ValueError(
+            f"{owner}: `probe_data` holds {len(arrays)} input array(s), but "
+            f"model {model.name!r} takes {len(inputs)}; give a batch of the "
+            "model's inputs (or `(x, y)`)."
+        )
+    for array, expected in zip(arrays, inputs):
+        shape, wanted = tuple(array.shape), tuple(expected.shape)
+        fits = len(shape) == len(wanted) and all(
+            w is None or s == w for s, w in zip(shape[1:], wanted[1:]))
+        if not fits or shape[0] == 0:
+            raise ValueError(
+                f"{owner}: `probe_data` has shape {shape}, but model "
+                f"{model.name!r} takes inputs of shape {wanted}; give a "
+                "non-empty batch of the model's inputs (or `(x, y)`)."
+            )

@@ -19,8 +19,9 @@ forward/backward pass:
 * gradient clipping (`clipnorm`, ...) has already been applied; weight decay
   is applied separately and is not part of the gradient.
 
-A hook is an object with `wrap(optimizer, fn) -> fn`; hooks with
-`observes_only = True` (they never replace the update) are wrapped
+A hook is an object with `wrap(optimizer, fn) -> fn` and `uninstall()`
+(which removes it and everything else its owner put on the model); hooks
+with `observes_only = True` (they never replace the update) are wrapped
 outermost, so that they see every step even when another hook performs the
 update itself on its logging steps.
 
@@ -67,6 +68,12 @@ def remove(optimizer, hook):
     if hook in hooks:
         hooks.remove(hook)
     _rebuild(opt)
+
+
+def installed(optimizer):
+    """The hooks installed on `optimizer` (or its inner optimizer)."""
+    entry = _HOOKS.get(update_optimizer(optimizer))
+    return list(entry[1]) if entry else []
 
 
 def _rebuild(opt):

@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from keras_initact.callbacks import _common, _hooks
+from keras_initact.checks import check_bool, check_positive_int
 
 
 class NonFiniteGuard(keras.callbacks.Callback):
@@ -16,22 +17,30 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
     Gradients are checked inside the compiled train step on every step (a
     hook on the optimizer's update, see `keras_initact.callbacks._hooks`),
-    which costs one `is_finite` reduction per variable; the first bad step
-    and variable are kept in a small variable the host reads every
+    which costs one `is_finite` reduction per variable. When a gradient is
+    non-finite, the weights entering that step are checked too, and a
+    non-finite weight is blamed before the gradients it produced (a NaN in
+    one layer's kernel makes every earlier layer's gradient NaN). The first
+    bad step and variable are kept in a small variable the host reads every
     `every_n_steps` steps, so the reported step is exact whatever the
     interval. The loss, the weights and the probe activations are checked
-    then too, by one compiled function. Under
-    mixed precision the loss scaler already skips steps with non-finite
-    (scaled) gradients, so those are not reported as gradients; a NaN that
-    reaches the weights still is.
+    then too, by one compiled function. Under mixed precision the loss
+    scaler already skips steps with non-finite (scaled) gradients, so those
+    are not reported as gradients; a NaN that reaches the weights still is.
 
     After it fires, `guard.failure` is a dict (`step`, `kind` ("loss",
     "gradient", "weight" or "activation"), `name`, `layer`, `nan`, `inf`,
     `message`); otherwise `None`.
 
+    If anything in the callback raises (`raise_error=True` included), it
+    first takes its hook off the optimizer and the model's train function,
+    so the model trains normally afterwards, with or without it.
+
     Args:
-        probe_data: optional fixed batch whose activations are checked.
-        every_n_steps: how often the host checks (1: after every batch).
+        probe_data: optional fixed batch of the model's inputs (or `(x, y)`)
+            whose activations are checked.
+        every_n_steps: how often the host checks, a positive int (1: after
+            every batch).
         stop_training: set `model.stop_training` (the epoch in progress
             ends after this batch); otherwise only warn.
         raise_error: raise `FloatingPointError` instead (stops at once).
@@ -40,20 +49,22 @@ class NonFiniteGuard(keras.callbacks.Callback):
     def __init__(self, probe_data=None, every_n_steps=1, stop_training=True,
                  raise_error=False):
         super().__init__()
-        if every_n_steps < 1:
-            raise ValueError(
-                f"every_n_steps must be a positive integer; received "
-                f"{every_n_steps!r}.")
+        owner = type(self).__name__
         self.probe_data = probe_data
-        self.every_n_steps = int(every_n_steps)
-        self.stop_training = stop_training
-        self.raise_error = raise_error
+        self.every_n_steps = check_positive_int("every_n_steps", every_n_steps,
+                                                owner)
+        self.stop_training = check_bool("stop_training", stop_training, owner)
+        self.raise_error = check_bool("raise_error", raise_error, owner)
         self.failure = None
         self._hooked = None
 
+    @_common.uninstalls_on_failure
     def on_train_begin(self, logs=None):
         model = self.model
         self.failure = None
+        probe_x = _common.probe_batch(self.probe_data)
+        if probe_x is not None:
+            _common.check_probe_data(probe_x, model, type(self).__name__)
         self._optimizer = model.optimizer
         self._epoch_start = int(self._optimizer.iterations.numpy())
         self._weights = _common.unique_variables(model.weights)
@@ -63,21 +74,28 @@ class NonFiniteGuard(keras.callbacks.Callback):
         self._grad_names = [names.get(id(v)) or _common.weight_names([v])[0]
                             for v in opt._trainable_variables]
         with model.distribute_strategy.scope():
-            # [step, variable index, NaN count, Inf count]; step -1: none yet.
-            self._bad = tf.Variable(tf.constant([-1, 0, 0, 0], tf.int64),
+            # [step, kind, variable index, NaN count, Inf count]; step -1:
+            # nothing yet; kind: GRADIENT or WEIGHT.
+            self._bad = tf.Variable(tf.constant([-1, 0, 0, 0, 0], tf.int64),
                                     trainable=False, name="nonfinite_guard")
-        _hooks.install(self._optimizer, self)
-        self._hooked = self._optimizer
-        _common.refresh_train_function(model)
         self._layers, self._probe_model, self._probe_x = [], None, None
-        if self.probe_data is not None:
+        if probe_x is not None:
             self._layers = _common.monitored_layers(model)
             if self._layers:
                 self._probe_model = _common.probe_model(model, self._layers)
-                self._probe_x = _common.probe_batch(self.probe_data)
+                self._probe_x = probe_x
         self._check = tf.function(self._count_nonfinite)
+        _hooks.install(self._optimizer, self)
+        self._hooked = self._optimizer
+        _common.refresh_train_function(model)
 
+    @_common.uninstalls_on_failure
     def on_train_end(self, logs=None):
+        self.uninstall()
+
+    def uninstall(self):
+        """Takes the hook off the optimizer and the model's train function;
+        the model then trains exactly as without this callback."""
         if self._hooked is not None:
             _hooks.remove(self._hooked, self)
             self._hooked = None
@@ -87,66 +105,68 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
     def wrap(self, opt, update_fn):
         """Wraps the optimizer's `_distributed_tf_update_step` (see
-        `_hooks`): records the first step with a non-finite gradient, then
-        updates as usual."""
+        `_hooks`): records the first step with a non-finite gradient, and
+        which weight entering it was already non-finite, then updates as
+        usual."""
 
         def guarded(distribution, grads_and_vars, learning_rate):
             grads_and_vars = list(grads_and_vars)
-            counts = []
-            for gradient, variable in grads_and_vars:
-                g = distribution.experimental_local_results(gradient)[0]
-                g = tf.reshape(tf.convert_to_tensor(g), [-1])
-                counts.append(tf.stack([
-                    tf.reduce_sum(tf.cast(tf.math.is_nan(g), tf.int64)),
-                    tf.reduce_sum(tf.cast(tf.math.is_inf(g), tf.int64))]))
-            if counts:
+            if grads_and_vars:
+                gradients = [distribution.experimental_local_results(g)[0]
+                             for g, _ in grads_and_vars]
+                variables = [v for _, v in grads_and_vars]
                 indices = tf.constant(
-                    [opt._get_variable_index(v) for _, v in grads_and_vars],
-                    tf.int64)
-                counts = tf.stack(counts)
-                total = tf.reduce_sum(counts, axis=1)
-                worst = tf.argmax(tf.cast(total > 0, tf.int32),
-                                  output_type=tf.int32)
+                    [opt._get_variable_index(v) for v in variables], tf.int64)
+                gradient_counts = _stacked_counts(gradients)
+                bad_gradient = tf.reduce_any(gradient_counts > 0)
                 bad = tf.convert_to_tensor(self._bad)
-                first = tf.logical_and(tf.reduce_any(total > 0), bad[0] < 0)
-                step = tf.cast(opt.iterations, tf.int64) + 1
-                self._bad.assign(tf.where(first, tf.concat([
-                    tf.stack([step, tf.gather(indices, worst)]),
-                    tf.gather(counts, worst)], axis=0), bad))
+                first = tf.logical_and(bad_gradient, bad[0] < 0)
+
+                def record():
+                    weight_counts = _stacked_counts(variables)
+                    bad_weight = tf.reduce_any(weight_counts > 0)
+                    kind = tf.where(bad_weight, tf.constant(WEIGHT, tf.int64),
+                                    tf.constant(GRADIENT, tf.int64))
+                    counts = tf.where(bad_weight, weight_counts,
+                                      gradient_counts)
+                    worst = tf.argmax(tf.cast(tf.reduce_sum(counts, 1) > 0,
+                                              tf.int32), output_type=tf.int32)
+                    step = tf.cast(opt.iterations, tf.int64) + 1
+                    return tf.concat([
+                        tf.stack([step, kind, tf.gather(indices, worst)]),
+                        tf.gather(counts, worst)], axis=0)
+
+                self._bad.assign(tf.cond(first, record, lambda: bad))
             update_fn(distribution, grads_and_vars, learning_rate)
 
         return guarded
 
     def _count_nonfinite(self):
-        def counts(x):
-            x = tf.reshape(tf.cast(x, tf.float32), [-1])
-            return tf.stack([
-                tf.reduce_sum(tf.cast(tf.math.is_nan(x), tf.int64)),
-                tf.reduce_sum(tf.cast(tf.math.is_inf(x), tf.int64))])
-
-        weights = tf.stack([counts(tf.convert_to_tensor(v))
-                            for v in self._weights]) \
+        weights = _stacked_counts(self._weights) \
             if self._weights else tf.zeros([0, 2], tf.int64)
         acts = tf.zeros([0, 2], tf.int64)
         if self._probe_model is not None:
             outputs = self._probe_model(self._probe_x, training=False)
             if not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
-            acts = tf.stack([counts(y) for y in outputs])
+            acts = _stacked_counts(outputs)
         return weights, acts
 
+    @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start = int(self._optimizer.iterations.numpy())
 
+    @_common.uninstalls_on_failure
     def on_train_batch_end(self, batch, logs=None):
         if (self._epoch_start + batch + 1) % self.every_n_steps:
             return
         step = int(self._optimizer.iterations.numpy())
         bad = self._bad.numpy()
         if bad[0] >= 0:
-            name = self._grad_names[int(bad[1])]
-            self._fail(int(bad[0]), "gradient", name, _layer_of(name),
-                       int(bad[2]), int(bad[3]))
+            kind = "weight" if bad[1] == WEIGHT else "gradient"
+            name = self._grad_names[int(bad[2])]
+            self._fail(int(bad[0]), kind, name, _layer_of(name),
+                       int(bad[3]), int(bad[4]))
             return
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
@@ -186,7 +206,19 @@ class NonFiniteGuard(keras.callbacks.Callback):
         warnings.warn(message, RuntimeWarning, stacklevel=2)
 
 
+GRADIENT, WEIGHT = 0, 1  # the kind of a recorded failure
+
+
+def _stacked_counts(tensors):
+    """`[[NaN count, Inf count], ...]` (int64), one row per tensor."""
+    def counts(x):
+        x = tf.reshape(tf.cast(tf.convert_to_tensor(x), tf.float32), [-1])
+        return tf.stack([
+            tf.reduce_sum(tf.cast(tf.math.is_nan(x), tf.int64)),
+            tf.reduce_sum(tf.cast(tf.math.is_inf(x), tf.int64))])
+
+    return tf.stack([counts(x) for x in tensors])
+
+
 def _layer_of(name):
     return name.rsplit("/", 1)[0] if "/" in name else name
-
-

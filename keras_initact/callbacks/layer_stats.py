@@ -9,8 +9,10 @@ from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.custom_scalar import summary as custom_scalar_summary
 from tensorboard.plugins.histogram import metadata as histogram_metadata
 
+from keras_initact._files import make_writable_folder
 from keras_initact.callbacks import _common, _hooks
 from keras_initact.callbacks import statistics as st
+from keras_initact.checks import check_bool, check_number, check_positive_int
 
 SUBDIR = "layer_stats"
 
@@ -61,18 +63,25 @@ class LayerStats(keras.callbacks.Callback):
     scalars and histogram bins leave the device. All of it compiles with
     XLA (`jit_compile=True`).
 
+    Its arguments are checked when it is made; the log folder (writable?)
+    and `probe_data` (the model's input shape?) when training begins, before
+    anything is installed. If anything in the callback raises, it first
+    takes its hook off the optimizer and its train function off the model,
+    so the model trains normally afterwards, with or without it.
+
     Args:
-        log_dir: the TensorBoard log directory.
+        log_dir: the TensorBoard log directory (a path).
         probe_data: the fixed batch activations are measured on: inputs,
             `(x, y)`, or a `tf.data.Dataset` (its first batch). Without it,
             no activation statistics.
-        every_n_steps: logging interval in optimizer steps (`None`: off).
-            Step 1 is always logged too.
-        every_n_epochs: also log at the first step of every n-th epoch.
-        weights, gradients, activations: which statistics to log.
+        every_n_steps: logging interval in optimizer steps, a positive int
+            (`None`: off). Step 1 is always logged too.
+        every_n_epochs: also log at the first step of every n-th epoch (a
+            positive int or `None`).
+        weights, gradients, activations: which statistics to log (bools).
         histograms: whether to write histograms too.
-        histogram_bins: bins per histogram.
-        near_zero: the threshold of `weight_near_zero_fraction`.
+        histogram_bins: bins per histogram, a positive int.
+        near_zero: the threshold of `weight_near_zero_fraction`, >= 0.
         layers: names of the top-level layers whose activations to log
             (default: all).
         jit_compile: compile the statistics function with XLA; `None`
@@ -87,26 +96,38 @@ class LayerStats(keras.callbacks.Callback):
                  histogram_bins=st.HISTOGRAM_BINS, near_zero=1e-3,
                  layers=None, jit_compile=None, subdir=SUBDIR):
         super().__init__()
-        if every_n_steps is not None and every_n_steps < 1:
-            raise ValueError(
-                f"every_n_steps must be a positive integer or None; "
-                f"received {every_n_steps!r}.")
-        if every_n_epochs is not None and every_n_epochs < 1:
-            raise ValueError(
-                f"every_n_epochs must be a positive integer or None; "
-                f"received {every_n_epochs!r}.")
+        owner = type(self).__name__
+        if not isinstance(log_dir, (str, os.PathLike)):
+            raise TypeError(
+                f"{owner}: `log_dir` must be a folder path; received "
+                f"log_dir={log_dir!r}.")
         self.log_dir = os.fspath(log_dir)
         self.probe_data = probe_data
-        self.every_n_steps = every_n_steps
-        self.every_n_epochs = every_n_epochs
-        self.log_weights = weights
-        self.log_gradients = gradients
-        self.log_activations = activations
-        self.histograms = histograms
-        self.histogram_bins = int(histogram_bins)
-        self.near_zero = float(near_zero)
+        self.every_n_steps = check_positive_int(
+            "every_n_steps", every_n_steps, owner, allow_none=True)
+        self.every_n_epochs = check_positive_int(
+            "every_n_epochs", every_n_epochs, owner, allow_none=True)
+        self.log_weights = check_bool("weights", weights, owner)
+        self.log_gradients = check_bool("gradients", gradients, owner)
+        self.log_activations = check_bool("activations", activations, owner)
+        self.histograms = check_bool("histograms", histograms, owner)
+        self.histogram_bins = check_positive_int("histogram_bins",
+                                                 histogram_bins, owner)
+        self.near_zero = float(check_number("near_zero", near_zero, owner,
+                                            non_negative=True))
+        if layers is not None and (isinstance(layers, str) or not all(
+                isinstance(name, str) for name in layers)):
+            raise ValueError(
+                f"{owner}: `layers` must be a list of layer names or None; "
+                f"received layers={layers!r}.")
         self.layers = None if layers is None else set(layers)
+        if jit_compile is not None:
+            check_bool("jit_compile", jit_compile, owner)
         self.jit_compile = jit_compile
+        if not isinstance(subdir, str) or not subdir:
+            raise ValueError(
+                f"{owner}: `subdir` must be a non-empty folder name; "
+                f"received subdir={subdir!r}.")
         self.subdir = subdir
         self._writer = None
         self._hooked = None
@@ -117,9 +138,23 @@ class LayerStats(keras.callbacks.Callback):
 
     # -- set-up -------------------------------------------------------------
 
+    @_common.uninstalls_on_failure
     def on_train_begin(self, logs=None):
         model = self.model
+        owner = type(self).__name__
         strategy = model.distribute_strategy
+        make_writable_folder(self.run_dir, owner)
+        probe_x = None
+        if self.log_activations and self.probe_data is not None:
+            probe_x = _common.probe_batch(self.probe_data)
+            _common.check_probe_data(probe_x, model, owner)
+        if self.layers is not None:
+            unknown = self.layers - {layer.name for layer in model.layers}
+            if unknown:
+                raise ValueError(
+                    f"{owner}: `layers` names {sorted(unknown)}, which model "
+                    f"{model.name!r} does not have; its layers: "
+                    f"{[layer.name for layer in model.layers]}.")
         self._optimizer = model.optimizer
         self._writer = tf.summary.create_file_writer(self.run_dir)
         self._weights = _common.unique_variables(model.weights)
@@ -128,11 +163,11 @@ class LayerStats(keras.callbacks.Callback):
                               zip(self._weight_names, self._weights)]
 
         self._layers, self._probe_model, self._probe_x = [], None, None
-        if self.log_activations and self.probe_data is not None:
+        if probe_x is not None:
             self._layers = _common.monitored_layers(model, self.layers)
             if self._layers:
                 self._probe_model = _common.probe_model(model, self._layers)
-                self._probe_x = _common.probe_batch(self.probe_data)
+                self._probe_x = probe_x
 
         # Whether the train step and the statistics function are compiled
         # with XLA (they then need XLA-compilable histograms).
@@ -174,14 +209,23 @@ class LayerStats(keras.callbacks.Callback):
         self._plan_next_call()
         self._write_layout()
 
+    @_common.uninstalls_on_failure
     def on_train_end(self, logs=None):
+        self.uninstall()
+
+    def uninstall(self):
+        """Takes the hook off the optimizer and the capturing train function
+        off the model (the model then trains exactly as without this
+        callback), and closes the log writer."""
         if self._hooked is not None:
             _hooks.remove(self._hooked, self)
             self._hooked = None
-            self.model.make_train_function(force=True)  # drops the wrapper
+            _common.refresh_train_function(self.model)
         if self._writer is not None:
             self._writer.close()
+            self._writer = None
 
+    @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
         # The host keeps count of the steps (reading the device's counter
         # every batch would cost a sync); it re-reads it once per epoch and
@@ -192,6 +236,7 @@ class LayerStats(keras.callbacks.Callback):
             self._forced = True
         self._plan_next_call()
 
+    @_common.uninstalls_on_failure
     def on_epoch_end(self, epoch, logs=None):
         if self._writer is not None:
             self._writer.flush()
@@ -216,10 +261,8 @@ class LayerStats(keras.callbacks.Callback):
             self._capture_mode = self._capture_next
             return (capture if self._capture_next else plain)(iterator)
 
-        # What _common.refresh_train_function calls when another callback
-        # installs a hook after this one.
-        train_function._initact_refresh = self._install_train_function
-        model.train_function = train_function
+        _common.set_train_function(model, train_function, owner=self,
+                                   refresh=self._install_train_function)
 
     def wrap(self, opt, update_fn):
         """Wraps the optimizer's `_distributed_tf_update_step` (see
@@ -272,6 +315,7 @@ class LayerStats(keras.callbacks.Callback):
         self._capture_next = self._logs_in(
             self._last_step, self._last_step + self._steps_per_call)
 
+    @_common.uninstalls_on_failure
     def on_train_batch_end(self, batch, logs=None):
         step = self._epoch_start + batch + 1
         if step > self._last_step and self._logs_in(self._last_step, step):

@@ -21,6 +21,7 @@ import uuid
 
 import keras
 
+from keras_initact._files import naming_folder
 from keras_initact.checks import check_bool, check_positive_int
 
 DEFAULT_BASE = "saved_models"
@@ -202,14 +203,9 @@ def _remove_empty(folders):
 
 def _writable(action, folder):
     """Runs `action`; an OSError becomes one that names the folder."""
-    try:
+    with naming_folder(folder, OWNER, "write the export to",
+                       "Give a folder you can write to (`path=`)."):
         return action()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise type(error)(
-            f"{OWNER}: cannot write the export to {str(folder)!r}: {reason}. "
-            "Give a folder you can write to (`path=`)."
-        ) from error
 
 
 def _numbered_versions(base):
