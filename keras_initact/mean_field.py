@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy import optimize
 
-from keras_initact.checks import check_between
+from keras_initact.checks import check_between, check_number, check_positive_int
 from keras_initact.initializers.gains import gaussian_expectation
 
 # An even number of nodes keeps z = 0 (the kink of ReLU-like units) off the grid.
@@ -97,8 +97,8 @@ def critical_point_at(activation, q_star=1.0, centred=False):
     that `E[phi^2]` becomes `Var[phi]`) or `critical_point` with a bias
     variance then applies.
     """
-    if not q_star > 0:
-        raise ValueError(f"q_star must be positive; received q_star={q_star!r}.")
+    _check_activation(activation, "critical_point_at")
+    q_star = check_number("q_star", q_star, "critical_point_at", positive=True)
     slope = derivative_second_moment(activation, q_star)
     if not slope > 0:
         raise ValueError(
@@ -132,10 +132,9 @@ def critical_point(activation, bias_variance=0.0, q_range=(1e-6, 1e4),
     at `sigma_b^2 = 0` (no critical point for `sigma_b^2 > 0`); tanh 1 at 0,
     1.761 at 0.05, 1.986 at 0.1.
     """
-    if not bias_variance >= 0:
-        raise ValueError(
-            f"bias_variance must be non-negative; received {bias_variance!r}."
-        )
+    _check_activation(activation, "critical_point")
+    bias_variance = check_number("bias_variance", bias_variance,
+                                 "critical_point", non_negative=True)
 
     def weight_variance(q):
         return (q - bias_variance) / second_moment(activation, q, centred)
@@ -178,6 +177,15 @@ def _name(activation):
     return getattr(activation, "__name__", repr(activation))
 
 
+def _check_activation(activation, owner):
+    if not callable(activation):
+        raise TypeError(
+            f"{owner}: `activation` must be a callable on tensors (e.g. "
+            "keras_initact.activations.get('tanh')); received "
+            f"activation={activation!r}."
+        )
+
+
 def is_stable(activation, point, centred=False, span=1e3, points=41):
     """Whether the q-map pulls every variance on a wide grid toward `q*`.
 
@@ -204,6 +212,7 @@ def stable_critical_point(activation, centred=False,
     `sigma_b^2 = 0` (every `q` is a fixed point), which is also fine; for
     them the point at `q* = 1` is returned.
     """
+    _check_activation(activation, "stable_critical_point")
     reasons = []
     for q_star in q_stars:
         try:
@@ -275,6 +284,8 @@ def shallow_critical_point(activation, depth, eta=0.9, centred=False,
     variance away) is no use. In both cases the point of
     `stable_critical_point` is returned.
     """
+    _check_activation(activation, "shallow_critical_point")
+    check_positive_int("depth", depth, "shallow_critical_point")
     eta = check_between("eta", eta, "shallow_critical_point", 0.0, 1.0)
 
     def excess(log_q):

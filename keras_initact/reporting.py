@@ -40,9 +40,12 @@ def read_logs(log_dir):
     import pandas as pd
     from tbparse import SummaryReader
 
+    if not isinstance(log_dir, (str, os.PathLike)):
+        raise TypeError(f"report: `log_dir` must be a folder path; received "
+                        f"log_dir={log_dir!r}.")
     log_dir = os.fspath(log_dir)
     if not os.path.isdir(log_dir):
-        raise ValueError(f"report: no log directory {log_dir!r}.")
+        raise ValueError(f"report: no log directory log_dir={log_dir!r}.")
     has_events = any(
         name.startswith("events.out.tfevents")
         for _, _, files in os.walk(log_dir) for name in files)

@@ -60,7 +60,7 @@ class TestComputeFans:
             compute_fans((3, 3, 4, 8), "conv_transposed")
         with pytest.raises(ValueError, match="both `input_axes` and `output_axes`"):
             compute_fans((3, 4), input_axes=[0])
-        with pytest.raises(ValueError, match="axis 5 is outside"):
+        with pytest.raises(ValueError, match="output_axes=\[5\] holds axis 5, outside"):
             compute_fans((3, 4), input_axes=[0], output_axes=[5])
 
 

@@ -257,6 +257,12 @@ class Registry(Mapping):
 
     def spec(self, name):
         """The spec for `name`, or a `ValueError` naming the known ones."""
+        if not isinstance(name, str):
+            raise TypeError(
+                f"An activation is named by a string; received {name!r} (a "
+                f"{type(name).__name__}). Known names: "
+                f"{', '.join(self.names(aliases=True))}."
+            )
         found = self.find(name)
         if found is not None:
             return found

@@ -1,4 +1,4 @@
-"""What every keras_initact initializer shares: argument checks and seeds.
+"""What every keras_initact initializer shares: shape and dtype checks, seeds.
 
 `Initializer` checks the requested shape and dtype once, so that each scheme
 only implements `generate(shape, dtype)` on arguments it can trust.
@@ -6,6 +6,7 @@ only implements `generate(shape, dtype)` on arguments it can trust.
 way to give several layers distinct but reproducible weights.
 """
 
+import numbers
 import random as python_random
 
 import keras
@@ -35,9 +36,10 @@ def standardize_shape(shape, owner):
             f"received shape={shape!r}."
         ) from None
     for dim in dims:
-        if dim is None or isinstance(dim, bool) or int(dim) != dim or dim <= 0:
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) \
+                or dim <= 0:
             raise ValueError(
-                f"{owner} cannot fill shape={dims}: every dimension must be a "
+                f"{owner} cannot fill shape={shape!r}: every dimension must be a "
                 f"positive integer, and {dim!r} is not."
             )
     return tuple(int(dim) for dim in dims)

@@ -1,5 +1,7 @@
 """Constant initializers: the zero initialization of the seeds, and biases."""
 
+import reprlib
+
 import keras
 import numpy as np
 
@@ -82,12 +84,13 @@ def _check_value(value, owner):
         array = np.asarray(keras.ops.convert_to_numpy(value))
         if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
             raise ValueError(
-                f"{owner}: `value` must hold real numbers; received an array "
-                f"of dtype {array.dtype}."
+                f"{owner}: `value` must hold real numbers; received "
+                f"value={reprlib.repr(value)} (dtype {array.dtype})."
             )
         if not np.all(np.isfinite(array)):
             raise ValueError(
-                f"{owner}: `value` must be finite; received an array with "
+                f"{owner}: `value` must be finite; received "
+                f"value={reprlib.repr(value)}, with "
                 f"{int(np.sum(~np.isfinite(array)))} NaN or Inf entries."
             )
         if array.ndim == 0:

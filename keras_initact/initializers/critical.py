@@ -25,8 +25,8 @@ DISTRIBUTIONS = ("orthogonal", "gaussian")
 def _solve(activation, bias_variance, q_star, centred):
     from keras_initact import mean_field
 
-    function = resolve_activation(activation) if isinstance(activation, str) \
-        else activation
+    function = resolve_activation(activation, "activation", "Critical") \
+        if isinstance(activation, str) else activation
     if bias_variance is not None:
         return mean_field.critical_point(function, bias_variance, centred=centred)
     if q_star is not None:

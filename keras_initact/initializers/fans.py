@@ -41,12 +41,14 @@ def compute_fans(shape, kernel_layout="standard", input_axes=None,
     check_choice("kernel_layout", kernel_layout, KERNEL_LAYOUTS, "compute_fans")
     input_axes, output_axes = check_axes(input_axes, output_axes, "compute_fans")
     if input_axes is not None:
-        for axis in (*input_axes, *output_axes):
-            if not -len(shape) <= axis < len(shape):
-                raise ValueError(
-                    f"compute_fans: axis {axis} is outside shape={shape} "
-                    f"(rank {len(shape)})."
-                )
+        for name, axes in (("input_axes", input_axes),
+                           ("output_axes", output_axes)):
+            for axis in axes:
+                if not -len(shape) <= axis < len(shape):
+                    raise ValueError(
+                        f"compute_fans: {name}={axes} holds axis {axis}, "
+                        f"outside shape={shape} (rank {len(shape)})."
+                    )
         return (
             math.prod(shape[a] for a in input_axes),
             math.prod(shape[a] for a in output_axes),

@@ -125,10 +125,12 @@ def _hermite_rule(points):
     return np.polynomial.hermite_e.hermegauss(points)
 
 
-def resolve_activation(name):
+def resolve_activation(name, argument="nonlinearity", owner=None):
     """Returns the activation function registered under `name`.
 
-    keras_initact's own activations come first, then Keras's.
+    keras_initact's own activations come first, then Keras's. An unknown
+    name raises a `ValueError` that calls it `argument` (and names `owner`,
+    the class or function asking, when given).
     """
     try:
         from keras_initact import activations as ours
@@ -145,9 +147,10 @@ def resolve_activation(name):
     known = sorted({*TORCH_GAINS, "leaky_relu", *_keras_activation_names()})
     close = difflib.get_close_matches(name.lower(), known, n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    prefix = f"{owner}: " if owner else ""
     raise ValueError(
-        f"Unknown nonlinearity {name!r}. Known names: {', '.join(known)}; "
-        f"or pass any callable.{hint}"
+        f"{prefix}Unknown {argument} {name!r}. Known names: "
+        f"{', '.join(known)}; or pass any callable.{hint}"
     )
 
 

@@ -140,7 +140,13 @@ class PReLU(ActivationLayer):
                  alpha_constraint=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        self.alpha_initializer = initializers.get(alpha_initializer)
+        try:
+            self.alpha_initializer = initializers.get(alpha_initializer)
+        except ValueError as error:
+            raise ValueError(
+                f"{owner}: cannot use alpha_initializer={alpha_initializer!r}: "
+                f"{error}"
+            ) from None
         self.alpha_regularizer = keras.regularizers.get(alpha_regularizer)
         self.alpha_constraint = keras.constraints.get(alpha_constraint)
         if shared_axes is None:

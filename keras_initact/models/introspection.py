@@ -49,8 +49,9 @@ def spec_of(model):
     """
     if not isinstance(model, keras.Sequential):
         raise ValueError(
-            "spec_of: expected a keras.Sequential made by build_sequential; "
-            f"received {type(model).__name__} {getattr(model, 'name', model)!r}."
+            "spec_of: `model` must be a keras.Sequential made by "
+            f"build_sequential; received model={model!r} (a "
+            f"{type(model).__name__})."
         )
     configs = [_comparable(layer.get_config()) for layer in model.layers]
     stored = getattr(model, SPEC_ATTRIBUTE, None)
