@@ -102,5 +102,5 @@ class TestCriticalInitializer:
             Critical("tanh", bias_variance=-0.1)
         with pytest.raises(ValueError, match="unknown distribution='uniform'"):
             Critical("tanh", distribution="uniform")
-        with pytest.raises(ValueError, match="Unknown nonlinearity 'tahn'"):
+        with pytest.raises(ValueError, match="Critical: Unknown activation 'tahn'"):
             Critical("tahn")

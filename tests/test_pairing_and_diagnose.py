@@ -140,7 +140,7 @@ class TestForActivation:
         from keras_initact import mean_field
 
         with pytest.raises(ValueError, match="`eta` must be finite"):
-            mean_field.shallow_critical_point("tanh", 30, eta=float("nan"))
+            mean_field.shallow_critical_point(np.tanh, 30, eta=float("nan"))
 
     def test_an_unreachable_tat_target_warns_and_says_why(self):
         # At depth 10 a plain ReLU network already maps correlation 0 to
