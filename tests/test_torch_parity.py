@@ -262,24 +262,25 @@ def test_zero_element_shapes_raise(cls):
         cls()((0, 1))
 
 
-@pytest.mark.parametrize("dims", [2, 4])
-@pytest.mark.parametrize("use_gain", [True, False])
-def test_xavier_uniform(draw, use_gain, dims):
+def _xavier_case(draw, use_gain, dims):
     shape = draw.shape(dims, 20, 25)
     gain = draw.number(0.1, 2) if use_gain else 1.0
     fan_in, fan_out = keras_fans(shape)
-    bound = gain * math.sqrt(2.0 / (fan_in + fan_out)) * math.sqrt(3)
+    return shape, gain, gain * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+@pytest.mark.parametrize("dims", [2, 4])
+@pytest.mark.parametrize("use_gain", [True, False])
+def test_xavier_uniform(draw, use_gain, dims):
+    shape, gain, std = _xavier_case(draw, use_gain, dims)
     x = values(I.XavierUniform(gain=gain, seed=dims), shape)
-    assert is_uniform(x, -bound, bound)
+    assert is_uniform(x, -std * math.sqrt(3), std * math.sqrt(3))
 
 
 @pytest.mark.parametrize("dims", [2, 4])
 @pytest.mark.parametrize("use_gain", [True, False])
 def test_xavier_normal(draw, use_gain, dims):
-    shape = draw.shape(dims, 20, 25)
-    gain = draw.number(0.1, 2) if use_gain else 1.0
-    fan_in, fan_out = keras_fans(shape)
-    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    shape, gain, std = _xavier_case(draw, use_gain, dims)
     x = values(I.XavierNormal(gain=gain, truncated=False, seed=dims), shape)
     assert is_normal(x, 0.0, std)
 
