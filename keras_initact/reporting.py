@@ -18,8 +18,8 @@ from keras_initact._files import save_figure
 FIGURES = {
     "activation_std": "activation_std_heatmap.png",
     "activation_dead_fraction": "dead_fraction_heatmap.png",
-    "gradient_norm": "gradient_norm.png",
-    "update_ratio": "update_ratio.png",
+    "kernel_gradient_norm": "gradient_norm.png",
+    "kernel_update_ratio": "update_ratio.png",
 }
 
 
@@ -28,12 +28,16 @@ def _natural_key(text):
 
 
 def read_logs(log_dir):
-    """Every scalar in the event files under `log_dir` (TF2 tensor
-    summaries and legacy scalars) as a pandas DataFrame with columns
-    `step, tag, value, dir_name, statistic, name`; `statistic` is the tag up
-    to its first `/` (`activation_std`), `name` the rest (the layer or
-    weight). Histograms are in `table.attrs["histograms"]`, a DataFrame
-    whose `value` holds `(bins, 3)` arrays `[left, right, count]`.
+    """Every scalar in the event files under `log_dir` as a pandas DataFrame
+    with columns `step, tag, value, dir_name, statistic, name, position`.
+
+    For a `LayerStats` run (`.../layer_stats/NN-<layer>/`) `statistic` is
+    the tag with `_` for `/` (`activation_std`, `kernel_update_ratio`),
+    `name` the layer and `position` its place in the model (`NN`). For any
+    other run (Keras's `train/`, `validation/`) `statistic` is the tag up to
+    its first `/` and `name` the rest. Histograms are in
+    `table.attrs["histograms"]`, a DataFrame whose `value` holds `(bins, 3)`
+    arrays `[left, right, count]`.
 
     Raises `ValueError` when `log_dir` does not exist or holds no events.
     """
@@ -70,26 +74,44 @@ def read_logs(log_dir):
     table = data[is_scalar].copy()
     table["value"] = table["value"].astype(float)
     for frame in (table, histograms):
-        parts = frame["tag"].str.split("/", n=1)
-        frame["statistic"] = parts.str[0]
-        frame["name"] = parts.str[1].fillna("")
-    table = table.sort_values(["statistic", "name", "dir_name", "step"],
-                              ignore_index=True)
+        _name_statistics(frame)
+    table = table.sort_values(["statistic", "position", "name", "dir_name",
+                               "step"], ignore_index=True)
     table.attrs["histograms"] = histograms.reset_index(drop=True)
     return table
 
 
+_LAYER_RUN = re.compile(r"(?:^|/)(\d+)-([^/]+)$")
+
+
+def _name_statistics(frame):
+    """Adds `statistic`, `name` and `position` (see `read_logs`)."""
+    runs = frame["dir_name"].str.extract(_LAYER_RUN)
+    layer_run = runs[0].notna()
+    parts = frame["tag"].str.split("/", n=1)
+    frame["statistic"] = parts.str[0].where(
+        ~layer_run, frame["tag"].str.replace("/", "_"))
+    frame["name"] = parts.str[1].fillna("").where(~layer_run, runs[1])
+    frame["position"] = runs[0].fillna(-1).astype(int)
+
+
 def _series(table, statistic):
+    """The statistic as a grid, a row per layer (in depth order, prefixed
+    by the experiment when several share the log folder) and a column per
+    step."""
     rows = table[table["statistic"] == statistic]
     if rows.empty:
         return None
     rows = rows.copy()
-    several_runs = rows["dir_name"].nunique() > 1
-    rows["label"] = (rows["dir_name"] + ":" + rows["name"]) if several_runs \
+    experiment = rows["dir_name"].str.replace(_LAYER_RUN, "", regex=True)
+    several = experiment.nunique() > 1
+    rows["label"] = (experiment + ":" + rows["name"]) if several \
         else rows["name"]
+    order = {label: (exp, position, _natural_key(label)) for label, exp,
+             position in zip(rows["label"], experiment, rows["position"])}
     grid = rows.pivot_table(index="label", columns="step", values="value",
                             aggfunc="last")
-    return grid.reindex(sorted(grid.index, key=_natural_key))
+    return grid.reindex(sorted(grid.index, key=order.__getitem__))
 
 
 def _heatmap(grid, title, path, colorbar_label, log=False, vmin=None,
@@ -157,8 +179,9 @@ def report(log_dir, out_dir=None):
       colour scale): a vanishing or exploding signal shows as a colour
       gradient down the layers;
     * `dead_fraction_heatmap.png`: fraction of dead units, layers x steps;
-    * `gradient_norm.png`: gradient norm per weight over steps;
-    * `update_ratio.png`: `‖ΔW‖/‖W‖` per weight, with the 1e-3 rule of thumb.
+    * `gradient_norm.png`: kernel gradient norm per layer over steps;
+    * `update_ratio.png`: kernel `‖ΔW‖/‖W‖` per layer, with the 1e-3 rule
+      of thumb.
 
     A figure is drawn only when its statistic was logged.
 
@@ -189,10 +212,10 @@ def report(log_dir, out_dir=None):
         elif statistic == "activation_dead_fraction":
             _heatmap(grid, "Fraction of dead units on the probe batch", path,
                      "dead fraction", vmin=0.0, vmax=1.0)
-        elif statistic == "gradient_norm":
-            _lines(grid, "Gradient norm per weight", path, "L2 norm")
+        elif statistic == "kernel_gradient_norm":
+            _lines(grid, "Kernel gradient norm per layer", path, "L2 norm")
         else:
-            _lines(grid, "Update ratio ‖ΔW‖/‖W‖ per step", path,
+            _lines(grid, "Kernel update ratio ‖ΔW‖/‖W‖ per layer", path,
                    "update ratio", hline=1e-3)
         figures.append(path)
     return table, figures
@@ -216,7 +239,7 @@ def report_command(args):
     except ValueError as error:
         print(f"keras-initact report: error: {error}", file=sys.stderr)
         return 2
-    last = table.sort_values("step").groupby("tag").tail(1)
+    last = table.sort_values("step").groupby(["dir_name", "tag"]).tail(1)
     print(f"{len(table)} scalar points, {table['tag'].nunique()} tags, "
           f"steps {int(table['step'].min())}..{int(table['step'].max())}")
     for statistic in FIGURES:

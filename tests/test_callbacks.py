@@ -40,9 +40,15 @@ def _mlp(features=6):
     ], name="mlp")
 
 
-def _last(table, tag):
-    rows = table[table["tag"] == tag].sort_values("step")
-    assert len(rows), f"no {tag!r} in the logs"
+def _rows(table, layer, statistic):
+    """A LayerStats statistic of one layer, by step."""
+    rows = table[(table["name"] == layer) & (table["statistic"] == statistic)]
+    return rows.sort_values("step")
+
+
+def _last(table, layer, statistic):
+    rows = _rows(table, layer, statistic)
+    assert len(rows), f"no {statistic!r} of {layer!r} in the logs"
     return rows["value"].iloc[-1], int(rows["step"].iloc[-1])
 
 
@@ -75,7 +81,8 @@ def trained(tmp_path_factory):
     model.compile("adam", "sparse_categorical_crossentropy")
     train = tf.data.Dataset.from_tensor_slices((x, y)).batch(BATCH)
     val = tf.data.Dataset.from_tensor_slices((x[:16], y[:16])).batch(BATCH)
-    stats = LayerStats(log_dir, probe_data=probe, every_n_steps=2)
+    stats = LayerStats(log_dir, probe_data=probe, every_n_steps=2,
+                       histograms=True)
     history = model.fit(
         train, validation_data=val, epochs=2, verbose=0, shuffle=False,
         callbacks=[stats, keras.callbacks.TensorBoard(log_dir)])
@@ -84,80 +91,100 @@ def trained(tmp_path_factory):
                 stats=stats, history=history)
 
 
-def test_log_folders_coexist_with_keras_tensorboard(trained):
-    runs = sorted(p.name for p in pathlib.Path(trained["log_dir"]).iterdir())
-    assert runs == ["layer_stats", "train", "validation"]
-    assert len(list((pathlib.Path(trained["log_dir"]) / "layer_stats")
-                    .glob("events.out.tfevents*"))) == 1
+LAYER_RUNS = ["00-relu_dense", "01-block", "02-tanh_act", "03-drop",
+              "04-dead_relu", "05-frozen", "06-concat", "07-out"]
 
 
-def test_tags_for_every_layer_and_weight(trained):
-    model, table = trained["model"], trained["table"]
-    tags = set(table[table["dir_name"] == "layer_stats"]["tag"])
-    names = trained["stats"]._weight_names
-    assert len(names) == len(model.weights)
-    for name in names:
-        for stat in ("mean", "std", "min", "max", "norm",
-                     "near_zero_fraction"):
-            assert f"weight_{stat}/{name}" in tags
-    trainable = {trained["stats"]._weight_names[i]
-                 for i, v in enumerate(trained["stats"]._weights)
-                 if v.trainable}
-    assert any("frozen" in n for n in names)
-    assert not any("frozen" in n for n in trainable)
-    for name in names:
-        has_gradient = f"gradient_norm/{name}" in tags
-        assert has_gradient == (name in trainable), name
-        assert (f"update_ratio/{name}" in tags) == (name in trainable)
-    for layer in ("relu_dense", "block", "tanh_act", "drop", "dead_relu",
-                  "frozen", "concat", "out"):
-        assert f"activation_std/{layer}" in tags
-        assert f"activation_mean/{layer}" in tags
-    # Dead/saturated only where the registry defines them.
-    assert {t.split("/", 1)[1] for t in tags
-            if t.startswith("activation_dead_fraction/")} == {
-        "relu_dense", "dead_relu"}
-    assert {t.split("/", 1)[1] for t in tags
-            if t.startswith("activation_saturated_fraction/")} == {
-        "tanh_act", "out"}
-    hist_tags = set(table.attrs["histograms"]["tag"])
-    assert f"weight_histogram/{names[0]}" in hist_tags
-    assert "activation_histogram/relu_dense" in hist_tags
-    assert any(t.startswith("gradient_histogram/") for t in hist_tags)
+def test_one_run_per_layer_beside_keras_runs(trained):
+    log_dir = pathlib.Path(trained["log_dir"])
+    assert sorted(p.name for p in log_dir.iterdir()) == [
+        "layer_stats", "train", "validation"]
+    runs = sorted(p.name for p in (log_dir / "layer_stats").iterdir())
+    assert runs == sorted([*LAYER_RUNS, "heatmaps"])
+    for run in runs:
+        assert len(list((log_dir / "layer_stats" / run).glob(
+            "events.out.tfevents*"))) == 1
+
+
+def test_tags_name_the_statistic_not_the_model_or_layer(trained):
+    table = trained["table"]
+    ours = table[table["dir_name"].str.startswith("layer_stats/")]
+    tags = {(run.split("/")[1], tag) for run, tag in
+            zip(ours["dir_name"], ours["tag"])}
+    weight_tags = {f"{w}/{s}" for w in ("kernel", "bias")
+                   for s in ("mean", "std", "norm", "gradient_norm",
+                             "update_ratio")}
+    expected = {
+        # a trainable Dense with a fused ReLU: weights, and its output
+        "00-relu_dense": weight_tags | {"activation/mean", "activation/std",
+                                        "activation/dead_fraction"},
+        # a nested model: its trainable weights under their own names
+        "01-block": {f"{w}/{s}" for w in ("kernel", "bias", "gamma", "beta")
+                     for s in ("mean", "std", "norm", "gradient_norm",
+                               "update_ratio")}
+        | {"activation/mean", "activation/std"},
+        "02-tanh_act": {"activation/mean", "activation/std",
+                        "activation/saturated_fraction"},
+        "03-drop": {"activation/mean", "activation/std"},
+        "04-dead_relu": weight_tags | {"activation/mean", "activation/std",
+                                       "activation/dead_fraction"},
+        # frozen: no trainable weights, so activations only
+        "05-frozen": {"activation/mean", "activation/std"},
+        "06-concat": {"activation/mean", "activation/std"},
+        # the softmax head: no saturated fraction (confidence is no fault)
+        "07-out": weight_tags | {"activation/mean", "activation/std"},
+    }
+    for run, run_tags in expected.items():
+        assert {t for r, t in tags if r == run} == run_tags, run
+    assert not any("model" in t or "functional" in t for _, t in tags)
+
+
+def test_histograms_of_activations_and_gradients_only(trained):
+    hist = trained["table"].attrs["histograms"]
+    assert set(hist["tag"]) == {"activation/histogram",
+                                "kernel/gradient_histogram",
+                                "bias/gradient_histogram",
+                                "gamma/gradient_histogram",
+                                "beta/gradient_histogram"}
+    rows = hist[(hist["tag"] == "activation/histogram")
+                & (hist["dir_name"] == "layer_stats/00-relu_dense")]
+    bins = rows.sort_values("step")["value"].iloc[-1]
+    assert bins.shape == (30, 3) and bins[:, 2].sum() == 16 * 8
 
 
 def test_logging_steps(trained):
     table = trained["table"]
-    steps = sorted(set(table[table["tag"] == "activation_std/out"]["step"]))
-    assert steps == [1, 2, 4, 6, 8]
-    grad = table[table["tag"].str.startswith("gradient_norm/")]
-    assert sorted(set(grad["step"])) == [1, 2, 4, 6, 8]
+    assert [int(s) for s in _rows(table, "out", "activation_std")["step"]] \
+        == [1, 2, 4, 6, 8]
+    assert [int(s) for s in _rows(table, "relu_dense",
+                                  "kernel_gradient_norm")["step"]] \
+        == [1, 2, 4, 6, 8]
+
+
+def test_a_healthy_run_logs_no_inf_or_nan(trained):
+    table = trained["table"]
+    ours = table[table["dir_name"].str.startswith("layer_stats/")]
+    assert np.isfinite(ours["value"]).all()
+    # A bias that starts at zero moved by all of its value at step 1.
+    ratio = _rows(table, "out", "bias_update_ratio")["value"].iloc[0]
+    assert ratio == pytest.approx(1.0)
 
 
 def test_weight_statistics_equal_numpy(trained):
-    table = trained["table"]
-    stats = trained["stats"]
-    for name, v in zip(stats._weight_names, stats._weights):
-        w = np.asarray(v.numpy(), dtype=np.float64).ravel()
-        expected = dict(mean=w.mean(), std=w.std(), min=w.min(), max=w.max(),
-                        norm=np.linalg.norm(w),
-                        near_zero_fraction=np.mean(np.abs(w) <= 1e-3))
-        for stat, value in expected.items():
-            logged, step = _last(table, f"weight_{stat}/{name}")
+    model, table = trained["model"], trained["table"]
+    for layer, weight in [("relu_dense", "kernel"), ("relu_dense", "bias"),
+                          ("out", "kernel")]:
+        w = np.asarray(getattr(model.get_layer(layer), weight).numpy(),
+                       dtype=np.float64).ravel()
+        for stat, value in dict(mean=w.mean(), std=w.std(),
+                                norm=np.linalg.norm(w)).items():
+            logged, step = _last(table, layer, f"{weight}_{stat}")
             assert step == 8
             np.testing.assert_allclose(logged, value, rtol=1e-4, atol=1e-6,
-                                       err_msg=f"{stat} of {name}")
-    hist = table.attrs["histograms"]
-    name = stats._weight_names[0]
-    rows = hist[hist["tag"] == f"weight_histogram/{name}"]
-    bins = rows.sort_values("step")["value"].iloc[-1]
-    w = stats._weights[0].numpy().ravel()
-    assert bins.shape == (30, 3)
-    assert bins[:, 2].sum() == w.size
-    np.testing.assert_allclose([bins[0, 0], bins[-1, 1]], [w.min(), w.max()],
-                               rtol=1e-5)
-    counts, _ = np.histogram(w, bins=np.append(bins[:, 0], bins[-1, 1]))
-    assert np.abs(counts - bins[:, 2]).sum() <= 2  # edge rounding only
+                                       err_msg=f"{stat} of {layer}/{weight}")
+    gamma = model.get_layer("block").get_layer("inner_bn").gamma.numpy()
+    logged, _ = _last(table, "block", "gamma_norm")
+    np.testing.assert_allclose(logged, np.linalg.norm(gamma), rtol=1e-5)
 
 
 def test_activation_statistics_equal_numpy(trained):
@@ -167,26 +194,56 @@ def test_activation_statistics_equal_numpy(trained):
         y = keras.Model(model.inputs[0], layer.output)(
             trained["probe"], training=False)
         y = np.asarray(y, dtype=np.float64)
-        for stat, value in dict(mean=y.mean(), std=y.std(), min=y.min(),
-                                max=y.max()).items():
-            logged, step = _last(table, f"activation_{stat}/{layer_name}")
+        for stat, value in dict(mean=y.mean(), std=y.std()).items():
+            logged, step = _last(table, layer_name, f"activation_{stat}")
             assert step == 8
             np.testing.assert_allclose(logged, value, rtol=1e-4, atol=1e-6)
     y = np.asarray(keras.Model(model.inputs[0], model.get_layer(
         "relu_dense").output)(trained["probe"]))
-    logged, _ = _last(table, "activation_dead_fraction/relu_dense")
+    logged, _ = _last(table, "relu_dense", "activation_dead_fraction")
     np.testing.assert_allclose(logged, np.mean(y <= 0), atol=1e-6)
     y = np.asarray(keras.Model(model.inputs[0], model.get_layer(
         "tanh_act").output)(trained["probe"]))
-    logged, _ = _last(table, "activation_saturated_fraction/tanh_act")
+    logged, _ = _last(table, "tanh_act", "activation_saturated_fraction")
     np.testing.assert_allclose(logged, np.mean(np.abs(y) >= 0.99), atol=1e-6)
 
 
 def test_dead_relu_layer_is_all_dead(trained):
-    rows = trained["table"]
-    rows = rows[rows["tag"] == "activation_dead_fraction/dead_relu"]
+    rows = _rows(trained["table"], "dead_relu", "activation_dead_fraction")
     assert len(rows) == 5
     np.testing.assert_array_equal(rows["value"].to_numpy(), 1.0)
+
+
+def test_heatmaps_are_images_in_depth_order(trained):
+    from tbparse import SummaryReader
+
+    reader = SummaryReader(str(trained["log_dir"]), pivot=False,
+                           extra_columns={"dir_name"})
+    images = reader.tensors[reader.tensors["tag"].str.startswith("heatmap/")]
+    assert set(images["tag"]) == {
+        "heatmap/activation_std", "heatmap/dead_fraction",
+        "heatmap/kernel_gradient_norm", "heatmap/kernel_update_ratio"}
+    assert set(images["dir_name"]) == {"layer_stats/heatmaps"}
+    last = images[images["tag"] == "heatmap/activation_std"] \
+        .sort_values("step")["value"].iloc[-1]
+    png = last[2]
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int(last[0]) > 300 and int(last[1]) > 100  # width, height
+
+
+def test_a_custom_scalars_chart_per_statistic(trained):
+    from tensorboard.plugins.custom_scalar import layout_pb2
+
+    layout = layout_pb2.Layout.FromString(
+        trained["stats"]._layout().SerializeToString())
+    titles = {category.title: [chart.title for chart in category.chart]
+              for category in layout.category}
+    assert titles["activation"] == [
+        "activation/mean", "activation/std", "activation/dead_fraction",
+        "activation/saturated_fraction"]
+    assert titles["kernel"] == ["kernel/mean", "kernel/std", "kernel/norm",
+                                "kernel/gradient_norm", "kernel/update_ratio"]
+    assert set(titles) == {"activation", "kernel", "bias", "gamma", "beta"}
 
 
 def test_hooks_removed_after_training(trained):
@@ -209,24 +266,22 @@ def test_gradient_statistics_equal_numpy(tmp_path):
             y, model(x, training=True))
         loss = tf.reduce_mean(loss)
     grads = [g.numpy() for g in tape.gradient(loss, model.trainable_weights)]
-    stats = LayerStats(tmp_path, every_n_steps=1, probe_data=x)
     model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0,
-              callbacks=[stats])
+              callbacks=[LayerStats(tmp_path, every_n_steps=1, probe_data=x)])
     table = read_logs(tmp_path)
-    names = stats._grad_names
-    for name, g, w in zip(names, grads, before):
+    for variable, g, w in zip(model.trainable_weights, grads, before):
+        layer, weight = variable.path.split("/")[-2:]
         g64 = g.astype(np.float64).ravel()
-        expected = dict(norm=np.linalg.norm(g64), mean=g64.mean(),
-                        std=g64.std(), zero_fraction=np.mean(g64 == 0))
-        for stat, value in expected.items():
-            logged, step = _last(table, f"gradient_{stat}/{name}")
-            assert step == 1
-            np.testing.assert_allclose(logged, value, rtol=1e-4, atol=1e-7)
-        ratio, _ = _last(table, f"update_ratio/{name}")
-        w_norm = np.linalg.norm(w)
-        if w_norm > 0:
-            np.testing.assert_allclose(
-                ratio, lr * np.linalg.norm(g64) / w_norm, rtol=1e-4)
+        logged, step = _last(table, layer, f"{weight}_gradient_norm")
+        assert step == 1
+        np.testing.assert_allclose(logged, np.linalg.norm(g64), rtol=1e-4)
+        # SGD: dW = -lr g; the ratio's denominator is the larger norm.
+        ratio, _ = _last(table, layer, f"{weight}_update_ratio")
+        after = w - lr * g
+        np.testing.assert_allclose(
+            ratio, lr * np.linalg.norm(g64) / max(np.linalg.norm(w),
+                                                  np.linalg.norm(after)),
+            rtol=1e-4)
 
 
 def test_resume_continues_steps(tmp_path):
@@ -241,16 +296,12 @@ def test_resume_continues_steps(tmp_path):
               callbacks=[LayerStats(tmp_path, probe_data=x[:8],
                                     every_n_steps=3)])
     table = read_logs(tmp_path)
-    for tag in ("activation_std/hidden", "weight_mean/mlp/hidden/kernel"):
-        steps = table[table["tag"] == tag]["step"].tolist()
-        assert sorted(steps) == [1, 3, 6, 9, 12, 15], (tag, steps)
-    grad_tags = [t for t in table["tag"].unique()
-                 if t.startswith("gradient_norm/")]
-    assert grad_tags
-    for tag in grad_tags:
-        steps = sorted(table[table["tag"] == tag]["step"])
-        assert steps == [1, 3, 6, 9, 12, 15]
-    assert len(list((tmp_path / "layer_stats").glob("events*"))) == 2
+    for statistic in ("activation_std", "kernel_mean",
+                      "kernel_gradient_norm", "bias_update_ratio"):
+        steps = [int(s) for s in _rows(table, "hidden", statistic)["step"]]
+        assert steps == [1, 3, 6, 9, 12, 15], (statistic, steps)
+    assert len(list((tmp_path / "layer_stats" / "00-hidden").glob(
+        "events*"))) == 2
 
 
 def test_every_n_epochs(tmp_path):
@@ -259,13 +310,12 @@ def test_every_n_epochs(tmp_path):
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0,
               callbacks=[LayerStats(tmp_path, probe_data=x[:8],
-                                    every_n_steps=None, every_n_epochs=1,
-                                    histograms=False)])
+                                    every_n_steps=None, every_n_epochs=1)])
     table = read_logs(tmp_path)
-    for prefix in ("gradient_norm/", "activation_std/", "weight_mean/"):
-        rows = table[table["tag"].str.startswith(prefix)]
-        assert sorted(set(rows["step"])) == [1, 1 + STEPS_PER_EPOCH], prefix
-    assert not len(table.attrs["histograms"])
+    for statistic in ("kernel_gradient_norm", "activation_std", "kernel_mean"):
+        steps = [int(s) for s in _rows(table, "out", statistic)["step"]]
+        assert steps == [1, 1 + STEPS_PER_EPOCH], statistic
+    assert not len(table.attrs["histograms"])  # off by default
 
 
 def test_xla_and_mixed_precision(tmp_path):
@@ -278,15 +328,41 @@ def test_xla_and_mixed_precision(tmp_path):
     guard = NonFiniteGuard(probe_data=x[:8])
     model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, callbacks=[
         LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2,
-                   jit_compile=True), guard])
+                   jit_compile=True, histograms=True), guard])
     assert guard.failure is None
     table = read_logs(tmp_path)
-    norms = table[table["tag"].str.startswith("gradient_norm/")]["value"]
+    norms = table[table["statistic"] == "kernel_gradient_norm"]["value"]
     assert len(norms) and np.isfinite(norms).all()
     # Unscaled: the loss scale (32768 at the start) is divided out.
     assert norms.max() < 100
-    std = table[table["tag"] == "activation_std/hidden"]["value"]
+    std = _rows(table, "hidden", "activation_std")["value"]
     assert len(std) == 5 and (std > 0).all()
+
+
+def test_the_train_function_is_traced_once_per_fit(tmp_path, monkeypatch):
+    """Logging and plain steps share one train function: no second trace
+    for the logging steps, and none per epoch."""
+    from keras_initact.callbacks import layer_stats
+
+    traces = []
+    original = layer_stats.LayerStats.wrap
+
+    def counting(self, opt, update_fn):
+        hooked = original(self, opt, update_fn)
+
+        def counted(*args):
+            traces.append(1)
+            return hooked(*args)
+
+        return counted
+
+    monkeypatch.setattr(layer_stats.LayerStats, "wrap", counting)
+    x, y = _data()
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=BATCH, epochs=3, verbose=0, callbacks=[
+        LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2)])
+    assert len(traces) == 1
 
 
 # -- the guard ----------------------------------------------------------------
@@ -376,8 +452,11 @@ def test_guard_blames_the_weight_that_went_bad_not_its_gradients():
     (lambda: LayerStats("logs", every_n_epochs=0), "every_n_epochs=0"),
     (lambda: LayerStats("logs", histogram_bins=0),
      "`histogram_bins` must be a positive integer; received histogram_bins=0"),
-    (lambda: LayerStats("logs", near_zero=-1.0), "`near_zero` must be non-neg"),
-    (lambda: LayerStats("logs", near_zero=float("nan")), "near_zero=nan"),
+    (lambda: LayerStats("logs", heatmap_budget=-0.1),
+     "`heatmap_budget` must be non-negative"),
+    (lambda: LayerStats("logs", heatmap_budget=2), "in \\[0, 1\\]; received "
+                                                   "heatmap_budget=2"),
+    (lambda: LayerStats("logs", heatmaps="yes"), "`heatmaps` must be True"),
     (lambda: LayerStats("logs", weights="yes"), "`weights` must be True or"),
     (lambda: LayerStats("logs", histograms=None), "`histograms` must be True"),
     (lambda: LayerStats("logs", layers="hidden"), "`layers` must be a list"),
@@ -469,7 +548,7 @@ def _assert_trains_without_traces_of_us(model, x, y):
     opt = model.optimizer
     assert "_distributed_tf_update_step" not in vars(opt)
     assert opt not in _hooks._HOOKS
-    assert not hasattr(model.train_function, "_initact_owner")
+    assert not hasattr(model.train_function, "_initact_guarded")
     before = [w.numpy().copy() for w in model.trainable_weights]
     history = model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
@@ -488,25 +567,23 @@ def _fail(*args, **kwargs):
 FAILURE_POINTS = {
     # where: (module attribute patched to raise, callbacks to train with)
     "LayerStats: tracing the hooked update": (
-        "keras_initact.callbacks.statistics.gradient_vector", "stats"),
+        "keras_initact.callbacks.statistics.update_statistics", "stats"),
     "LayerStats: the statistics function": (
-        "keras_initact.callbacks.statistics.activation_statistics", "stats"),
+        "keras_initact.callbacks.statistics.segment_moments", "stats"),
     "LayerStats: writing summaries": (
-        "keras_initact.callbacks.layer_stats.LayerStats._write_summaries",
-        "stats"),
+        "keras_initact.callbacks._events.RunWriter.scalars", "stats"),
     "LayerStats: after the hook, in on_train_begin": (
-        "keras_initact.callbacks.layer_stats.LayerStats._write_layout",
-        "stats"),
-    "LayerStats: at an epoch's end": (
         "keras_initact.callbacks.layer_stats.LayerStats._plan_next_call",
         "stats"),
+    "LayerStats: at an epoch's end": (
+        "keras_initact.callbacks._events.RunWriter.flush", "stats"),
     "NonFiniteGuard: tracing the hooked update": (
         "keras_initact.callbacks.guard._stacked_counts", "guard"),
     "NonFiniteGuard: the host check": (
         "keras_initact.callbacks.guard.NonFiniteGuard._count_nonfinite",
         "guard"),
     "both, LayerStats failing": (
-        "keras_initact.callbacks.statistics.gradient_vector", "both"),
+        "keras_initact.callbacks.statistics.update_statistics", "both"),
 }
 
 
@@ -532,7 +609,8 @@ def test_a_failing_callback_leaves_the_model_training_normally(
     stats = LayerStats(tmp_path / "again", probe_data=x[:8], every_n_steps=2)
     model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0,
               callbacks=[stats, NonFiniteGuard()])
-    assert _last(read_logs(tmp_path / "again"), "gradient_norm/mlp/hidden/kernel")
+    assert _last(read_logs(tmp_path / "again"), "hidden",
+                 "kernel_gradient_norm")
 
 
 # -- MirroredStrategy, two logical CPUs, in a fresh interpreter ---------------
@@ -578,7 +656,9 @@ DISTRIBUTED = textwrap.dedent("""
     g = tape.gradient(loss, clone.trainable_weights)
     np.save(os.path.join(log_dir, "grad_norms.npy"),
             np.array([np.linalg.norm(t.numpy()) for t in g]))
-    print("names", ",".join(stats._grad_names))
+    print("names", ",".join(v.path.rsplit("/", 2)[-2] + "_"
+                            + v.path.rsplit("/", 1)[-1]
+                            for v in model.trainable_weights))
 """)
 
 
@@ -592,18 +672,18 @@ def test_mirrored_strategy_two_cpus(tmp_path):
                             capture_output=True, text=True, timeout=240,
                             env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    events = list(log_dir.rglob("events.out.tfevents*"))
-    assert len(events) == 1 and events[0].parent.name == "layer_stats"
+    runs = {p.parent.name for p in log_dir.rglob("events.out.tfevents*")}
+    assert runs == {"00-hidden", "01-out", "heatmaps"}
     table = read_logs(log_dir)
     names = result.stdout.split("names ")[1].strip().split(",")
     expected = np.load(log_dir / "grad_norms.npy")
     for name, norm in zip(names, expected):
-        rows = table[table["tag"] == f"gradient_norm/{name}"]
-        assert sorted(rows["step"]) == [1, 2, 4, 6, 8]
-        first = rows.sort_values("step")["value"].iloc[0]
-        np.testing.assert_allclose(first, norm, rtol=1e-4)
-    assert sorted(set(table[table["tag"] == "activation_std/hidden"]
-                      ["step"])) == [1, 2, 4, 6, 8]
+        layer, weight = name.split("_")
+        rows = _rows(table, layer, f"{weight}_gradient_norm")
+        assert [int(s) for s in rows["step"]] == [1, 2, 4, 6, 8]
+        np.testing.assert_allclose(rows["value"].iloc[0], norm, rtol=1e-4)
+    assert [int(s) for s in _rows(table, "hidden", "activation_std")["step"]
+            ] == [1, 2, 4, 6, 8]
 
 
 def test_histogram_paths_agree_and_skip_nonfinite():

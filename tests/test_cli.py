@@ -62,10 +62,12 @@ def test_compare_logs_one_tensorboard_run_per_cell(compared):
     assert runs == ["he_normal-relu-d2", "he_normal-tanh-d2",
                     "lsuv-relu-d2", "lsuv-tanh-d2"]
     for run in runs:
-        for part in ("train", "validation", "layer_stats"):
+        for part in ("train", "validation", "layer_stats/heatmaps",
+                     "layer_stats/00-dense_0"):
             assert glob.glob(str(out / "logs" / run / part / "events.out.tfevents.*"))
     stats = read_logs(str(out / "logs" / "lsuv-tanh-d2"))
-    assert {"weight_std", "gradient_norm", "activation_std"} <= set(stats["statistic"])
+    assert {"kernel_std", "kernel_gradient_norm", "activation_std"} <= set(
+        stats["statistic"])
 
 
 def test_compare_exports_the_best_model_for_serving(compared):

@@ -28,19 +28,23 @@ def log_dir(tmp_path_factory):
     ])
     model.compile("adam", "sparse_categorical_crossentropy")
     model.fit(x, y, batch_size=8, epochs=2, verbose=0,
-              callbacks=[LayerStats(path, probe_data=x[:16], every_n_steps=2),
+              callbacks=[LayerStats(path, probe_data=x[:16], every_n_steps=2,
+                                    histograms=True),
                          keras.callbacks.TensorBoard(path)])
     return path
 
 
 def test_report_table_and_figures(log_dir, tmp_path):
     table, figures = report(log_dir, out_dir=tmp_path / "figs")
-    assert {"step", "tag", "value", "dir_name", "statistic", "name"} <= set(
-        table.columns)
-    assert {"layer_stats", "train"} <= set(table["dir_name"])
+    assert {"step", "tag", "value", "dir_name", "statistic", "name",
+            "position"} <= set(table.columns)
+    assert {"layer_stats/00-d1", "layer_stats/02-out", "train"} <= set(
+        table["dir_name"])
     std = table[table["statistic"] == "activation_std"]
-    assert set(std["name"]) == {"d1", "d2", "out"}
+    assert list(std.drop_duplicates("name")["name"]) == ["d1", "d2", "out"]
     assert sorted(set(std["step"])) == [1, 2, 4, 6, 8, 10, 12]
+    assert set(table[table["dir_name"] == "train"]["statistic"]) >= {
+        "epoch_loss"}
     names = [p.rsplit("/", 1)[1] for p in figures]
     assert names == ["activation_std_heatmap.png", "dead_fraction_heatmap.png",
                      "gradient_norm.png", "update_ratio.png"]
@@ -48,7 +52,8 @@ def test_report_table_and_figures(log_dir, tmp_path):
         with open(path, "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     hist = table.attrs["histograms"]
-    assert set(hist["statistic"]) == {"weight_histogram", "gradient_histogram",
+    assert set(hist["statistic"]) == {"kernel_gradient_histogram",
+                                      "bias_gradient_histogram",
                                       "activation_histogram"}
 
 
@@ -72,6 +77,8 @@ def test_report_command(log_dir, tmp_path, capsys):
     assert args.handler(args) == 0
     out = capsys.readouterr().out
     assert "activation_std at the last step" in out
+    assert "kernel_update_ratio at the last step" in out
+    assert out.count("\n  d1 ") >= 3  # one line per statistic of layer d1
     assert "update_ratio.png" in out
     args = parser.parse_args(["report", str(tmp_path / "nothing")])
     assert args.handler(args) == 2

@@ -30,6 +30,19 @@ def weight_names(variables):
     return names
 
 
+def weight_tags(variables):
+    """`(tag group, variable)` for a layer's weights: the weight's own name
+    (`"kernel"`, `"bias"`, `"gamma"`), suffixed `_1`, `_2`, ... when a layer
+    (a nested model, say) holds several of one name."""
+    tags, seen = [], {}
+    for v in variables:
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", v.name.split(":")[0]
+                      .rsplit("/", 1)[-1])
+        seen[name] = seen.get(name, -1) + 1
+        tags.append((name if not seen[name] else f"{name}_{seen[name]}", v))
+    return tags
+
+
 def unique_variables(variables):
     out, ids = [], set()
     for v in variables:
@@ -118,12 +131,19 @@ def built_update_optimizer(model):
 _END_OF_DATA = (StopIteration, tf.errors.OutOfRangeError)
 
 
-def set_train_function(model, train_function, owner=None, refresh=None):
-    """Makes `train_function` the model's, guarded: if it raises (apart from
-    the end of the data), every keras_initact hook on the model's optimizer
-    is uninstalled, so that the model trains as before, and the exception
-    goes on. `owner.refresh` (with `owner` a hook) rebuilds it when another
-    hook is installed or removed."""
+def refresh_train_function(model):
+    """Rebuilds the model's train function after a hook was installed or
+    removed, so that its next call traces it with the hooks in place.
+
+    While hooks are installed the function is guarded: if it raises (apart
+    from the end of the data), every keras_initact hook on the model's
+    optimizer is uninstalled, so that the model trains as before, and the
+    exception goes on. With no hook left it is Keras's own again."""
+    model.make_train_function(force=True)
+    if not (model.optimizer and _hooks.installed(model.optimizer)):
+        return
+    train_function = model.train_function
+
     def guarded(iterator):
         try:
             return train_function(iterator)
@@ -133,25 +153,8 @@ def set_train_function(model, train_function, owner=None, refresh=None):
             uninstall_all(model)
             raise
 
-    guarded._initact_owner = owner
-    guarded._initact_refresh = refresh
+    guarded._initact_guarded = True
     model.train_function = guarded
-
-
-def refresh_train_function(model):
-    """Rebuilds the model's train function after a hook was installed or
-    removed, so that the next call traces it with the hooks in place: the
-    owner's capturing function while its owner is installed, Keras's own
-    (guarded) otherwise, and Keras's own unguarded once no hook is left."""
-    hooks = _hooks.installed(model.optimizer) if model.optimizer else []
-    current = getattr(model, "train_function", None)
-    owner = getattr(current, "_initact_owner", None)
-    if owner is not None and owner in hooks:
-        current._initact_refresh()
-        return
-    model.make_train_function(force=True)
-    if hooks:
-        set_train_function(model, model.train_function)
 
 
 def uninstall_all(model):

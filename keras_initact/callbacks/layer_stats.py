@@ -1,73 +1,115 @@
 """`LayerStats`: per-layer weight, gradient and activation statistics in
-TensorBoard, computed on the device while `model.fit` trains."""
+TensorBoard, laid out to be read at a glance, at a cost close to zero."""
 
+import dataclasses
+import math
 import os
+import time
+from typing import Optional
 
 import keras
+import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.custom_scalar import layout_pb2
-from tensorboard.plugins.custom_scalar import summary as custom_scalar_summary
-from tensorboard.plugins.histogram import metadata as histogram_metadata
 
 from keras_initact._files import make_writable_folder
-from keras_initact.callbacks import _common, _hooks
+from keras_initact.callbacks import _common, _events, _hooks
 from keras_initact.callbacks import statistics as st
 from keras_initact.checks import check_bool, check_number, check_positive_int
+from keras_initact.heatmaps import heatmap_png
 
 SUBDIR = "layer_stats"
+HEATMAP_RUN = "heatmaps"
+WEIGHT_SCALARS = ("mean", "std", "norm", "gradient_norm", "update_ratio")
+ACTIVATION_SCALARS = ("mean", "std", "dead_fraction", "saturated_fraction")
+# Image tag -> (tag group, statistic, log colour scale, colour range, title)
+HEATMAPS = {
+    "heatmap/activation_std": ("activation", "std", True, None,
+                               "activation std on the probe batch"),
+    "heatmap/dead_fraction": ("activation", "dead_fraction", False, (0, 1),
+                              "fraction of dead units"),
+    "heatmap/kernel_gradient_norm": ("kernel", "gradient_norm", True, None,
+                                     "kernel gradient norm"),
+    "heatmap/kernel_update_ratio": ("kernel", "update_ratio", True, None,
+                                    "kernel update ratio ||dW|| / ||W||"),
+}
 
-WEIGHT_SCALARS = ("mean", "std", "min", "max", "norm", "near_zero_fraction")
-GRADIENT_SCALARS = ("norm", "mean", "std", "zero_fraction")
-ACTIVATION_SCALARS = ("mean", "std", "min", "max", "dead_fraction",
-                      "saturated_fraction")
+
+@dataclasses.dataclass
+class _Run:
+    """One TensorBoard run: one layer's statistics."""
+
+    name: str  # the run's folder, `NN-layer`
+    layer: keras.layers.Layer
+    weights: list  # (tag group, variable): "kernel", "bias", ...
+    output: Optional[int] = None  # index among the probe model's outputs
+    spec: object = None  # the registry record of its activation
+    head: bool = False  # an output of the model: no "saturated" units
 
 
 class LayerStats(keras.callbacks.Callback):
     """Logs per-layer weight, gradient and activation statistics to
-    TensorBoard while `model.fit` trains.
+    TensorBoard while `model.fit` trains, one TensorBoard run per layer.
 
     Every `every_n_steps` optimizer steps (and at the first step of every
-    `every_n_epochs`-th epoch), writes to `log_dir/layer_stats/`:
+    `every_n_epochs`-th epoch) it writes, under `log_dir/layer_stats/`:
 
-    | tag                                   | what                          |
-    |---------------------------------------|-------------------------------|
-    | `weight_{mean,std,min,max,norm}/W`    | each weight `W` (`dense/kernel`), trainable or not |
-    | `weight_near_zero_fraction/W`         | fraction with `abs(w) <= near_zero` |
-    | `weight_histogram/W`                  | histogram                     |
-    | `update_ratio/W`                      | `‖ΔW‖/‖W‖` of the update applied at that step (healthy: about 1e-3) |
-    | `gradient_{norm,mean,std,zero_fraction}/W` | the gradient the optimizer applied |
-    | `gradient_histogram/W`                | histogram                     |
-    | `activation_{mean,std,min,max}/L`     | output of layer `L` on the fixed probe batch |
-    | `activation_dead_fraction/L`          | fraction dead, as the activation registry defines it for `L`'s activation (ReLU: output 0) |
-    | `activation_saturated_fraction/L`     | fraction saturated (tanh: `abs(y) >= 0.99`, ...) |
-    | `activation_histogram/L`              | histogram                     |
+    | run              | tags                                          |
+    |------------------|-----------------------------------------------|
+    | `NN-<layer>/`    | `activation/{mean,std,dead_fraction,saturated_fraction}` of the layer's output on the probe batch |
+    |                  | `kernel/{mean,std,norm,gradient_norm,update_ratio}`, the same for `bias/` and any other trainable weight (`gamma/`, `alpha/`, ...) |
+    | `heatmaps/`      | images `heatmap/{activation_std,dead_fraction,kernel_gradient_norm,kernel_update_ratio}`: layer x step |
 
-    Dead/saturated tags exist only for layers whose activation has such a
-    region in `keras_initact.activations.ACTIVATIONS`. The step is the
-    optimizer's iteration count after the update, so a resumed `fit`
-    (`initial_epoch`, or a reloaded model) continues the curves. A
-    custom-scalars layout draws one chart per statistic with one line per
-    layer. `log_dir` can be the one given to `keras.callbacks.TensorBoard`
-    (whose runs are `train/` and `validation/`).
+    TensorBoard colours lines by run, so in its Time Series view each card
+    (one statistic) has one line per layer, each layer its own colour, and
+    the cards fall into a few groups (`activation`, `kernel`, `bias`), with
+    Keras's own `epoch_loss` and `epoch_accuracy` beside them. Kernels and
+    biases are never in one chart. `NN` is the layer's position in the
+    model, so runs sort in depth order, and no tag contains the model's
+    name: two runs of the same architecture overlay. The heat maps (rows:
+    layers in depth order; columns: logging steps) show in one picture where
+    a signal dies; they are redrawn as training goes while drawing them
+    takes at most `heatmap_budget` of the training time, and once at the
+    end. A custom-scalars layout shows the same charts.
 
-    How it is computed: gradients are captured inside the compiled train
-    step by a hook on the optimizer's update (see `_hooks`: the gradients
-    are the ones the update rule receives, all-reduced across replicas, and
-    unscaled under mixed precision), into small non-trainable variables.
-    The hook is traced into a second train function that the host uses
-    only for the steps it logs; every other step runs the plain train
-    function, unchanged, so between logging steps the callback costs
-    nothing on the device. Weights and activations are measured by one
-    compiled function called on logging steps. Summaries are written from
-    host code with an explicit step, never inside the train step; only
-    scalars and histogram bins leave the device. All of it compiles with
-    XLA (`jit_compile=True`).
+    Definitions: `update_ratio` is `||dW|| / max(||W_before||, ||W_after||)`
+    for the update applied at the logged step (about 1e-3 is healthy; 1 for
+    a weight that starts at zero, so a healthy run has no Inf or NaN);
+    `gradient_norm` is the L2 norm of the gradient the optimizer applied;
+    dead and saturated fractions are those the activation registry defines
+    for the layer's activation (ReLU: output 0; tanh: `|y| >= 0.99`). An
+    output of the model (a softmax head, say) gets no saturated fraction:
+    a confident classifier is not a saturated one.
 
-    Its arguments are checked when it is made; the log folder (writable?)
-    and `probe_data` (the model's input shape?) when training begins, before
-    anything is installed. If anything in the callback raises, it first
-    takes its hook off the optimizer and its train function off the model,
-    so the model trains normally afterwards, with or without it.
+    Histograms: with `histograms=True`, `activation/histogram` and
+    `<weight>/gradient_histogram` per run. Weight histograms are what
+    `keras.callbacks.TensorBoard(histogram_freq=1)` writes; use it for those
+    (this callback never writes them twice).
+
+    Cost: gradients are captured inside the train step only on logging
+    steps: a `tf.cond` on a flag the host sets before such a step saves the
+    weights, and after the update computes every gradient norm and update
+    ratio in a few fused ops (a snapshot variable the size of the trainable
+    weights holds the weights before the update). Other steps run Keras's
+    update unchanged, and the train function is traced once per `fit`, as
+    Keras's own. Weight and activation statistics come from one compiled
+    function on logging steps; summaries are written from host code in one
+    event per run (`_events`), never inside the train step. All of it
+    compiles with XLA (`jit_compile=True`, Keras's default on GPU).
+
+    The step is the optimizer's iteration count after the update, so a
+    resumed `fit` continues the curves. `log_dir` can be the one given to
+    `keras.callbacks.TensorBoard` (whose runs are `train/` and
+    `validation/`).
+
+    Arguments are checked when the callback is made; the log folder
+    (writable?) and `probe_data` (the model's input shape?) when training
+    begins, before anything is installed. If anything in the callback
+    raises, it first takes its hook off the optimizer and restores the
+    model's train function, so the model trains normally afterwards, with
+    or without it.
+
+    >>> model.fit(x, y, callbacks=[LayerStats("logs", probe_data=x[:256])])
 
     Args:
         log_dir: the TensorBoard log directory (a path).
@@ -79,22 +121,24 @@ class LayerStats(keras.callbacks.Callback):
         every_n_epochs: also log at the first step of every n-th epoch (a
             positive int or `None`).
         weights, gradients, activations: which statistics to log (bools).
-        histograms: whether to write histograms too.
+        histograms: also write activation and gradient histograms.
         histogram_bins: bins per histogram, a positive int.
-        near_zero: the threshold of `weight_near_zero_fraction`, >= 0.
-        layers: names of the top-level layers whose activations to log
-            (default: all).
+        heatmaps: draw the heat maps.
+        heatmap_budget: the largest fraction of the training time that
+            redrawing the heat maps during training may take (in [0, 1];
+            0: only at the end).
+        layers: names of the top-level layers to log (default: all).
         jit_compile: compile the statistics function with XLA; `None`
-            (default): when the model's train step is (`model.jit_compile`,
-            Keras's default on GPU).
-        subdir: the run folder under `log_dir`.
+            (default): when the model's train step is (`model.jit_compile`).
+        subdir: the folder under `log_dir` that holds the runs.
     """
 
     def __init__(self, log_dir, probe_data=None, every_n_steps=100,
                  every_n_epochs=None, weights=True, gradients=True,
-                 activations=True, histograms=True,
-                 histogram_bins=st.HISTOGRAM_BINS, near_zero=1e-3,
-                 layers=None, jit_compile=None, subdir=SUBDIR):
+                 activations=True, histograms=False,
+                 histogram_bins=st.HISTOGRAM_BINS, heatmaps=True,
+                 heatmap_budget=0.01, layers=None, jit_compile=None,
+                 subdir=SUBDIR):
         super().__init__()
         owner = type(self).__name__
         if not isinstance(log_dir, (str, os.PathLike)):
@@ -113,8 +157,13 @@ class LayerStats(keras.callbacks.Callback):
         self.histograms = check_bool("histograms", histograms, owner)
         self.histogram_bins = check_positive_int("histogram_bins",
                                                  histogram_bins, owner)
-        self.near_zero = float(check_number("near_zero", near_zero, owner,
-                                            non_negative=True))
+        self.heatmaps = check_bool("heatmaps", heatmaps, owner)
+        self.heatmap_budget = float(check_number(
+            "heatmap_budget", heatmap_budget, owner, non_negative=True))
+        if self.heatmap_budget > 1:
+            raise ValueError(
+                f"{owner}: `heatmap_budget` is a fraction of the training "
+                f"time, in [0, 1]; received heatmap_budget={heatmap_budget!r}.")
         if layers is not None and (isinstance(layers, str) or not all(
                 isinstance(name, str) for name in layers)):
             raise ValueError(
@@ -129,20 +178,20 @@ class LayerStats(keras.callbacks.Callback):
                 f"{owner}: `subdir` must be a non-empty folder name; "
                 f"received subdir={subdir!r}.")
         self.subdir = subdir
-        self._writer = None
+        self._writers = {}
         self._hooked = None
 
     @property
     def run_dir(self):
+        """The folder that holds this callback's runs."""
         return os.path.join(self.log_dir, self.subdir)
 
-    # -- set-up -------------------------------------------------------------
+    # -- set-up ---------------------------------------------------------------
 
     @_common.uninstalls_on_failure
     def on_train_begin(self, logs=None):
         model = self.model
         owner = type(self).__name__
-        strategy = model.distribute_strategy
         make_writable_folder(self.run_dir, owner)
         probe_x = None
         if self.log_activations and self.probe_data is not None:
@@ -156,50 +205,32 @@ class LayerStats(keras.callbacks.Callback):
                     f"{model.name!r} does not have; its layers: "
                     f"{[layer.name for layer in model.layers]}.")
         self._optimizer = model.optimizer
-        self._writer = tf.summary.create_file_writer(self.run_dir)
-        self._weights = _common.unique_variables(model.weights)
-        self._weight_names = _common.weight_names(self._weights)
-        self._weight_specs = [(n, v) for n, v in
-                              zip(self._weight_names, self._weights)]
+        self._runs, self._probe_model = self._plan_runs(model, probe_x)
+        self._probe_x = probe_x
+        for run in self._runs:
+            self._writers[run.name] = _events.RunWriter(
+                os.path.join(self.run_dir, run.name))
+        self._writers[HEATMAP_RUN] = _events.RunWriter(
+            os.path.join(self.run_dir, HEATMAP_RUN))
+        self._writers[HEATMAP_RUN].layout(self._layout())
 
-        self._layers, self._probe_model, self._probe_x = [], None, None
-        if probe_x is not None:
-            self._layers = _common.monitored_layers(model, self.layers)
-            if self._layers:
-                self._probe_model = _common.probe_model(model, self._layers)
-                self._probe_x = probe_x
-
-        # Whether the train step and the statistics function are compiled
-        # with XLA (they then need XLA-compilable histograms).
-        self._train_xla = bool(getattr(model, "jit_compile", False))
-        self._stats_xla = (self._train_xla if self.jit_compile is None
+        self._stats_xla = (bool(getattr(model, "jit_compile", False))
+                           if self.jit_compile is None
                            else bool(self.jit_compile))
-        self._grad_names = []
-        if self.log_gradients or self.log_weights:
-            _, opt = _common.built_update_optimizer(model)
-            names = dict(zip(map(id, self._weights), self._weight_names))
-            self._grad_names = [
-                names.get(id(v)) or _common.weight_names([v])[0]
-                for v in opt._trainable_variables]
-            with strategy.scope():
-                self._grad_step = tf.Variable(
-                    tf.constant(-1, tf.int64), trainable=False,
-                    name="layer_stats_gradient_step")
-                self._grad_vectors = [
-                    tf.Variable(tf.zeros([len(st.GRADIENT_FIELDS)]),
-                                trainable=False, name="layer_stats_gradient")
-                    for _ in self._grad_names]
-                self._grad_hists = [
-                    tf.Variable(tf.zeros([self.histogram_bins, 3]),
-                                trainable=False, name="layer_stats_histogram")
-                    for _ in self._grad_names] if self.histograms else []
-            _hooks.install(self._optimizer, self)
-            self._hooked = self._optimizer
-            self._install_train_function()
-
-        self._compute = tf.function(self._compute_statistics,
+        self._weighted = [(run_index, tag, variable)
+                          for run_index, run in enumerate(self._runs)
+                          for tag, variable in run.weights]
+        # Plain TensorFlow ops, no Python control flow on tensors: nothing
+        # for AutoGraph to convert.
+        self._compute = tf.function(self._statistics, autograph=False,
                                     jit_compile=self._stats_xla)
-        self._write = tf.function(self._write_summaries)
+        self._install_capture(model)
+
+        self._history = {tag: [] for tag in HEATMAPS}  # (step, {run: value})
+        self._train_start = time.perf_counter()
+        self._drawing_time = 0.0
+        self._draw_count = 0
+        self._drawn_steps = 0
         self._steps_per_call = int(
             getattr(model, "steps_per_execution", 1) or 1)
         self._forced = False
@@ -207,23 +238,155 @@ class LayerStats(keras.callbacks.Callback):
         self._last_step = self._epoch_start
         self._last_gradient_step = -1
         self._plan_next_call()
-        self._write_layout()
+
+    def _plan_runs(self, model, probe_x):
+        """The runs (layers in model order) and the probe model."""
+        monitored = {}
+        if probe_x is not None:
+            monitored = {id(layer): (index, spec) for index, (layer, spec) in
+                         enumerate(_common.monitored_layers(model, self.layers))}
+        outputs = {id(t) for t in getattr(model, "outputs", None) or []}
+        trainable = {id(v) for v in model.trainable_variables}
+        runs, probed = [], []
+        candidates = [layer for layer in model.layers
+                      if not isinstance(layer, keras.layers.InputLayer)]
+        width = max(2, len(str(len(candidates) - 1)))
+        for position, layer in enumerate(candidates):
+            if self.layers is not None and layer.name not in self.layers:
+                continue
+            weights = [v for v in _common.unique_variables(layer.weights)
+                       if id(v) in trainable] if self.log_weights or \
+                self.log_gradients else []
+            probe = monitored.get(id(layer))
+            if not weights and probe is None:
+                continue
+            run = _Run(f"{position:0{width}d}-{layer.name}", layer,
+                       _common.weight_tags(weights))
+            if probe is not None:
+                run.output, run.spec = len(probed), probe[1]
+                run.head = id(getattr(layer, "output", None)) in outputs
+                probed.append((layer, probe[1]))
+            runs.append(run)
+        probe_model = _common.probe_model(model, probed) if probed else None
+        return runs, probe_model
+
+    def _install_capture(self, model):
+        """The gradient capture: variables the hook fills on logging steps,
+        and the hook itself."""
+        self._train_xla = bool(getattr(model, "jit_compile", False))
+        if not self._weighted:
+            return
+        _, opt = _common.built_update_optimizer(model)
+        variables = list(opt._trainable_variables)
+        position = {id(v): i for i, v in enumerate(variables)}
+        # Row i of the captured statistics belongs to self._weighted[i].
+        self._gradient_rows = [position[id(v)] for _, _, v in self._weighted]
+        size = sum(int(np.prod(v.shape)) for v in variables)
+        self._capture = tf.Variable(False, trainable=False,
+                                    name="layer_stats_capture")
+        self._snapshot = tf.Variable(tf.zeros([size]), trainable=False,
+                                     name="layer_stats_snapshot")
+        self._update_stats = tf.Variable(tf.zeros([len(variables), 2]),
+                                         trainable=False,
+                                         name="layer_stats_updates")
+        self._grad_hists = tf.Variable(
+            tf.zeros([len(variables), self.histogram_bins, 3]),
+            trainable=False, name="layer_stats_histograms") \
+            if self.histograms else None
+        self._grad_step = tf.Variable(tf.constant(-1, tf.int64),
+                                      trainable=False,
+                                      name="layer_stats_gradient_step")
+        self._capturing = False
+        _hooks.install(self._optimizer, self)
+        self._hooked = self._optimizer
+        _common.refresh_train_function(model)
+
+    # -- tear-down ------------------------------------------------------------
 
     @_common.uninstalls_on_failure
     def on_train_end(self, logs=None):
+        if self.heatmaps and self._drawn_steps < self._logged_steps():
+            self._draw_heatmaps()
         self.uninstall()
 
     def uninstall(self):
-        """Takes the hook off the optimizer and the capturing train function
-        off the model (the model then trains exactly as without this
-        callback), and closes the log writer."""
+        """Takes the hook off the optimizer and restores the model's train
+        function (the model then trains exactly as without this callback),
+        and closes the event files."""
         if self._hooked is not None:
             _hooks.remove(self._hooked, self)
             self._hooked = None
             _common.refresh_train_function(self.model)
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
+
+    # -- the capture, inside the train step ------------------------------------
+
+    def wrap(self, opt, update_fn):
+        """Wraps the optimizer's `_distributed_tf_update_step` (see
+        `_hooks`): on logging steps (the `_capture` flag), saves the weights,
+        lets the update run, then stores each variable's gradient norm and
+        update ratio; on other steps only the flag is read."""
+
+        @tf.autograph.experimental.do_not_convert
+        def hooked(distribution, grads_and_vars, learning_rate):
+            grads_and_vars = list(grads_and_vars)
+            # Variables without a gradient are not passed: rows by index.
+            variables = [v for _, v in grads_and_vars]
+            rows = tf.constant([[opt._get_variable_index(v)]
+                                for v in variables], tf.int32)
+            gradients = [distribution.experimental_local_results(g)[0]
+                         for g, _ in grads_and_vars]
+            capture = tf.convert_to_tensor(self._capture)
+            size = sum(int(np.prod(v.shape)) for v in variables)
+
+            def save():
+                self._snapshot[:size].assign(st.flat_concat(variables))
+                return tf.constant(True)
+
+            def measure():
+                stats = st.update_statistics(
+                    st.flat_concat(gradients), self._snapshot[:size],
+                    st.flat_concat(variables), st.segment_ids(variables),
+                    len(variables))
+                self._update_stats.scatter_nd_update(rows, stats)
+                if self._grad_hists is not None:
+                    self._grad_hists.scatter_nd_update(rows, tf.stack([
+                        st.histogram(g, self.histogram_bins,
+                                     xla=self._train_xla)
+                        for g in gradients]))
+                # The optimizer counts this step once the update is done.
+                self._grad_step.assign(tf.cast(opt.iterations, tf.int64) + 1)
+                return tf.constant(True)
+
+            def skip():
+                return tf.constant(False)
+
+            saved = tf.cond(capture, save, skip)
+            with tf.control_dependencies([saved]):
+                update_fn(distribution, grads_and_vars, learning_rate)
+            tf.cond(capture, measure, skip)
+
+        return hooked
+
+    # -- on logging steps --------------------------------------------------------
+
+    def _logs_in(self, previous, step):
+        """Whether a step in `(previous, step]` is a logging step: step 1,
+        a multiple of `every_n_steps`, or the first step of a logged
+        epoch."""
+        if self._forced or (previous < 1 <= step):
+            return True
+        n = self.every_n_steps
+        return bool(n) and step // n > previous // n
+
+    def _plan_next_call(self):
+        capture = self._logs_in(self._last_step,
+                                self._last_step + self._steps_per_call)
+        if self._hooked is not None and capture != self._capturing:
+            self._capture.assign(capture)
+            self._capturing = capture
 
     @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
@@ -237,85 +400,6 @@ class LayerStats(keras.callbacks.Callback):
         self._plan_next_call()
 
     @_common.uninstalls_on_failure
-    def on_epoch_end(self, epoch, logs=None):
-        if self._writer is not None:
-            self._writer.flush()
-
-    # -- the capturing train function ---------------------------------------
-
-    def _install_train_function(self):
-        """Two compiled train functions, chosen per call by the host: the
-        plain one (the hook passes through: no cost at all on the steps
-        that are not logged) and a capturing one, used for the calls that
-        contain a logging step. Each is traced on its first call, with
-        `_capture_mode` telling the hook which one it is in."""
-        model = self.model
-        model.make_train_function(force=True)  # returns None in Keras 3.15
-        plain = model.train_function
-        model.make_train_function(force=True)
-        capture = model.train_function
-        self._capture_mode = False
-        self._capture_next = False
-
-        def train_function(iterator):
-            self._capture_mode = self._capture_next
-            return (capture if self._capture_next else plain)(iterator)
-
-        _common.set_train_function(model, train_function, owner=self,
-                                   refresh=self._install_train_function)
-
-    def wrap(self, opt, update_fn):
-        """Wraps the optimizer's `_distributed_tf_update_step` (see
-        `_hooks`): in the capturing train function, performs each variable's
-        update itself between two reads of the variable and stores the
-        statistics; in the plain one, passes through."""
-
-        def capture_and_update(variable, gradient, learning_rate, index):
-            gradient = tf.convert_to_tensor(gradient)
-            before = tf.identity(variable)
-            opt.update_step(gradient, variable, learning_rate)
-            after = tf.identity(variable)
-            self._grad_vectors[index].assign(
-                st.gradient_vector(gradient, before, after))
-            if self.histograms:
-                self._grad_hists[index].assign(
-                    st.histogram(gradient, self.histogram_bins,
-                                 xla=self._train_xla))
-
-        def hooked(distribution, grads_and_vars, learning_rate):
-            if not self._capture_mode:  # decided at trace time
-                return update_fn(distribution, grads_and_vars, learning_rate)
-            grads_and_vars = list(grads_and_vars)
-            for gradient, variable in grads_and_vars:
-                index = opt._get_variable_index(variable)
-                if index >= len(self._grad_vectors):
-                    distribution.extended.update(
-                        variable, opt.update_step,
-                        args=(gradient, learning_rate), group=False)
-                else:
-                    distribution.extended.update(
-                        variable, capture_and_update,
-                        args=(gradient, learning_rate, index), group=False)
-            self._grad_step.assign(tf.cast(opt.iterations, tf.int64) + 1)
-
-        return hooked
-
-    # -- on logging steps ---------------------------------------------------
-
-    def _logs_in(self, previous, step):
-        """Whether a step in `(previous, step]` is a logging step: step 1,
-        a multiple of `every_n_steps`, or the first step of a logged
-        epoch."""
-        if self._forced or (previous < 1 <= step):
-            return True
-        n = self.every_n_steps
-        return bool(n) and step // n > previous // n
-
-    def _plan_next_call(self):
-        self._capture_next = self._logs_in(
-            self._last_step, self._last_step + self._steps_per_call)
-
-    @_common.uninstalls_on_failure
     def on_train_batch_end(self, batch, logs=None):
         step = self._epoch_start + batch + 1
         if step > self._last_step and self._logs_in(self._last_step, step):
@@ -326,92 +410,154 @@ class LayerStats(keras.callbacks.Callback):
         self._last_step = max(step, self._last_step)
         self._plan_next_call()
 
+    @_common.uninstalls_on_failure
+    def on_epoch_end(self, epoch, logs=None):
+        if self.heatmaps and self._drawn_steps < self._logged_steps():
+            elapsed = time.perf_counter() - self._train_start
+            cost = self._drawing_time / max(1, self._draw_count)
+            if self._drawing_time + cost <= self.heatmap_budget * elapsed:
+                self._draw_heatmaps()
+        for writer in self._writers.values():
+            writer.flush()
+
     def log(self, step):
         """Computes and writes every statistic now, at `step`."""
-        write_gradients = False
-        if self.log_gradients or self.log_weights:
-            grad_step = int(self._grad_step.numpy()) if self._hooked else -1
-            write_gradients = grad_step > self._last_gradient_step
-            if write_gradients:
-                self._last_gradient_step = grad_step
-        with self._writer.as_default():
-            self._write(tf.constant(step, tf.int64), write_gradients)
-
-    def _compute_statistics(self):
-        out = {"weights": [], "activations": []}
+        computed = {k: v.numpy() for k, v in self._compute().items()}
+        updates = hists = None
+        if self._hooked is not None:
+            gradient_step = int(self._grad_step.numpy())
+            if gradient_step > self._last_gradient_step:
+                self._last_gradient_step = gradient_step
+                updates = self._update_stats.numpy()[self._gradient_rows]
+                hists = None if self._grad_hists is None else \
+                    self._grad_hists.numpy()[self._gradient_rows]
+        scalars = {run.name: {} for run in self._runs}
+        histograms = {run.name: {} for run in self._runs}
         if self.log_weights:
-            for _, v in self._weight_specs:
-                out["weights"].append(st.weight_statistics(
-                    tf.convert_to_tensor(v), self.near_zero,
-                    self.histogram_bins, xla=self._stats_xla))
+            for (run_index, tag, _), row in zip(self._weighted,
+                                                computed["weights"]):
+                names = scalars[self._runs[run_index].name]
+                for key, value in zip(("mean", "std", "norm"), row):
+                    names[f"{tag}/{key}"] = value
+        if updates is not None:
+            for i, ((run_index, tag, _), row) in enumerate(
+                    zip(self._weighted, updates)):
+                run = self._runs[run_index].name
+                if self.log_gradients:
+                    scalars[run][f"{tag}/gradient_norm"] = row[0]
+                if self.log_weights:
+                    scalars[run][f"{tag}/update_ratio"] = row[1]
+                if hists is not None and self.log_gradients:
+                    histograms[run][f"{tag}/gradient_histogram"] = hists[i]
+        for run in self._runs:
+            if run.output is None:
+                continue
+            row = computed["activations"][run.output]
+            for key, value in zip(ACTIVATION_SCALARS, row):
+                if not math.isnan(value) and not (
+                        key == "saturated_fraction" and run.head):
+                    scalars[run.name][f"activation/{key}"] = value
+            if self.histograms:
+                histograms[run.name]["activation/histogram"] = \
+                    computed["activation_histograms"][run.output]
+        for run in self._runs:
+            writer = self._writers[run.name]
+            if scalars[run.name]:
+                writer.scalars(step, scalars[run.name])
+            if histograms[run.name]:
+                writer.histograms(step, histograms[run.name])
+        self._remember(step, scalars)
+
+    def _statistics(self):
+        """Weight and activation statistics, stacked: `weights` `(W, 3)`
+        (mean, std, norm per weight of `self._weighted`), `activations`
+        `(L, 4)` (`ACTIVATION_SCALARS` per probed layer, NaN where an
+        activation has no such region)."""
+        out = {"weights": tf.zeros([0, 3]), "activations": tf.zeros([0, 4])}
+        if self._weighted and self.log_weights:
+            variables = [v for _, _, v in self._weighted]
+            out["weights"] = st.segment_moments(
+                st.flat_concat(variables), st.segment_ids(variables),
+                len(variables))
         if self._probe_model is not None:
             outputs = self._probe_model(self._probe_x, training=False)
             if not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
-            for (_, spec), y in zip(self._layers, outputs):
-                out["activations"].append(st.activation_statistics(
-                    y, spec, self.histogram_bins, xla=self._stats_xla))
+            outputs = [tf.cast(y, tf.float32) for y in outputs]
+            specs = [run.spec for run in self._runs if run.output is not None]
+            # Per layer (each output is large; the ops run in parallel).
+            out["activations"] = tf.stack([
+                tf.stack([
+                    *tf.nn.moments(tf.reshape(y, [-1]), axes=[0]),
+                    st.region_fraction(spec.dead_fraction(y) if spec else None),
+                    st.region_fraction(spec.saturated_fraction(y)
+                                       if spec else None)])
+                for spec, y in zip(specs, outputs)])
+            out["activations"] = tf.concat([
+                out["activations"][:, :1],
+                tf.sqrt(out["activations"][:, 1:2]),  # variance -> std
+                out["activations"][:, 2:]], axis=1)
+            if self.histograms:
+                out["activation_histograms"] = tf.stack([
+                    st.histogram(y, self.histogram_bins, xla=self._stats_xla)
+                    for y in outputs])
         return out
 
-    def _histogram(self, tag, bins, step):
-        tf.summary.write(
-            tag, tensor=bins, step=step,
-            metadata=histogram_metadata.create_summary_metadata(
-                display_name=tag, description=""))
+    # -- heat maps -------------------------------------------------------------
 
-    def _write_summaries(self, step, write_gradients):
-        stats = self._compute()
-        for (name, _), w in zip(self._weight_specs, stats["weights"]):
-            for key in WEIGHT_SCALARS:
-                tf.summary.scalar(f"weight_{key}/{name}", w[key], step=step)
-            if self.histograms:
-                self._histogram(f"weight_histogram/{name}", w["histogram"],
-                                step)
-        for (layer, _), a in zip(self._layers, stats["activations"]):
-            for key in ACTIVATION_SCALARS:
-                if key in a:
-                    tf.summary.scalar(f"activation_{key}/{layer.name}",
-                                      a[key], step=step)
-            if self.histograms:
-                self._histogram(f"activation_histogram/{layer.name}",
-                                a["histogram"], step)
-        if write_gradients:
-            grad_step = self._grad_step.read_value()
-            fields = st.GRADIENT_FIELDS
-            for i, name in enumerate(self._grad_names):
-                vector = self._grad_vectors[i].read_value()
-                if self.log_weights:
-                    tf.summary.scalar(
-                        f"update_ratio/{name}",
-                        vector[fields.index("update_ratio")], step=grad_step)
-                if not self.log_gradients:
-                    continue
-                for key in GRADIENT_SCALARS:
-                    tf.summary.scalar(f"gradient_{key}/{name}",
-                                      vector[fields.index(key)],
-                                      step=grad_step)
-                if self.histograms:
-                    self._histogram(f"gradient_histogram/{name}",
-                                    self._grad_hists[i].read_value(),
-                                    grad_step)
+    def _remember(self, step, scalars):
+        for tag, (group, key, *_) in HEATMAPS.items():
+            values = {run: v[f"{group}/{key}"] for run, v in scalars.items()
+                      if f"{group}/{key}" in v}
+            if values:
+                self._history[tag].append((step, values))
 
-    def _write_layout(self):
-        """A custom-scalars layout: one chart per statistic, one line per
-        layer or weight."""
-        groups = [
-            ("weights", [f"weight_{k}" for k in WEIGHT_SCALARS]
-             + ["update_ratio"]),
-            ("gradients", [f"gradient_{k}" for k in GRADIENT_SCALARS]),
-            ("activations", [f"activation_{k}" for k in ACTIVATION_SCALARS]),
-        ]
-        layout = layout_pb2.Layout(category=[
-            layout_pb2.Category(title=f"layer_stats: {title}", chart=[
+    def _logged_steps(self):
+        return max((len(h) for h in self._history.values()), default=0)
+
+    def _draw_heatmaps(self):
+        start = time.perf_counter()
+        writer = self._writers[HEATMAP_RUN]
+        step = None
+        for tag, (_, _, log, limits, title) in HEATMAPS.items():
+            history = self._history[tag]
+            if not history:
+                continue
+            runs = [run.name for run in self._runs
+                    if any(run.name in values for _, values in history)]
+            values = np.array([[column.get(run, np.nan)
+                                for _, column in history] for run in runs])
+            steps = [s for s, _ in history]
+            step = steps[-1]
+            vmin, vmax = limits if limits else (None, None)
+            png = heatmap_png(values, runs, steps, title, log=log, vmin=vmin,
+                              vmax=vmax)
+            width, height = _png_size(png)
+            writer.image(step, tag, png, width, height, description=(
+                f"{title}: a row per layer (top: input side), a column "
+                "per logging step."))
+        writer.flush()
+        self._drawn_steps = self._logged_steps()
+        self._draw_count += 1
+        self._drawing_time += time.perf_counter() - start
+
+    def _layout(self):
+        """A custom-scalars layout: a chart per statistic, a line per run."""
+        groups = {"activation": ACTIVATION_SCALARS}
+        for run in self._runs:
+            for tag, _ in run.weights:
+                groups.setdefault(tag, WEIGHT_SCALARS)
+        return layout_pb2.Layout(category=[
+            layout_pb2.Category(title=group, chart=[
                 layout_pb2.Chart(
-                    title=stat,
+                    title=f"{group}/{key}",
                     multiline=layout_pb2.MultilineChartContent(
-                        tag=[rf"^{stat}/.*"]))
-                for stat in stats])
-            for title, stats in groups])
-        with self._writer.as_default():
-            tf.summary.experimental.write_raw_pb(
-                custom_scalar_summary.pb(layout).SerializeToString(), step=0)
+                        tag=[rf"^{group}/{key}$"]))
+                for key in keys])
+            for group, keys in groups.items()])
+
+
+def _png_size(png):
+    """`(width, height)` from a PNG's header."""
+    return (int.from_bytes(png[16:20], "big"),
+            int.from_bytes(png[20:24], "big"))

@@ -1,0 +1,101 @@
+"""TensorBoard event files written from host code, a logging step at a time.
+
+A `RunWriter` owns one TensorBoard run (a folder, one event file). A
+logging step writes one event per run holding all of that run's scalars,
+so its cost does not grow with the number of tags: no TensorFlow summary
+op is traced or run, only TensorBoard's protocol buffers and its record
+framing (the `tensorboard` package, which needs no TensorFlow). Writes are
+synchronous and small; `flush` makes them visible to a running TensorBoard.
+"""
+
+import os
+import socket
+import time
+
+import numpy as np
+from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
+from tensorboard.plugins.histogram import metadata as histogram_metadata
+from tensorboard.plugins.image import metadata as image_metadata
+from tensorboard.plugins.scalar import metadata as scalar_metadata
+from tensorboard.summary.writer.record_writer import RecordWriter
+from tensorboard.util import tensor_util
+
+_sequence = iter(range(1 << 62))  # distinct file names within a process
+
+
+class RunWriter:
+    """Appends events to a new event file in `run_dir` (created if needed)."""
+
+    def __init__(self, run_dir):
+        os.makedirs(run_dir, exist_ok=True)
+        name = (f"events.out.tfevents.{int(time.time()):010d}."
+                f"{socket.gethostname()}.{os.getpid()}.{next(_sequence)}")
+        self.path = os.path.join(run_dir, name)
+        self._file = open(self.path, "wb")
+        self._records = RecordWriter(self._file)
+        self._tagged = set()  # tags whose metadata was written
+        self._write(event_pb2.Event(wall_time=time.time(),
+                                    file_version="brain.Event:2"))
+
+    def scalars(self, step, values, descriptions=None):
+        """One event with a scalar per tag: `values` maps tag -> number."""
+        summary = summary_pb2.Summary(value=[
+            summary_pb2.Summary.Value(
+                tag=tag, tensor=tensor_util.make_tensor_proto(
+                    np.float32(value)),
+                metadata=self._metadata(
+                    tag, scalar_metadata, (descriptions or {}).get(tag, "")))
+            for tag, value in values.items()])
+        self._write_summary(step, summary)
+
+    def histograms(self, step, values):
+        """One event with a histogram per tag: `(bins, 3)` arrays of
+        `[left, right, count]`, TensorBoard's layout."""
+        summary = summary_pb2.Summary(value=[
+            summary_pb2.Summary.Value(
+                tag=tag, tensor=tensor_util.make_tensor_proto(
+                    np.asarray(bins, dtype=np.float64)),
+                metadata=self._metadata(tag, histogram_metadata, ""))
+            for tag, bins in values.items()])
+        self._write_summary(step, summary)
+
+    def image(self, step, tag, png, width, height, description=""):
+        """A PNG image (bytes) for TensorBoard's Images tab."""
+        tensor = tensor_util.make_tensor_proto(
+            np.array([str(width).encode(), str(height).encode(), png],
+                     dtype=object))
+        summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(
+            tag=tag, tensor=tensor,
+            metadata=self._metadata(tag, image_metadata, description))])
+        self._write_summary(step, summary)
+
+    def layout(self, layout):
+        """A custom-scalars layout (`layout_pb2.Layout`)."""
+        self._write_summary(0, summary_pb2.Summary(value=[
+            summary_pb2.Summary.Value(
+                tag=custom_scalar_metadata.CONFIG_SUMMARY_TAG,
+                metadata=custom_scalar_metadata.create_summary_metadata(),
+                tensor=tensor_util.make_tensor_proto(
+                    np.array(layout.SerializeToString(), dtype=object)))]))
+
+    def flush(self):
+        self._file.flush()
+
+    def close(self):
+        if not self._file.closed:
+            self._file.close()
+
+    def _metadata(self, tag, plugin, description):
+        if tag in self._tagged:
+            return None
+        self._tagged.add(tag)
+        return plugin.create_summary_metadata(display_name=tag,
+                                              description=description)
+
+    def _write_summary(self, step, summary):
+        self._write(event_pb2.Event(wall_time=time.time(), step=int(step),
+                                    summary=summary))
+
+    def _write(self, event):
+        self._records.write(event.SerializeToString())
