@@ -1,28 +1,37 @@
 """Callback overhead: what LayerStats costs next to no callback and next to
-Keras's own `TensorBoard(histogram_freq=1)`.
+Keras's own `TensorBoard(histogram_freq=1)`, measured side by side.
 
-Two models: an MNIST-sized MLP (784-256-256-10, ReLU) and a small CNN
-(28x28x1, two 3x3 conv layers, max-pool, dense), batch 128, trained with
-Adam on MNIST-shaped synthetic data (no download; the cost does not depend
-on the pixel values). Configurations, run interleaved (every round trains a
-fresh model for each configuration, in rotating order):
+Two steady-state models: an MNIST-sized MLP (784-256-256-10, ReLU) and a
+small CNN (28x28x1, two 3x3 conv layers, max-pool, dense), batch 128,
+trained with Adam on MNIST-shaped synthetic data (no download; the cost does
+not depend on the pixel values). Configurations, run interleaved (every
+round trains a fresh model for each configuration, in rotating order):
 
 | name            | callback                                                     |
 |-----------------|--------------------------------------------------------------|
 | none            | none                                                         |
 | keras_hist      | `keras.callbacks.TensorBoard(histogram_freq=1)`              |
-| ours_epoch      | `LayerStats(every_n_steps=None, every_n_epochs=1, gradients=False, activations=False)`: the same information (weights once per epoch) |
-| ours_100        | `LayerStats(every_n_steps=100)`: everything, probe batch 256  |
-| ours_1          | `LayerStats(every_n_steps=1)`: everything, every step         |
+| ours_epoch      | `LayerStats(every_n_steps=None, every_n_epochs=1)`: every statistic once per epoch, probe batch 256 |
+| ours_100        | `LayerStats(every_n_steps=100)`: every statistic every 100 steps, probe batch 256 |
+| ours_1          | `LayerStats(every_n_steps=1)` (only with `--configs`): every step |
 
 The time of a run is its fastest epoch after the first (which traces and
 compiles; the minimum drops spikes from other work on a shared machine,
-while every cost of a callback recurs in every epoch); the ratio of a configuration is the median over rounds of
-its time divided by the `none` run of the same round. Targets: ours_100 <=
-1.05, ours_epoch <= keras_hist.
+while every cost of a callback recurs in every epoch); the ratio of a
+configuration is the median over rounds of its time divided by the `none`
+run of the same round (the spread over rounds is printed beside it).
 
-    python benchmarks/callback_overhead.py            # 60000 samples, 3 epochs, 1 round
-    python benchmarks/callback_overhead.py --quick    # 12800 samples, 3 epochs, 2 rounds
+A third measurement, `deep`, is a whole short run, tracing included: a
+depth-30 plain MLP (the factory's, `shaping=True`, width 128) on
+scikit-learn's digits, batch 32, 5 epochs, `fit` with
+`LayerStats(log_dir, probe_data=x[:256])` (defaults: every 100 steps, heat
+maps) against the same `fit` without it; the ratio of whole `fit` times.
+
+Targets: ours_100 <= 1.05 and ours_epoch <= 1.03 on both models, both never
+above keras_hist, and deep <= 1.15.
+
+    python benchmarks/callback_overhead.py              # 60000 samples, 3 rounds
+    python benchmarks/callback_overhead.py --quick      # 12800 samples, 3 rounds
 """
 
 import argparse
@@ -42,7 +51,7 @@ import numpy as np  # noqa: E402
 
 from keras_initact.callbacks import LayerStats  # noqa: E402
 
-CONFIGS = ("none", "keras_hist", "ours_epoch", "ours_100", "ours_1")
+CONFIGS = ("none", "keras_hist", "ours_epoch", "ours_100")
 
 
 def mlp():
@@ -87,8 +96,8 @@ def callbacks_for(config, log_dir, probe):
     if config == "keras_hist":
         return [keras.callbacks.TensorBoard(log_dir, histogram_freq=1)]
     if config == "ours_epoch":
-        return [LayerStats(log_dir, every_n_steps=None, every_n_epochs=1,
-                           gradients=False, activations=False)]
+        return [LayerStats(log_dir, probe_data=probe, every_n_steps=None,
+                           every_n_epochs=1)]
     every = 100 if config == "ours_100" else 1
     return [LayerStats(log_dir, probe_data=probe, every_n_steps=every)]
 
@@ -111,48 +120,89 @@ def run(model_name, config, x, y, epochs, batch_size, root):
     return min(timer.times[1:])
 
 
+def deep_run(with_stats, root):
+    """Seconds of a whole `fit` (tracing included) of a depth-30 MLP on
+    digits, with or without LayerStats."""
+    from sklearn.datasets import load_digits
+
+    from keras_initact import build_sequential
+
+    x, y = load_digits(return_X_y=True)
+    x, y = (x / 16.0).astype("float32"), y.astype("int32")
+    keras.utils.set_random_seed(0)
+    model = build_sequential((64,), [128] * 30, "relu", num_classes=10,
+                             shaping=True, seed=0)
+    model.compile(keras.optimizers.Adam(1e-3),
+                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+    log_dir = tempfile.mkdtemp(dir=root)
+    callbacks = [LayerStats(log_dir, probe_data=x[:256])] if with_stats \
+        else []
+    start = time.perf_counter()
+    model.fit(x[:1347], y[:1347], batch_size=32, epochs=5, verbose=0,
+              validation_data=(x[1347:], y[1347:]), callbacks=callbacks)
+    seconds = time.perf_counter() - start
+    shutil.rmtree(log_dir, ignore_errors=True)
+    return seconds
+
+
+def report_ratios(title, times, configs):
+    print(f"\n{title}: seconds, ratio to none (median over rounds of the "
+          f"paired ratio; min-max)")
+    for config in configs:
+        ratios = [t / n for t, n in zip(times[config], times["none"])]
+        print(f"  {config:12s} {statistics.median(times[config]):8.2f} s   "
+              f"x{statistics.median(ratios):.3f}  "
+              f"({min(ratios):.3f}-{max(ratios):.3f})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--models", default="mlp,cnn")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--models", default="mlp,cnn,deep")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     args = parser.parse_args()
     samples = args.samples or (12800 if args.quick else 60000)
-    rounds = args.rounds or (2 if args.quick else 1)
     configs = args.configs.split(",")
     if "none" not in configs:
         configs.insert(0, "none")
     if args.epochs < 2:
         parser.error("--epochs must be at least 2 (the first is not timed)")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     print(f"{platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, keras {keras.__version__}; "
           f"{samples} samples, batch 128, {args.epochs} epochs "
-          f"(first untimed), {rounds} round(s)")
+          f"(first untimed), {args.rounds} round(s)")
     rng = np.random.default_rng(0)
     root = tempfile.mkdtemp(prefix="callback_overhead_")
     try:
         for model_name in args.models.split(","):
+            if model_name == "deep":
+                deep_run(False, root)  # warm-up: the first fit's one-off costs
+                times = {"none": [], "ours": []}
+                for r in range(args.rounds):
+                    for with_stats in ((False, True) if r % 2 == 0
+                                       else (True, False)):
+                        times["ours" if with_stats else "none"].append(
+                            deep_run(with_stats, root))
+                report_ratios("deep (depth-30 MLP, digits, 5 epochs, whole "
+                              "fit with tracing)", times, ["none", "ours"])
+                continue
             shape = MODELS[model_name][1]
             x = rng.random((samples, *shape), dtype=np.float32)
             y = rng.integers(0, 10, samples).astype("int32")
             times = {c: [] for c in configs}
             # Warm-up (untimed): the process's first fit pays one-off costs.
             run(model_name, "none", x[:2560], y[:2560], 2, 128, root)
-            for r in range(rounds):
+            for r in range(args.rounds):
                 order = configs[r % len(configs):] + configs[:r % len(configs)]
                 for config in order:
                     times[config].append(run(model_name, config, x, y,
                                              args.epochs, 128, root))
-            print(f"\n{model_name}: seconds per epoch, ratio to none "
-                  f"(median over rounds of the paired ratio)")
-            for config in configs:
-                ratio = statistics.median(
-                    t / n for t, n in zip(times[config], times["none"]))
-                print(f"  {config:12s} {statistics.median(times[config]):8.2f}"
-                      f" s   x{ratio:.3f}")
+            report_ratios(f"{model_name}: fastest timed epoch", times, configs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -567,9 +567,12 @@ def _fail(*args, **kwargs):
 FAILURE_POINTS = {
     # where: (module attribute patched to raise, callbacks to train with)
     "LayerStats: tracing the hooked update": (
-        "keras_initact.callbacks.statistics.update_statistics", "stats"),
+        "keras_initact.callbacks.statistics.segment_norms", "stats"),
     "LayerStats: the statistics function": (
-        "keras_initact.callbacks.statistics.segment_moments", "stats"),
+        "keras_initact.callbacks.layer_stats.LayerStats._statistics",
+        "stats"),
+    "LayerStats: host statistics": (
+        "keras_initact.callbacks.statistics.update_ratio", "stats"),
     "LayerStats: writing summaries": (
         "keras_initact.callbacks._events.RunWriter.scalars", "stats"),
     "LayerStats: after the hook, in on_train_begin": (
@@ -583,7 +586,7 @@ FAILURE_POINTS = {
         "keras_initact.callbacks.guard.NonFiniteGuard._count_nonfinite",
         "guard"),
     "both, LayerStats failing": (
-        "keras_initact.callbacks.statistics.update_statistics", "both"),
+        "keras_initact.callbacks.statistics.segment_norms", "both"),
 }
 
 

@@ -2,7 +2,6 @@
 TensorBoard, laid out to be read at a glance, at a cost close to zero."""
 
 import dataclasses
-import math
 import os
 import time
 from typing import Optional
@@ -74,7 +73,8 @@ class LayerStats(keras.callbacks.Callback):
 
     Definitions: `update_ratio` is `||dW|| / max(||W_before||, ||W_after||)`
     for the update applied at the logged step (about 1e-3 is healthy; 1 for
-    a weight that starts at zero, so a healthy run has no Inf or NaN);
+    a weight that starts at zero, so a healthy run has no Inf or NaN; with
+    `steps_per_execution=k`, the update of the k steps of that call);
     `gradient_norm` is the L2 norm of the gradient the optimizer applied;
     dead and saturated fractions are those the activation registry defines
     for the layer's activation (ReLU: output 0; tanh: `|y| >= 0.99`). An
@@ -87,15 +87,16 @@ class LayerStats(keras.callbacks.Callback):
     (this callback never writes them twice).
 
     Cost: gradients are captured inside the train step only on logging
-    steps: a `tf.cond` on a flag the host sets before such a step saves the
-    weights, and after the update computes every gradient norm and update
-    ratio in a few fused ops (a snapshot variable the size of the trainable
-    weights holds the weights before the update). Other steps run Keras's
-    update unchanged, and the train function is traced once per `fit`, as
-    Keras's own. Weight and activation statistics come from one compiled
-    function on logging steps; summaries are written from host code in one
-    event per run (`_events`), never inside the train step. All of it
-    compiles with XLA (`jit_compile=True`, Keras's default on GPU).
+    steps: a `tf.cond` on a flag the host sets before such a step computes
+    every gradient norm in a few fused ops (a `tf.function` traced once per
+    `fit`). Other steps only read the flag; the update is Keras's,
+    unchanged, and the train function is traced as often as Keras's own.
+    The host reads the weights before and after a logged step (update
+    ratios, weight statistics) and the probe batch's layer outputs, from one
+    compiled forward pass, and computes their statistics in NumPy; it writes
+    one event per run (`_events`), never a summary op inside the train step.
+    All of it compiles with XLA (`jit_compile=True`, Keras's default on
+    GPU).
 
     The step is the optimizer's iteration count after the update, so a
     resumed `fit` continues the curves. `log_dir` can be the one given to
@@ -237,6 +238,7 @@ class LayerStats(keras.callbacks.Callback):
         self._epoch_start = int(self._optimizer.iterations.numpy())
         self._last_step = self._epoch_start
         self._last_gradient_step = -1
+        self._log_next, self._before = False, None
         self._plan_next_call()
 
     def _plan_runs(self, model, probe_x):
@@ -274,21 +276,18 @@ class LayerStats(keras.callbacks.Callback):
         """The gradient capture: variables the hook fills on logging steps,
         and the hook itself."""
         self._train_xla = bool(getattr(model, "jit_compile", False))
-        if not self._weighted:
+        if not self._weighted or not self.log_gradients:
             return
         _, opt = _common.built_update_optimizer(model)
         variables = list(opt._trainable_variables)
         position = {id(v): i for i, v in enumerate(variables)}
         # Row i of the captured statistics belongs to self._weighted[i].
         self._gradient_rows = [position[id(v)] for _, _, v in self._weighted]
-        size = sum(int(np.prod(v.shape)) for v in variables)
         self._capture = tf.Variable(False, trainable=False,
                                     name="layer_stats_capture")
-        self._snapshot = tf.Variable(tf.zeros([size]), trainable=False,
-                                     name="layer_stats_snapshot")
-        self._update_stats = tf.Variable(tf.zeros([len(variables), 2]),
-                                         trainable=False,
-                                         name="layer_stats_updates")
+        self._gradient_norms = tf.Variable(tf.zeros([len(variables)]),
+                                           trainable=False,
+                                           name="layer_stats_gradient_norms")
         self._grad_hists = tf.Variable(
             tf.zeros([len(variables), self.histogram_bins, 3]),
             trainable=False, name="layer_stats_histograms") \
@@ -296,7 +295,6 @@ class LayerStats(keras.callbacks.Callback):
         self._grad_step = tf.Variable(tf.constant(-1, tf.int64),
                                       trainable=False,
                                       name="layer_stats_gradient_step")
-        self._capturing = False
         _hooks.install(self._optimizer, self)
         self._hooked = self._optimizer
         _common.refresh_train_function(model)
@@ -325,50 +323,49 @@ class LayerStats(keras.callbacks.Callback):
 
     def wrap(self, opt, update_fn):
         """Wraps the optimizer's `_distributed_tf_update_step` (see
-        `_hooks`): on logging steps (the `_capture` flag), saves the weights,
-        lets the update run, then stores each variable's gradient norm and
-        update ratio; on other steps only the flag is read."""
+        `_hooks`): on logging steps (the `_capture` flag), stores each
+        variable's gradient norm (and histogram); on other steps only the
+        flag is read. The update itself is Keras's, unchanged."""
+        compiled = {}  # variables -> measure, traced once per fit
+
+        def skip(*_):
+            return tf.constant(False)
 
         @tf.autograph.experimental.do_not_convert
         def hooked(distribution, grads_and_vars, learning_rate):
             grads_and_vars = list(grads_and_vars)
             # Variables without a gradient are not passed: rows by index.
             variables = [v for _, v in grads_and_vars]
-            rows = tf.constant([[opt._get_variable_index(v)]
-                                for v in variables], tf.int32)
             gradients = [distribution.experimental_local_results(g)[0]
                          for g, _ in grads_and_vars]
-            capture = tf.convert_to_tensor(self._capture)
-            size = sum(int(np.prod(v.shape)) for v in variables)
-
-            def save():
-                self._snapshot[:size].assign(st.flat_concat(variables))
-                return tf.constant(True)
-
-            def measure():
-                stats = st.update_statistics(
-                    st.flat_concat(gradients), self._snapshot[:size],
-                    st.flat_concat(variables), st.segment_ids(variables),
-                    len(variables))
-                self._update_stats.scatter_nd_update(rows, stats)
-                if self._grad_hists is not None:
-                    self._grad_hists.scatter_nd_update(rows, tf.stack([
-                        st.histogram(g, self.histogram_bins,
-                                     xla=self._train_xla)
-                        for g in gradients]))
-                # The optimizer counts this step once the update is done.
-                self._grad_step.assign(tf.cast(opt.iterations, tf.int64) + 1)
-                return tf.constant(True)
-
-            def skip():
-                return tf.constant(False)
-
-            saved = tf.cond(capture, save, skip)
-            with tf.control_dependencies([saved]):
-                update_fn(distribution, grads_and_vars, learning_rate)
-            tf.cond(capture, measure, skip)
+            key = tuple(map(id, variables))
+            if key not in compiled:
+                compiled[key] = self._measure_function(opt, variables)
+            measure = compiled[key]
+            tf.cond(tf.convert_to_tensor(self._capture),
+                    lambda: measure(gradients), skip)
+            update_fn(distribution, grads_and_vars, learning_rate)
 
         return hooked
+
+    def _measure_function(self, opt, variables):
+        """`measure(gradients)` for these variables, a `tf.function`: the
+        train function's retraces (a last, smaller batch) reuse it."""
+        rows = [[opt._get_variable_index(v)] for v in variables]
+
+        def measure(gradients):
+            norms = st.segment_norms(st.flat_concat(gradients),
+                                     st.segment_ids(gradients), len(gradients))
+            self._gradient_norms.scatter_nd_update(rows, norms)
+            if self._grad_hists is not None:
+                self._grad_hists.scatter_nd_update(rows, tf.stack([
+                    st.histogram(g, self.histogram_bins, xla=self._train_xla)
+                    for g in gradients]))
+            # The optimizer counts this step once the update is done.
+            self._grad_step.assign(tf.cast(opt.iterations, tf.int64) + 1)
+            return tf.constant(True)
+
+        return tf.function(measure, autograph=False)
 
     # -- on logging steps --------------------------------------------------------
 
@@ -382,11 +379,20 @@ class LayerStats(keras.callbacks.Callback):
         return bool(n) and step // n > previous // n
 
     def _plan_next_call(self):
-        capture = self._logs_in(self._last_step,
-                                self._last_step + self._steps_per_call)
-        if self._hooked is not None and capture != self._capturing:
-            self._capture.assign(capture)
-            self._capturing = capture
+        """Whether the next call of the train function holds a logging step;
+        if so, the capture flag is set for it (one assignment when it
+        changes)."""
+        log_next = self._logs_in(self._last_step,
+                                 self._last_step + self._steps_per_call)
+        if self._hooked is not None and log_next != self._log_next:
+            self._capture.assign(log_next)
+        self._log_next = log_next
+
+    @_common.uninstalls_on_failure
+    def on_train_batch_begin(self, batch, logs=None):
+        if self._log_next and self.log_weights and self._weighted:
+            # The weights before a logged update, for its update ratio.
+            self._before = [v.numpy() for _, _, v in self._weighted]
 
     @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
@@ -422,44 +428,48 @@ class LayerStats(keras.callbacks.Callback):
 
     def log(self, step):
         """Computes and writes every statistic now, at `step`."""
-        computed = {k: v.numpy() for k, v in self._compute().items()}
-        updates = hists = None
+        scalars = {run.name: {} for run in self._runs}
+        histograms = {run.name: {} for run in self._runs}
+        if self.log_weights:
+            before, self._before = self._before, None
+            for i, (run_index, tag, variable) in enumerate(self._weighted):
+                values = scalars[self._runs[run_index].name]
+                after = variable.numpy()
+                values.update({f"{tag}/{key}": value for key, value in
+                               st.numpy_moments(after).items()})
+                if before is not None:
+                    values[f"{tag}/update_ratio"] = st.update_ratio(
+                        before[i], after)
         if self._hooked is not None:
             gradient_step = int(self._grad_step.numpy())
             if gradient_step > self._last_gradient_step:
                 self._last_gradient_step = gradient_step
-                updates = self._update_stats.numpy()[self._gradient_rows]
+                norms = self._gradient_norms.numpy()[self._gradient_rows]
                 hists = None if self._grad_hists is None else \
                     self._grad_hists.numpy()[self._gradient_rows]
-        scalars = {run.name: {} for run in self._runs}
-        histograms = {run.name: {} for run in self._runs}
-        if self.log_weights:
-            for (run_index, tag, _), row in zip(self._weighted,
-                                                computed["weights"]):
-                names = scalars[self._runs[run_index].name]
-                for key, value in zip(("mean", "std", "norm"), row):
-                    names[f"{tag}/{key}"] = value
-        if updates is not None:
-            for i, ((run_index, tag, _), row) in enumerate(
-                    zip(self._weighted, updates)):
-                run = self._runs[run_index].name
-                if self.log_gradients:
-                    scalars[run][f"{tag}/gradient_norm"] = row[0]
-                if self.log_weights:
-                    scalars[run][f"{tag}/update_ratio"] = row[1]
-                if hists is not None and self.log_gradients:
-                    histograms[run][f"{tag}/gradient_histogram"] = hists[i]
+                for i, (run_index, tag, _) in enumerate(self._weighted):
+                    run = self._runs[run_index].name
+                    scalars[run][f"{tag}/gradient_norm"] = norms[i]
+                    if hists is not None:
+                        histograms[run][f"{tag}/gradient_histogram"] = hists[i]
+        computed = tf.nest.map_structure(lambda t: t.numpy(), self._compute())
         for run in self._runs:
             if run.output is None:
                 continue
-            row = computed["activations"][run.output]
-            for key, value in zip(ACTIVATION_SCALARS, row):
-                if not math.isnan(value) and not (
-                        key == "saturated_fraction" and run.head):
-                    scalars[run.name][f"activation/{key}"] = value
+            y = computed["outputs"][run.output]
+            values = dict(mean=y.mean(dtype=np.float64),
+                          std=y.std(dtype=np.float64))
+            if run.spec is not None:
+                values["dead_fraction"] = run.spec.dead_fraction(y)
+                if not run.head:
+                    values["saturated_fraction"] = \
+                        run.spec.saturated_fraction(y)
+            for key, value in values.items():
+                if value is not None:
+                    scalars[run.name][f"activation/{key}"] = float(value)
             if self.histograms:
                 histograms[run.name]["activation/histogram"] = \
-                    computed["activation_histograms"][run.output]
+                    st.numpy_histogram(y, self.histogram_bins)
         for run in self._runs:
             writer = self._writers[run.name]
             if scalars[run.name]:
@@ -469,38 +479,15 @@ class LayerStats(keras.callbacks.Callback):
         self._remember(step, scalars)
 
     def _statistics(self):
-        """Weight and activation statistics, stacked: `weights` `(W, 3)`
-        (mean, std, norm per weight of `self._weighted`), `activations`
-        `(L, 4)` (`ACTIVATION_SCALARS` per probed layer, NaN where an
-        activation has no such region)."""
-        out = {"weights": tf.zeros([0, 3]), "activations": tf.zeros([0, 4])}
-        if self._weighted and self.log_weights:
-            variables = [v for _, _, v in self._weighted]
-            out["weights"] = st.segment_moments(
-                st.flat_concat(variables), st.segment_ids(variables),
-                len(variables))
+        """`outputs`: the probed layers' outputs on the probe batch, whose
+        statistics the host computes (a few milliseconds, and nothing per
+        layer to trace or compile)."""
+        out = {"outputs": []}
         if self._probe_model is not None:
             outputs = self._probe_model(self._probe_x, training=False)
             if not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
-            outputs = [tf.cast(y, tf.float32) for y in outputs]
-            specs = [run.spec for run in self._runs if run.output is not None]
-            # Per layer (each output is large; the ops run in parallel).
-            out["activations"] = tf.stack([
-                tf.stack([
-                    *tf.nn.moments(tf.reshape(y, [-1]), axes=[0]),
-                    st.region_fraction(spec.dead_fraction(y) if spec else None),
-                    st.region_fraction(spec.saturated_fraction(y)
-                                       if spec else None)])
-                for spec, y in zip(specs, outputs)])
-            out["activations"] = tf.concat([
-                out["activations"][:, :1],
-                tf.sqrt(out["activations"][:, 1:2]),  # variance -> std
-                out["activations"][:, 2:]], axis=1)
-            if self.histograms:
-                out["activation_histograms"] = tf.stack([
-                    st.histogram(y, self.histogram_bins, xla=self._stats_xla)
-                    for y in outputs])
+            out["outputs"] = [tf.cast(y, tf.float32) for y in outputs]
         return out
 
     # -- heat maps -------------------------------------------------------------

@@ -8,6 +8,8 @@ are excluded from the histogram and the range but counted by
 `nonfinite_count`, and they make the moments NaN/Inf, as they should.
 Statistics of many tensors are computed on their concatenation with
 segment sums, so a model of 100 layers adds a handful of ops, not hundreds.
+The `numpy_*` functions and `update_ratio` are their host-side twins, for
+what `LayerStats` computes from arrays it has read anyway.
 """
 
 import numpy as np
@@ -80,41 +82,38 @@ def flat_concat(tensors):
     return tf.concat([_flat(t) for t in tensors], axis=0)
 
 
-def segment_moments(values, ids, count):
-    """Per segment of `values`: `[mean, std, L2 norm]`, a `(count, 3)`
-    float32 tensor, from a few segment sums whatever the number of
-    segments (the std in two passes, for precision)."""
-    def total(x):
-        return tf.math.unsorted_segment_sum(x, ids, count)
-
-    n = tf.maximum(total(tf.ones_like(values)), 1.0)
-    mean = total(values) / n
-    deviation = values - tf.gather(mean, ids)
-    std = tf.sqrt(total(tf.square(deviation)) / n)
-    return tf.stack([mean, std, tf.sqrt(total(tf.square(values)))], axis=1)
+def segment_norms(values, ids, count):
+    """The L2 norm of each segment of `values`, a `(count,)` float32
+    tensor, from one segment sum whatever the number of segments."""
+    return tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), ids,
+                                                count))
 
 
-def update_statistics(gradients, before, after, ids, count):
-    """Per variable: `[gradient L2 norm, update ratio]`, `(count, 2)`.
+def numpy_moments(x):
+    """`mean`, `std` and L2 `norm` of an array, in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    return {"mean": x.mean(), "std": x.std(), "norm": np.linalg.norm(x)}
 
-    `before` and `after` are the flattened variables around the update
-    (see `flat_concat`). The update ratio is `||after - before|| /
-    max(||before||, ||after||)`: the usual `||dW|| / ||W||`, and 1 for a
-    weight that starts at zero (its whole value is this update), 0 for one
-    that is zero and stays so. It is never Inf or NaN for finite weights.
+
+def update_ratio(before, after):
+    """`||after - before|| / max(||before||, ||after||)`, in float64.
+
+    The usual `||dW|| / ||W||`, and 1 for a weight that starts at zero (its
+    whole value is this update), 0 for one that is zero and stays so: never
+    Inf or NaN for finite weights.
     """
-    def norms(x):
-        return tf.sqrt(tf.math.unsorted_segment_sum(tf.square(x), ids, count))
-
-    delta, base = norms(after - before), tf.maximum(norms(before),
-                                                    norms(after))
-    ratio = tf.where(base > 0, delta / tf.where(base > 0, base, 1.0), 0.0)
-    return tf.stack([norms(gradients), ratio], axis=1)
+    before = np.asarray(before, dtype=np.float64)
+    after = np.asarray(after, dtype=np.float64)
+    base = max(np.linalg.norm(before), np.linalg.norm(after))
+    return float(np.linalg.norm(after - before) / base) if base > 0 else 0.0
 
 
-def region_fraction(fraction):
-    """A registry fraction (`spec.dead_fraction(y)`, maybe None) as a
-    float32 scalar, NaN when the activation has no such region."""
-    if fraction is None:
-        return tf.constant(float("nan"), tf.float32)
-    return tf.cast(fraction, tf.float32)
+def numpy_histogram(x, bins=HISTOGRAM_BINS):
+    """`histogram`'s bins computed on the host, from a NumPy array."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    finite = x[np.isfinite(x)]
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(finite, bins=bins, range=(lo, hi))
+    return np.stack([edges[:-1], edges[1:], counts], axis=1)
