@@ -30,8 +30,8 @@ maps) against the same `fit` without it; the ratio of whole `fit` times.
 Targets: ours_100 <= 1.05 and ours_epoch <= 1.03 on both models, both never
 above keras_hist, and deep <= 1.15.
 
-    python benchmarks/callback_overhead.py              # 60000 samples, 3 rounds
-    python benchmarks/callback_overhead.py --quick      # 12800 samples, 3 rounds
+    python benchmarks/callback_overhead.py              # 60000 samples, 5 rounds
+    python benchmarks/callback_overhead.py --quick      # 12800 samples, 5 rounds
 """
 
 import argparse
@@ -159,8 +159,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--samples", type=int, default=None)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--models", default="mlp,cnn,deep")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     args = parser.parse_args()

@@ -225,8 +225,6 @@ class LayerStats(keras.callbacks.Callback):
         # for AutoGraph to convert.
         self._compute = tf.function(self._statistics, autograph=False,
                                     jit_compile=self._stats_xla)
-        self._install_capture(model)
-
         self._history = {tag: [] for tag in HEATMAPS}  # (step, {run: value})
         self._train_start = time.perf_counter()
         self._drawing_time = 0.0
@@ -236,10 +234,12 @@ class LayerStats(keras.callbacks.Callback):
             getattr(model, "steps_per_execution", 1) or 1)
         self._forced = False
         self._epoch_start = int(self._optimizer.iterations.numpy())
-        self._last_step = self._epoch_start
         self._last_gradient_step = -1
-        self._log_next, self._before = False, None
-        self._plan_next_call()
+        self._capturing = self._pending = False
+        self._before = None
+        self._install_capture(model)
+        # A TensorBoard already watching shows the layout from the start.
+        self._writers[HEATMAP_RUN].flush()
 
     def _plan_runs(self, model, probe_x):
         """The runs (layers in model order) and the probe model."""
@@ -303,6 +303,7 @@ class LayerStats(keras.callbacks.Callback):
 
     @_common.uninstalls_on_failure
     def on_train_end(self, logs=None):
+        self._log_pending()
         if self.heatmaps and self._drawn_steps < self._logged_steps():
             self._draw_heatmaps()
         self.uninstall()
@@ -378,21 +379,11 @@ class LayerStats(keras.callbacks.Callback):
         n = self.every_n_steps
         return bool(n) and step // n > previous // n
 
-    def _plan_next_call(self):
-        """Whether the next call of the train function holds a logging step;
-        if so, the capture flag is set for it (one assignment when it
-        changes)."""
-        log_next = self._logs_in(self._last_step,
-                                 self._last_step + self._steps_per_call)
-        if self._hooked is not None and log_next != self._log_next:
-            self._capture.assign(log_next)
-        self._log_next = log_next
-
-    @_common.uninstalls_on_failure
-    def on_train_batch_begin(self, batch, logs=None):
-        if self._log_next and self.log_weights and self._weighted:
-            # The weights before a logged update, for its update ratio.
-            self._before = [v.numpy() for _, _, v in self._weighted]
+    # Only batch-*begin* hooks: a callback that defines `on_train_batch_end`
+    # makes Keras read the loss after every step (a device sync) and call it
+    # synchronously; without one, Keras's steps keep running ahead. A
+    # logging step is written at the start of the next call, or at the end
+    # of its epoch: the weights are then those after its update.
 
     @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
@@ -400,24 +391,35 @@ class LayerStats(keras.callbacks.Callback):
         # every batch would cost a sync); it re-reads it once per epoch and
         # on logging steps.
         self._epoch_start = int(self._optimizer.iterations.numpy())
-        self._last_step = self._epoch_start
         if self.every_n_epochs and (epoch + 1) % self.every_n_epochs == 0:
             self._forced = True
-        self._plan_next_call()
 
     @_common.uninstalls_on_failure
-    def on_train_batch_end(self, batch, logs=None):
-        step = self._epoch_start + batch + 1
-        if step > self._last_step and self._logs_in(self._last_step, step):
+    def on_train_batch_begin(self, batch, logs=None):
+        self._log_pending()
+        done = self._epoch_start + batch  # steps before this call
+        log_next = self._logs_in(done, done + self._steps_per_call)
+        if self._hooked is not None and log_next != self._capturing:
+            self._capture.assign(log_next)
+            self._capturing = log_next
+        if log_next:
             self._forced = False
+            if self.log_weights and self._weighted:
+                # The weights before the logged update, for its ratio.
+                self._before = [v.numpy() for _, _, v in self._weighted]
+        self._pending = log_next
+
+    def _log_pending(self):
+        """Logs the logging step of the last call, if it had one."""
+        if self._pending:
+            self._pending = False
             # The device's count differs from the host's only when a loss
             # scale optimizer skipped steps.
             self.log(int(self._optimizer.iterations.numpy()))
-        self._last_step = max(step, self._last_step)
-        self._plan_next_call()
 
     @_common.uninstalls_on_failure
     def on_epoch_end(self, epoch, logs=None):
+        self._log_pending()
         if self.heatmaps and self._drawn_steps < self._logged_steps():
             elapsed = time.perf_counter() - self._train_start
             cost = self._drawing_time / max(1, self._draw_count)
