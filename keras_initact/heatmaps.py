@@ -19,7 +19,7 @@ import numpy as np
 MISSING = (190, 190, 190)  # cells with no value (NaN), light grey
 BACKGROUND = (255, 255, 255)
 INK = (30, 30, 30)
-MAX_HEIGHT, PLOT_WIDTH, BAR_WIDTH = 540, 480, 14
+MAX_HEIGHT, PLOT_WIDTH, BAR_WIDTH = 360, 300, 12
 
 
 @functools.lru_cache(maxsize=4)
@@ -85,7 +85,7 @@ def heatmap_png(values, row_labels, steps, title, log=False, vmin=None,
     left = 10 + max([font.getlength(str(t)) for t in row_labels] or [0])
     left = int(left)
     top, height = 30, cell * rows
-    width = left + PLOT_WIDTH + 70
+    width = left + PLOT_WIDTH + 60
     image = Image.new("RGB", (width, top + height + 36), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.text((left, 8), title, fill=INK, font=font)

@@ -23,10 +23,10 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VIEWS = {
-    "tensorboard_time_series.png": "#timeseries",
-    "tensorboard_images.png": "#images",
-    "tensorboard_custom_scalars.png": "#custom_scalars",
+VIEWS = {  # file: (view, window height)
+    "tensorboard_time_series.png": ("#timeseries", 2000),
+    "tensorboard_images.png": ("#images", 1100),
+    "tensorboard_custom_scalars.png": ("#custom_scalars", 2000),
 }
 
 
@@ -52,6 +52,7 @@ def wait_for(url, process, seconds=120):
 def screenshot(chromium, url, path, width, height):
     subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-webgl",  # charts drawn on a canvas, not blank
          "--hide-scrollbars", f"--window-size={width},{height}",
          "--virtual-time-budget=20000", f"--screenshot={path}", url],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -67,7 +68,6 @@ def main():
     parser.add_argument("--chromium", default=shutil.which("chromium")
                         or shutil.which("chromium-browser"))
     parser.add_argument("--width", type=int, default=1600)
-    parser.add_argument("--height", type=int, default=2000)
     args = parser.parse_args()
     if not args.chromium:
         parser.error("no chromium on PATH: apt-get install -y chromium")
@@ -85,10 +85,9 @@ def main():
         base = f"http://127.0.0.1:{port}/"
         wait_for(base + "data/runs", server)
         os.makedirs(args.out_dir, exist_ok=True)
-        for name, view in VIEWS.items():
+        for name, (view, height) in VIEWS.items():
             path = os.path.join(args.out_dir, name)
-            screenshot(args.chromium, base + view, path, args.width,
-                       args.height)
+            screenshot(args.chromium, base + view, path, args.width, height)
             print(f"wrote {path}")
     finally:
         server.terminate()

@@ -531,8 +531,18 @@ class LayerStats(keras.callbacks.Callback):
         self._drawing_time += time.perf_counter() - start
 
     def _layout(self):
-        """A custom-scalars layout: a chart per statistic, a line per run."""
-        groups = {"activation": ACTIVATION_SCALARS}
+        """A custom-scalars layout: a chart per statistic logged, a line per
+        run."""
+        probed = [run for run in self._runs if run.output is not None]
+        activation = [key for key in ACTIVATION_SCALARS if key in (
+            "mean", "std")
+            or key == "dead_fraction" and any(
+                run.spec is not None and run.spec.dead is not None
+                for run in probed)
+            or key == "saturated_fraction" and any(
+                run.spec is not None and run.spec.saturated is not None
+                and not run.head for run in probed)]
+        groups = {"activation": activation} if probed else {}
         for run in self._runs:
             for tag, _ in run.weights:
                 groups.setdefault(tag, WEIGHT_SCALARS)
