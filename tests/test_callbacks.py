@@ -574,9 +574,9 @@ FAILURE_POINTS = {
     "LayerStats: host statistics": (
         "keras_initact.callbacks.statistics.update_ratio", "stats"),
     "LayerStats: writing summaries": (
-        "keras_initact.callbacks._events.RunWriter.scalars", "stats"),
+        "keras_initact.events.RunWriter.scalars", "stats"),
     "LayerStats: after the hook, in on_train_begin": (
-        "keras_initact.callbacks._events.RunWriter.flush", "stats"),
+        "keras_initact.events.RunWriter.flush", "stats"),
     "LayerStats: drawing heat maps at an epoch's end": (
         "keras_initact.callbacks.layer_stats.heatmap_png", "stats"),
     "LayerStats: before a call, logging the last one": (

@@ -18,15 +18,18 @@ TINY = ["--dataset", "digits", "--epochs", "1", "--width", "16", "--batch-size",
         "--no-progress"]
 
 
+GRID = ["--inits", "he_normal,lsuv", "--baseline", "he_normal",
+        "--activations", "relu,tanh", "--depths", "2", "--seeds", "3,4"]
+
+
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
-    """One run of `compare` on a 2 x 2 x 1 grid, shared by the tests below."""
+    """One run of `compare` on a 2 x 2 x 1 grid over two seeds, shared by
+    the tests below."""
     root = tmp_path_factory.mktemp("compare")
     out, export = root / "out", root / "saved_models"
-    code = cli.main(["compare", "--inits", "he_normal,lsuv",
-                     "--activations", "relu,tanh", "--depths", "2",
-                     "--output-dir", str(out), "--export-dir", str(export),
-                     "--seed", "3", *TINY])
+    code = cli.main(["compare", *GRID, "--output-dir", str(out),
+                     "--export-dir", str(export), *TINY])
     return code, out, export
 
 
@@ -34,9 +37,11 @@ def test_compare_writes_the_table_and_csv(compared, capsys):
     code, out, _ = compared
     assert code == 0
     table = pd.read_csv(out / "results.csv")
-    assert list(zip(table["init"], table["activation"], table["depth"])) == [
-        ("he_normal", "relu", 2), ("he_normal", "tanh", 2),
-        ("lsuv", "relu", 2), ("lsuv", "tanh", 2)]
+    assert list(zip(table["init"], table["activation"], table["seed"])) == [
+        ("he_normal", "relu", 3), ("he_normal", "relu", 4),
+        ("he_normal", "tanh", 3), ("he_normal", "tanh", 4),
+        ("lsuv", "relu", 3), ("lsuv", "relu", 4),
+        ("lsuv", "tanh", 3), ("lsuv", "tanh", 4)]
     assert (table["status"] == "ok").all()
     assert table["final_test_accuracy"].between(0.3, 1.0).all()  # 10 classes
     assert (table["best_test_accuracy"] >= table["final_test_accuracy"]).all()
@@ -44,8 +49,20 @@ def test_compare_writes_the_table_and_csv(compared, capsys):
     relu = table[table["activation"] == "relu"]["dead_fraction"]
     assert relu.between(0, 1).all()
     assert table[table["activation"] == "tanh"]["dead_fraction"].isna().all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["runs"]) == [2, 2, 2, 2]
+    assert (summary["final_test_accuracy_low"]
+            <= summary["final_test_accuracy_mean"]).all()
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    assert list(zip(comparisons["init"], comparisons["activation"],
+                    comparisons["pairs"])) == [("lsuv", "relu", 2),
+                                               ("lsuv", "tanh", 2)]
+    assert set(comparisons["verdict"]) <= {
+        "better", "worse", "no detectable difference"}
     markdown = (out / "results.md").read_text()
-    assert markdown.startswith("| init") and markdown.count("\n") == 6
+    assert markdown.startswith("| depth | init | activation | ok/runs")
+    assert " ± " in markdown and "Against he_normal (paired" in markdown
+    assert "Every run:" in markdown
 
 
 def test_compare_draws_png_figures(compared):
@@ -58,23 +75,55 @@ def test_compare_logs_one_tensorboard_run_per_cell(compared):
     from keras_initact.reporting import read_logs
 
     _, out, _ = compared
-    runs = sorted(os.listdir(out / "logs"))
-    assert runs == ["he_normal-relu-d2", "he_normal-tanh-d2",
-                    "lsuv-relu-d2", "lsuv-tanh-d2"]
+    runs = sorted(p for p in os.listdir(out / "logs")
+                  if os.path.isdir(out / "logs" / p))
+    assert runs == [f"{init}-{act}-d2-s{seed}" for init in ("he_normal", "lsuv")
+                    for act in ("relu", "tanh") for seed in (3, 4)]
     for run in runs:
         for part in ("train", "validation", "layer_stats/heatmaps",
                      "layer_stats/00-dense_0"):
             assert glob.glob(str(out / "logs" / run / part / "events.out.tfevents.*"))
-    stats = read_logs(str(out / "logs" / "lsuv-tanh-d2"))
+    stats = read_logs(str(out / "logs" / "lsuv-tanh-d2-s3"))
     assert {"kernel_std", "kernel_gradient_norm", "activation_std"} <= set(
         stats["statistic"])
+
+
+def test_every_run_carries_its_hparams_for_tensorboard(compared):
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
+    from tensorboard.plugins.hparams import metadata
+
+    _, out, _ = compared
+    root = EventAccumulator(str(out / "logs"))
+    root.Reload()
+    experiment = metadata.parse_experiment_plugin_data(
+        root.PluginTagToContent("hparams")[metadata.EXPERIMENT_TAG])
+    assert [h.name for h in experiment.hparam_infos] == [
+        "init", "activation", "depth", "seed", "width", "learning_rate",
+        "epochs"]
+    assert [m.name.tag for m in experiment.metric_infos] == [
+        "final_test_accuracy", "best_test_accuracy", "final_test_loss",
+        "epochs_to_target"]
+    run = EventAccumulator(str(out / "logs" / "lsuv-relu-d2-s4"))
+    run.Reload()
+    session = metadata.parse_session_start_info_plugin_data(
+        run.PluginTagToContent("hparams")[metadata.SESSION_START_INFO_TAG])
+    assert session.hparams["init"].string_value == "lsuv"
+    assert session.hparams["seed"].number_value == 4
+    assert session.group_name == "lsuv-relu-d2-s4"
+    table = pd.read_csv(out / "results.csv")
+    expected = table[(table["init"] == "lsuv") & (table["activation"] == "relu")
+                     & (table["seed"] == 4)]["final_test_accuracy"].item()
+    final = run.Tensors("final_test_accuracy")[-1]
+    assert tf.make_ndarray(final.tensor_proto) == pytest.approx(expected)
 
 
 def test_compare_exports_the_best_model_for_serving(compared):
     _, out, export = compared
     table = pd.read_csv(out / "results.csv")
     best = table.loc[table["final_test_accuracy"].idxmax()]
-    name = f"{best['init']}_{best['activation']}_d2"
+    name = f"{best['init']}_{best['activation']}_d2_s{best['seed']}"
     assert os.listdir(export) == [name]
     served = tf.saved_model.load(str(export / name / "1"))
     model = keras.saving.load_model(out / "best_model.keras")
@@ -86,41 +135,75 @@ def test_compare_exports_the_best_model_for_serving(compared):
 
 def test_compare_is_reproducible_from_the_seed(compared, tmp_path):
     _, out, _ = compared
-    cli.main(["compare", "--inits", "lsuv", "--activations", "tanh", "--depths", "2",
-              "--output-dir", str(tmp_path), "--no-export", "--seed", "3", *TINY])
+    cli.main(["compare", "--inits", "lsuv", "--baseline", "lsuv",
+              "--activations", "tanh", "--depths", "2", "--seeds", "4",
+              "--output-dir", str(tmp_path), "--no-export", *TINY])
     alone = pd.read_csv(tmp_path / "results.csv")
-    grid_row = pd.read_csv(out / "results.csv").iloc[3]
-    # The same cell alone and after three others: the same batches, the same model.
-    assert alone.loc[0, "final_test_loss"] == pytest.approx(grid_row["final_test_loss"],
-                                                            rel=1e-4)
+    grid_row = pd.read_csv(out / "results.csv").iloc[7]
+    # The same cell alone and after seven others: the same batches, the same
+    # model.
+    assert alone.loc[0, "final_test_loss"] == pytest.approx(
+        grid_row["final_test_loss"], rel=1e-4)
 
 
-def test_reusing_an_output_dir_warns_about_mixed_logs(tmp_path, capsys):
-    (tmp_path / "logs" / "he_normal-relu-d1").mkdir(parents=True)
-    cli.main(["compare", "--inits", "he_normal", "--activations", "relu",
-              "--depths", "1", "--output-dir", str(tmp_path), "--no-export", *TINY])
-    assert "1 cells already have logs" in capsys.readouterr().out
+def test_the_same_command_again_resumes_and_trains_nothing(compared, capsys):
+    _, out, export = compared
+    before = pd.read_csv(out / "results.csv")
+    code = cli.main(["compare", *GRID, "--output-dir", str(out),
+                     "--export-dir", str(export), *TINY])
+    assert code == 0
+    assert "8 of 8 runs already finished, 0 to go" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), before)
 
 
-def test_a_failing_cell_does_not_lose_the_others(monkeypatch, tmp_path, capsys):
+def test_another_configuration_in_the_same_folder_is_refused(compared, capsys):
+    _, out, _ = compared
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["compare", *GRID, "--output-dir", str(out), "--no-export",
+                  *TINY[:2], "--epochs", "2", *TINY[4:]])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "holds a study with another configuration" in error
+    assert "'epochs': 1" in error and "--fresh" in error
+
+
+def test_a_failed_run_is_retried_on_resume(monkeypatch, tmp_path, capsys):
     build = grid.build_cell_model
 
-    def fail_for_tanh(cell, data, options):
+    def fail_for_tanh(cell, data, options, initialize=True):
         if cell.activation == "tanh":
             raise RuntimeError("simulated failure")
-        return build(cell, data, options)
+        return build(cell, data, options, initialize)
 
+    command = ["compare", "--inits", "glorot_uniform", "--activations",
+               "relu,tanh", "--depths", "1", "--output-dir", str(tmp_path),
+               "--no-export", *TINY]
     monkeypatch.setattr(grid, "build_cell_model", fail_for_tanh)
-    code = cli.main(["compare", "--inits", "glorot_uniform", "--activations",
-                     "relu,tanh", "--depths", "1", "--output-dir", str(tmp_path),
-                     "--no-export", *TINY])
-    assert code == 0
+    assert cli.main(command) == 0
     table = pd.read_csv(tmp_path / "results.csv")
     assert list(table["status"]) == ["ok", "failed"]
     assert table.loc[1, "error"] == "RuntimeError: simulated failure"
     assert table.loc[0, "final_test_accuracy"] > 0.3
-    assert "failed: glorot_uniform-tanh-d1: RuntimeError: simulated failure" in (
+    assert "failed: glorot_uniform-tanh-d1-s0: RuntimeError: simulated failure" in (
         capsys.readouterr().err)
+    monkeypatch.undo()
+    assert cli.main(command) == 0
+    assert "1 of 2 runs already finished, 1 to go" in capsys.readouterr().out
+    assert list(pd.read_csv(tmp_path / "results.csv")["status"]) == ["ok", "ok"]
+
+
+def test_jobs_give_the_numbers_of_the_serial_run(tmp_path):
+    command = ["compare", "--inits", "lsuv", "--baseline", "lsuv",
+               "--activations", "relu,tanh", "--depths", "1", "--seeds", "0",
+               "--no-export", *TINY]
+    assert cli.main([*command, "--output-dir", str(tmp_path / "serial")]) == 0
+    assert cli.main([*command, "--output-dir", str(tmp_path / "jobs"),
+                     "--jobs", "2"]) == 0
+    serial = pd.read_csv(tmp_path / "serial" / "results.csv")
+    parallel = pd.read_csv(tmp_path / "jobs" / "results.csv")
+    columns = ["final_test_accuracy", "best_test_accuracy", "final_test_loss"]
+    pd.testing.assert_frame_equal(parallel[columns], serial[columns],
+                                  rtol=1e-5)
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -129,6 +212,10 @@ def test_a_failing_cell_does_not_lose_the_others(monkeypatch, tmp_path, capsys):
     (["--activations", "softmax"], "'softmax' mixes units"),
     (["--depths", "3,x"], "depth must be an int; received 'x'"),
     (["--dataset", "emnist"], "invalid choice: 'emnist'"),
+    (["--seeds", "0,x"], "seed must be an int; received 'x'"),
+    (["--seeds", "0", "--repeats", "2"], "not allowed with argument"),
+    (["--baseline", "he_norml"], "Unknown initializer 'he_norml'"),
+    (["--jobs", "2", "--ray", "auto"], "give --jobs or --ray, not both"),
     (["--target", "0"], "target_accuracy must be in (0, 1]"),
     (["--conv-filters", "8"], "--conv-filters needs image data"),
 ])
@@ -148,7 +235,9 @@ NUMERIC_OPTIONS = {
                 "--limit": "a positive integer",
                 "--learning-rate": "a finite number > 0",
                 "--target": "a number between 0 and 1",
-                "--seed": "an integer"},
+                "--seed": "an integer",
+                "--repeats": "a positive integer",
+                "--jobs": "a positive integer"},
     "diagnose": {"--batch-size": "a positive integer", "--seed": "an integer"},
 }
 BAD_NUMBERS = {"an integer": ["1.5", "x"],

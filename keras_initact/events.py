@@ -70,6 +70,11 @@ class RunWriter:
             metadata=self._metadata(tag, image_metadata, description))])
         self._write_summary(step, summary)
 
+    def summary(self, step, summary):
+        """A prebuilt `Summary` protocol buffer (TensorBoard's protos, such
+        as the HParams plugin's `hparams_pb`)."""
+        self._write_summary(step, summary)
+
     def layout(self, layout):
         """A custom-scalars layout (`layout_pb2.Layout`)."""
         self._write_summary(0, summary_pb2.Summary(value=[

@@ -1,0 +1,258 @@
+"""Where a study's cells run: in this process, in worker processes, or on Ray.
+
+A cell is described by a task (a JSON-ready dict: the cell, the training
+options, the dataset and where to write), and `run_task` turns a task into
+its result (a `CellResult` as a dict) in whatever process it lands:
+
+- `run_serial`: one after the other, in this process;
+- `run_local(jobs=N)`: N worker processes, each with its own TensorFlow
+  (started with `spawn`), each pinned to its own GPU where there are GPUs;
+  a worker that dies (killed, out of memory) fails its cell with the reason
+  and is replaced, and the rest of the grid goes on;
+- `run_ray(address)`: Ray tasks on a cluster (`pip install
+  "keras_initact[ray]"`), each asking for a GPU where the cluster has them,
+  so that Ray places them; a task that Ray loses fails its cell.
+
+Every runner calls `on_result(result)` as each cell ends, in this process,
+so the study records it at once.
+"""
+
+import multiprocessing
+import os
+import queue
+import signal
+
+# Set in every worker before TensorFlow is imported.
+WORKER_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+_DATASETS = {}  # the datasets this process has loaded, by their task spec
+
+
+def task_for(cell, options, dataset, log_dir, weights_path):
+    """The task of one cell (see the module docstring)."""
+    import dataclasses
+
+    return {"cell": dataclasses.asdict(cell), "options": options.to_dict(),
+            "dataset": dataset, "log_dir": log_dir,
+            "weights_path": weights_path}
+
+
+def run_task(task, data=None, callbacks=()):
+    """Trains a task's cell; returns its result as a dict. Never raises for
+    the cell's own failures (they become a `failed` result).
+
+    Args:
+        task: see `task_for`.
+        data: the loaded dataset, when the caller has it (else it is loaded
+            here once per process, from `task["dataset"]`).
+        callbacks: extra Keras callbacks (a progress bar).
+    """
+    from keras_initact.study import grid
+
+    cell = grid.Cell(**task["cell"])
+    try:
+        options = grid.StudyOptions.from_dict(task["options"])
+        if data is None:
+            data = _dataset(task["dataset"])
+    except Exception as error:
+        return grid.CellResult(
+            cell, "failed", f"{type(error).__name__}: {error}").to_dict()
+    result, model = grid.train_cell(cell, data, options, task["log_dir"],
+                                    callbacks)
+    if model is not None and task.get("weights_path"):
+        save_weights(model, task["weights_path"])
+    return result.to_dict()
+
+
+def save_weights(model, path):
+    """`model.save_weights(path)`, atomically (Keras wants the
+    `.weights.h5` suffix on the partial file too)."""
+    partial = f"{path}.{os.getpid()}.partial.weights.h5"
+    try:
+        model.save_weights(partial)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+
+
+def _dataset(spec):
+    from keras_initact.study import datasets
+
+    key = tuple(sorted(spec.items()))
+    if key not in _DATASETS:
+        _DATASETS[key] = datasets.load(**spec)
+    return _DATASETS[key]
+
+
+def failed_result(task, reason):
+    from keras_initact.study import grid
+
+    return grid.CellResult(grid.Cell(**task["cell"]), "failed",
+                           reason).to_dict()
+
+
+def run_serial(tasks, on_result, data=None, callbacks_for=None):
+    """Runs the tasks one after the other in this process."""
+    for task in tasks:
+        callbacks = callbacks_for(task) if callbacks_for else ()
+        on_result(run_task(task, data, callbacks))
+
+
+# -- worker processes -----------------------------------------------------------
+
+
+def gpu_environments(jobs):
+    """The environment of each of `jobs` workers: its own GPU (round robin
+    over the GPUs this process sees), or none on a machine without GPUs."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return [dict(WORKER_ENVIRONMENT) for _ in range(jobs)]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    ids = visible.split(",") if visible else [str(i) for i in range(len(gpus))]
+    return [{**WORKER_ENVIRONMENT, "CUDA_VISIBLE_DEVICES": ids[i % len(ids)]}
+            for i in range(jobs)]
+
+
+def _worker(index, environment, tasks, events, work):
+    os.environ.update(environment)
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        events.put(("start", index, task["cell"]))
+        events.put(("done", index, task["cell"], work(task)))
+
+
+def _death(exitcode):
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory?)" if name == "SIGKILL" else ""
+        return f"its worker process was killed by {name}{hint}"
+    return f"its worker process died with exit code {exitcode}"
+
+
+def run_local(tasks, on_result, jobs, environments=None, work=run_task):
+    """Runs the tasks in `jobs` worker processes (see the module
+    docstring); `environments[i]` is worker `i`'s environment, and `work`
+    (a module-level function, importable by the workers) what each does
+    with a task."""
+    context = multiprocessing.get_context("spawn")
+    environments = environments or [dict(WORKER_ENVIRONMENT)] * jobs
+    task_queue, events = context.Queue(), context.Queue()
+    pending = {_key(task["cell"]): task for task in tasks}
+    for task in tasks:
+        task_queue.put(task)
+    for _ in range(jobs):
+        task_queue.put(None)
+
+    def start(index):
+        process = context.Process(
+            target=_worker, args=(index, environments[index % jobs],
+                                  task_queue, events, work), daemon=True)
+        process.start()
+        return process
+
+    workers = {index: start(index) for index in range(jobs)}
+    running = {}  # worker index -> the key of its cell
+
+    def handle(message):
+        kind, index, cell = message[:3]
+        if kind == "start":
+            running[index] = _key(cell)
+        elif _key(cell) in pending:
+            running.pop(index, None)
+            pending.pop(_key(cell))
+            on_result(message[3])
+
+    try:
+        while pending:
+            try:
+                handle(events.get(timeout=0.5))
+                continue
+            except queue.Empty:
+                pass
+            for index, process in list(workers.items()):
+                if process.is_alive():
+                    continue
+                _drain(events, handle)
+                key = running.pop(index, None)
+                if key in pending:
+                    on_result(failed_result(pending.pop(key),
+                                            _death(process.exitcode)))
+                if process.exitcode != 0 and pending:
+                    workers[index] = start(index)  # a replacement
+                else:
+                    del workers[index]
+            if not workers and pending:
+                for key in list(pending):
+                    on_result(failed_result(pending.pop(key),
+                                            "no worker process is left"))
+    finally:
+        for process in workers.values():
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=10)
+
+
+def _drain(events, handle):
+    while True:
+        try:
+            handle(events.get(timeout=0.1))
+        except queue.Empty:
+            return
+
+
+def _key(cell):
+    return tuple(sorted(cell.items()))
+
+
+# -- Ray ------------------------------------------------------------------------
+
+
+class RayUnavailable(RuntimeError):
+    """Ray is not installed, or its cluster does not answer."""
+
+
+def connect_ray(address):
+    """Connects to the Ray cluster at `address` (`"auto"`: the one this
+    machine runs) unless this process already is; returns the `ray` module.
+    Raises `RayUnavailable` with the reason, before anything trains."""
+    try:
+        import ray
+    except ImportError:
+        raise RayUnavailable(
+            'Ray is not installed: pip install "keras_initact[ray]"') from None
+    if ray.is_initialized():
+        return ray
+    try:
+        ray.init(address=address, log_to_driver=False,
+                 runtime_env={"env_vars": WORKER_ENVIRONMENT})
+    except Exception as error:  # Ray raises ConnectionError, ValueError, ...
+        raise RayUnavailable(
+            f"cannot reach the Ray cluster at --ray {address!r}: "
+            f"{type(error).__name__}: {error}") from None
+    return ray
+
+
+def run_ray(tasks, on_result, address="auto"):
+    """Runs the tasks as Ray tasks (see the module docstring)."""
+    ray = connect_ray(address)
+    gpus = 1 if ray.cluster_resources().get("GPU", 0) else 0
+    remote = ray.remote(num_cpus=1, num_gpus=gpus, max_retries=0)(run_task)
+    pending = {remote.remote(task): task for task in tasks}
+    while pending:
+        done, _ = ray.wait(list(pending), num_returns=1)
+        for reference in done:
+            task = pending.pop(reference)
+            try:
+                result = ray.get(reference)
+            except ray.exceptions.RayError as error:
+                result = failed_result(
+                    task, f"its Ray task failed: {type(error).__name__}: "
+                    f"{str(error).splitlines()[0] if str(error) else ''}")
+            on_result(result)
