@@ -43,7 +43,7 @@ def test_compare_writes_the_table_and_csv(compared, capsys):
         ("lsuv", "relu", 3), ("lsuv", "relu", 4),
         ("lsuv", "tanh", 3), ("lsuv", "tanh", 4)]
     assert (table["status"] == "ok").all()
-    assert table["final_test_accuracy"].between(0.3, 1.0).all()  # 10 classes
+    assert table["final_test_accuracy"].between(0.2, 1.0).all()  # chance: 0.1
     assert (table["best_test_accuracy"] >= table["final_test_accuracy"]).all()
     assert (table["wall_time_s"] > 0).all()
     relu = table[table["activation"] == "relu"]["dead_fraction"]

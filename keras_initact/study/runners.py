@@ -19,9 +19,10 @@ so the study records it at once.
 
 import multiprocessing
 import os
-import queue
 import signal
+import socket
 
+PROBE_TIMEOUT_S = 5.0
 # Set in every worker before TensorFlow is imported.
 WORKER_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 _DATASETS = {}  # the datasets this process has loaded, by their task spec
@@ -143,7 +144,9 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
     with a task."""
     context = multiprocessing.get_context("spawn")
     environments = environments or [dict(WORKER_ENVIRONMENT)] * jobs
-    task_queue, events = context.Queue(), context.Queue()
+    # Workers report on a SimpleQueue: its put writes to the pipe at once,
+    # so a "start" is never lost with a worker that dies right after.
+    task_queue, events = context.Queue(), context.SimpleQueue()
     pending = {_key(task["cell"]): task for task in tasks}
     for task in tasks:
         task_queue.put(task)
@@ -171,11 +174,9 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
 
     try:
         while pending:
-            try:
-                handle(events.get(timeout=0.5))
+            if _wait(events, 0.5):
+                handle(events.get())
                 continue
-            except queue.Empty:
-                pass
             for index, process in list(workers.items()):
                 if process.is_alive():
                     continue
@@ -199,12 +200,14 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
             process.join(timeout=10)
 
 
+def _wait(events, timeout):
+    """Whether a message is waiting, after at most `timeout` seconds."""
+    return events._reader.poll(timeout)  # SimpleQueue's pipe end
+
+
 def _drain(events, handle):
-    while True:
-        try:
-            handle(events.get(timeout=0.1))
-        except queue.Empty:
-            return
+    while _wait(events, 0.1):
+        handle(events.get())
 
 
 def _key(cell):
@@ -229,6 +232,7 @@ def connect_ray(address):
             'Ray is not installed: pip install "keras_initact[ray]"') from None
     if ray.is_initialized():
         return ray
+    _probe(address)
     try:
         ray.init(address=address, log_to_driver=False,
                  runtime_env={"env_vars": WORKER_ENVIRONMENT})
@@ -237,6 +241,26 @@ def connect_ray(address):
             f"cannot reach the Ray cluster at --ray {address!r}: "
             f"{type(error).__name__}: {error}") from None
     return ray
+
+
+def _probe(address, timeout=PROBE_TIMEOUT_S):
+    """Raises `RayUnavailable` when `host:port` (or `ray://host:port`) does
+    not accept a connection: `ray.init` would retry for a minute or more."""
+    if not isinstance(address, str) or not address:
+        raise RayUnavailable(f"--ray needs an address (host:port, "
+                             f"ray://host:port or auto); received {address!r}")
+    if address == "auto":
+        return  # ray.init reads the local cluster's address, or fails fast
+    host, _, port = address.split("://")[-1].rpartition(":")
+    if not host or not port.isdigit():
+        raise RayUnavailable(f"--ray {address!r} is not host:port, "
+                             "ray://host:port or auto")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise RayUnavailable(
+            f"the Ray cluster at --ray {address!r} does not answer "
+            f"({error}); is it running (ray start --head)?") from None
 
 
 def run_ray(tasks, on_result, address="auto"):
