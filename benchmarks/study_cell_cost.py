@@ -43,7 +43,7 @@ def plain_fit(cell, data, options, log_dir):
     model.compile(optimizer=keras.optimizers.Adam(options.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(data.batches(cell.seed), validation_data=data.test,
-              epochs=options.epochs, verbose=0,
+              epochs=options.epochs, verbose=0, shuffle=False,
               callbacks=[keras.callbacks.TensorBoard(log_dir)])
     return clocks() - start
 
