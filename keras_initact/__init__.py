@@ -5,21 +5,23 @@
 
 | subpackage      | what                                                      |
 |-----------------|-----------------------------------------------------------|
+| `math`          | activation functions, gains, mean-field theory (no layers)|
 | `initializers`  | every initialization scheme, `calculate_gain`, fans       |
-| `activations`   | the functions and the registry (one record per activation)|
 | `layers`        | every activation as a Keras layer                         |
+| `activations`   | the registry: one record per activation, by name          |
 | `deep`          | LSUV, `for_activation`, activation shaping, `diagnose`    |
-| `mean_field`    | the signal-propagation theory behind critical init        |
 | `models`        | `build_sequential`, `spec_of`, `export_saved_model`       |
 | `callbacks`     | LayerStats, NonFiniteGuard: per-layer statistics in TensorBoard |
 | `reporting`     | `report(log_dir)`: logged statistics to a table and figures |
 
+A subpackage imports only those listed before it, and `models`, `callbacks`
+and `reporting` not each other (`lint-imports` checks it; see setup.cfg).
 Importing the package registers every class and function with Keras's
 serialization, so that `.keras` files using them load after
 `import keras_initact`.
 """
 
-from keras_initact import activations, callbacks, initializers, layers, models
+from keras_initact import activations, callbacks, initializers, layers, math, models
 from keras_initact.deep import diagnose, for_activation, lsuv_initialize
 from keras_initact.initializers import *  # noqa: F401,F403
 from keras_initact.initializers import __all__ as _initializer_names
@@ -31,7 +33,7 @@ from keras_initact.seeding import derive_seed
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "callbacks", "initializers", "layers", "models",
+    "activations", "callbacks", "initializers", "layers", "math", "models",
     "build_sequential", "derive_seed", "diagnose", "export_saved_model",
     "for_activation", "lsuv_initialize", "report", "spec_of",
     *_initializer_names, *_layer_names,

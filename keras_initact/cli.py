@@ -30,7 +30,8 @@ def list_command(args):
     print("Activations (layer class; aliases):")
     for spec in ACTIVATIONS.values():
         aliases = f"; {', '.join(spec.aliases)}" if spec.aliases else ""
-        hidden = "" if spec.elementwise else "  [output head only]"
+        hidden = ("  [gated: halves its input]" if spec.gate is not None
+                  else "" if spec.elementwise else "  [output head only]")
         print(f"  {spec.name}  ({spec.layer_class.__name__}{aliases}){hidden}")
     return 0
 

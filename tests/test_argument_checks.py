@@ -15,7 +15,8 @@ import pytest
 
 from keras_initact import initializers as I
 from keras_initact import layers as L
-from keras_initact import mean_field, models, reporting, seeding
+from keras_initact import models, reporting, seeding
+from keras_initact.math import mean_field
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.deep import diagnose, for_activation, shaping
 from keras_initact.study import datasets
@@ -86,6 +87,19 @@ CASES = [
     (L.Snake, {}, "frequency", [0, -1.0, *NOT_NUMBERS]),
     (L.Snake, {}, "trainable_frequency", ["x"]),
     (L.Softmax, {}, "axis", ["x", 1.5, []]),
+    (L.LogSoftmax, {}, "axis", ["x", [1, 2]]),
+    (L.Softmin, {}, "axis", [1.5]),
+    (L.Sparsemax, {}, "axis", [None]),
+    (L.CELU, {}, "alpha", [0, -1.0, *NOT_NUMBERS]),
+    (L.Threshold, {}, "threshold", NOT_NUMBERS),
+    (L.Threshold, {}, "value", NOT_NUMBERS),
+    (L.Squareplus, {}, "b", [-1.0, *NOT_NUMBERS]),
+    (L.HardShrink, {}, "threshold", [-0.5, *NOT_NUMBERS]),
+    (L.SoftShrink, {}, "threshold", [-0.5, *NOT_NUMBERS]),
+    (L.GLU, {}, "axis", ["x", [1, 2]]),
+    (L.SwiGLU, {}, "axis", [1.5]),
+    (L.GEGLU, {}, "axis", [None]),
+    (L.ReGLU, {}, "axis", [[]]),
     (L.ShapedActivation, {}, "activation", ["rleu", "softmax", 3]),
     (L.ShapedActivation, {"activation": "gelu"}, "input_scale",
      [0, *NOT_NUMBERS]),
@@ -192,9 +206,13 @@ def test_a_bad_value_is_refused_with_a_message_that_names_it(
 
 def test_the_table_covers_every_public_initializer_and_layer():
     covered = {call for call, *_ in CASES}
-    without_arguments = {I.Zeros, I.Ones, I.Sinusoidal, I.ZerO, L.Sigmoid,
-                         L.Tanh, L.SELU, L.Mish, L.Softplus, L.LiSHT}
-    bases = {I.Initializer, I.RandomInitializer, L.ActivationLayer}
+    without_arguments = {
+        I.Zeros, I.Ones, I.Sinusoidal, I.ZerO, L.Sigmoid, L.Tanh, L.SELU,
+        L.Mish, L.Softplus, L.LiSHT, L.HardSigmoid, L.HardTanh, L.LogSigmoid,
+        L.Softsign, L.SparseSigmoid, L.ReLU6, L.SquaredReLU, L.HardSwish,
+        L.SparsePlus, L.Exponential, L.TanhShrink}
+    bases = {I.Initializer, I.RandomInitializer, L.ActivationLayer,
+             L.GatedUnit}
     public = {getattr(I, name) for name in I.__all__
               if isinstance(getattr(I, name), type)}
     public |= {getattr(L, name) for name in L.__all__}

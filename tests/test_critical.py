@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_initact import Critical, mean_field
+from keras_initact import Critical
+from keras_initact.math import mean_field
 
 tanh, relu = keras.activations.tanh, keras.activations.relu
 

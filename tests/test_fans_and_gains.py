@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from keras_initact.initializers import calculate_gain, compute_fans
-from keras_initact.initializers.gains import gaussian_expectation
+from keras_initact.math.gains import gaussian_expectation
 
 
 class TestComputeFans:
@@ -60,7 +60,7 @@ class TestComputeFans:
             compute_fans((3, 3, 4, 8), "conv_transposed")
         with pytest.raises(ValueError, match="both `input_axes` and `output_axes`"):
             compute_fans((3, 4), input_axes=[0])
-        with pytest.raises(ValueError, match="output_axes=\[5\] holds axis 5, outside"):
+        with pytest.raises(ValueError, match=r"output_axes=\[5\] holds axis 5, outside"):
             compute_fans((3, 4), input_axes=[0], output_axes=[5])
 
 

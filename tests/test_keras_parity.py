@@ -193,6 +193,29 @@ LAYER_CONTRACTS = {
     "Snake": (L.Snake, {"frequency": 2.0}, 0, 0),
     "Snake_trainable": (L.Snake, {"trainable_frequency": True}, 1, 0),
     "Softmax": (L.Softmax, {"axis": [1, 2]}, 0, 0),
+    "LogSoftmax": (L.LogSoftmax, {"axis": 1}, 0, 0),
+    "Softmin": (L.Softmin, {}, 0, 0),
+    "Sparsemax": (L.Sparsemax, {"axis": -1}, 0, 0),
+    "HardSigmoid": (L.HardSigmoid, {}, 0, 0),
+    "HardTanh": (L.HardTanh, {}, 0, 0),
+    "LogSigmoid": (L.LogSigmoid, {}, 0, 0),
+    "Softsign": (L.Softsign, {}, 0, 0),
+    "SparseSigmoid": (L.SparseSigmoid, {}, 0, 0),
+    "CELU": (L.CELU, {"alpha": 0.5}, 0, 0),
+    "ReLU6": (L.ReLU6, {}, 0, 0),
+    "Threshold": (L.Threshold, {"threshold": 0.2, "value": -1.0}, 0, 0),
+    "SquaredReLU": (L.SquaredReLU, {}, 0, 0),
+    "HardSwish": (L.HardSwish, {}, 0, 0),
+    "SparsePlus": (L.SparsePlus, {}, 0, 0),
+    "Exponential": (L.Exponential, {}, 0, 0),
+    "Squareplus": (L.Squareplus, {"b": 2.0}, 0, 0),
+    "HardShrink": (L.HardShrink, {"threshold": 0.3}, 0, 0),
+    "SoftShrink": (L.SoftShrink, {"threshold": 0.3}, 0, 0),
+    "TanhShrink": (L.TanhShrink, {}, 0, 0),
+    "GLU": (L.GLU, {}, 0, 0),
+    "SwiGLU": (L.SwiGLU, {}, 0, 0),
+    "GEGLU": (L.GEGLU, {}, 0, 0),
+    "ReGLU": (L.ReGLU, {"axis": 2}, 0, 0),
     "ShapedActivation": (L.ShapedActivation, {
         "activation": "gelu", "input_scale": 0.5, "input_shift": 0.1,
         "output_shift": -0.2, "output_scale": 2.0}, 0, 0),
@@ -201,7 +224,8 @@ LAYER_CONTRACTS = {
 
 def test_every_layer_is_listed_in_the_contract_table():
     listed = {cls for cls, *_ in LAYER_CONTRACTS.values()}
-    public = {getattr(L, name) for name in L.__all__} - {L.ActivationLayer}
+    public = {getattr(L, name) for name in L.__all__} - {
+        L.ActivationLayer, L.GatedUnit}
     assert public == listed
 
 
@@ -210,7 +234,9 @@ def test_layer_passes_keras_run_layer_test(name):
     layer_cls, arguments, weights, seed_generators = LAYER_CONTRACTS[name]
     testing.TestCase().run_layer_test(
         layer_cls, init_kwargs=arguments, input_shape=(2, 3, 4),
-        expected_output_shape=(2, 3, 4),
+        # a gated unit halves the axis it splits
+        expected_output_shape=(
+            (2, 3, 2) if issubclass(layer_cls, L.GatedUnit) else (2, 3, 4)),
         expected_num_trainable_weights=weights,
         expected_num_non_trainable_weights=0,
         expected_num_seed_generators=seed_generators,

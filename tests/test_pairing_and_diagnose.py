@@ -44,7 +44,7 @@ class TestForActivation:
         assert recipe.kernel_initializer.gain == pytest.approx(math.sqrt(2))
 
     def test_deep_smooth_units_sit_on_the_critical_line(self):
-        from keras_initact import mean_field
+        from keras_initact.math import mean_field
 
         recipe = for_activation("tanh", depth=50)
         kernel = recipe.kernel_initializer
@@ -137,7 +137,7 @@ class TestForActivation:
             for_activation("tanh", depth=depth, **arguments)
 
     def test_shallow_critical_point_checks_eta(self):
-        from keras_initact import mean_field
+        from keras_initact.math import mean_field
 
         with pytest.raises(ValueError, match="`eta` must be finite"):
             mean_field.shallow_critical_point(np.tanh, 30, eta=float("nan"))

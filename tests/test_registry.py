@@ -26,7 +26,7 @@ from keras_initact import initializers
 from keras_initact import layers as L
 from keras_initact.activations import ACTIVATIONS, ActivationSpec, Region
 from keras_initact.activations.registry import Registry
-from keras_initact.initializers.gains import (
+from keras_initact.math.gains import (
     gaussian_expectation, variance_preserving_gain,
 )
 
@@ -34,6 +34,12 @@ REQUIRED = {
     "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu",
     "elu", "selu", "gelu", "swish", "mish", "softplus", "softmax", "snake",
     "lisht",
+    # Keras's and PyTorch's other activations (issue 15)
+    "celu", "exponential", "hard_sigmoid", "hard_swish", "hard_tanh",
+    "log_sigmoid", "relu6", "softsign", "sparse_plus", "sparse_sigmoid",
+    "squareplus", "hard_shrink", "soft_shrink", "tanh_shrink", "threshold",
+    "squared_relu", "log_softmax", "softmin", "sparsemax",
+    "glu", "swiglu", "geglu", "reglu",
 }
 SPECS = [ACTIVATIONS[name] for name in ACTIVATIONS]
 X = np.linspace(-4.0, 4.0, 40, dtype="float32").reshape(4, 10)
@@ -84,8 +90,14 @@ def test_zero_centred_means_zero_mean_output_for_standard_normal_input(spec):
     assert (abs(mean) < 0.02) == spec.zero_centred, mean
 
 
-def test_softmax_is_the_one_activation_across_elements():
-    assert [s.name for s in SPECS if not s.elementwise] == ["softmax"]
+def test_only_the_softmax_family_and_gated_units_mix_elements():
+    assert {s.name for s in SPECS if not s.elementwise} == {
+        "softmax", "log_softmax", "softmin", "sparsemax",
+        "glu", "swiglu", "geglu", "reglu",
+    }
+    assert {s.name for s in SPECS if s.gate is not None} == {
+        "glu", "swiglu", "geglu", "reglu",
+    }
     assert not ACTIVATIONS["softmax"].zero_centred
 
 
@@ -156,6 +168,7 @@ def test_dead_and_saturated_fractions():
 def test_fractions_work_in_compiled_code_for_every_region():
     x = np.linspace(-8, 8, 64, dtype="float32").reshape(8, 8)
     x[0, 0] = 30.0  # one row that softmax saturates
+    x[1, 0] = -30.0  # and one that softmin does
     x = tf.constant(x)
     specs = [s for s in SPECS if s.dead or s.saturated]
     assert {s.name for s in specs} >= {"relu", "tanh", "sigmoid", "softmax"}
@@ -271,7 +284,11 @@ def test_homogeneous_means_scale_free(spec):
     (keras.layers.Dense(3, activation="tanh").activation, "tanh"),
     (keras.layers.Dense(3, activation="keras_initact>snake").activation,
      "snake"),
-    (keras.layers.ReLU(max_value=6.0), "relu"),
+    (keras.layers.ReLU(max_value=6.0), "relu6"),
+    (keras.activations.relu6, "relu6"),
+    (keras.activations.hard_silu, "hard_swish"),
+    (keras.layers.Activation("log_softmax"), "log_softmax"),
+    (L.Threshold(), "threshold"),
     (keras.layers.LeakyReLU(), "leaky_relu"),
     (keras.layers.PReLU(), "prelu"),
     (keras.layers.Softmax(), "softmax"),
@@ -287,7 +304,7 @@ def test_identify_finds_the_record_of_functions_and_layers(activation, name):
 
 
 @pytest.mark.parametrize("activation", [
-    None, "relu7", keras.layers.Dense(3), keras.activations.relu6,
+    None, "relu7", keras.layers.Dense(3),
     lambda x: x, keras.layers.Activation(lambda x: 2 * x), 3.0,
 ])
 def test_identify_gives_none_for_anything_else(activation):

@@ -4,12 +4,11 @@
     y = activations.mish(x)
     layer = keras.layers.Dense(64, activation="keras_initact>mish")
 
-| module      | contents                                                       |
-|-------------|----------------------------------------------------------------|
-| `functions` | the plain functions (keras.ops only), registered with Keras    |
-| `registry`  | `ActivationSpec`, `Registry` and `ACTIVATIONS`, the one table  |
-| `regions`   | `Region`: the dead and saturated outputs of an activation      |
-| `checks`    | argument checks shared with `keras_initact.layers`             |
+This package sits above `keras_initact.layers` and
+`keras_initact.initializers`: its registry composes them. The plain
+functions live in `keras_initact.math.functions` (below both) and are
+re-exported here; `keras_initact.math.regions` holds `Region`, the dead and
+saturated outputs of an activation.
 
 Every function is registered as `"keras_initact>NAME"`. Importing this
 package also lets Keras resolve those strings (`Dense(activation=...)`,
@@ -18,18 +17,22 @@ package also lets Keras resolve those strings (`Dense(activation=...)`,
 
 import keras
 
-from keras_initact.activations.functions import (
-    LEAKY_RELU_SLOPE, RRELU_LOWER, RRELU_UPPER, elu, gelu, leaky_relu, linear,
-    lisht, mish, prelu, relu, rrelu, selu, sigmoid, snake, softmax, softplus,
-    swish, tanh,
-)
-from keras_initact.activations.regions import Region
 from keras_initact.activations.registry import (
-    ACTIVATIONS, PREFIX, ActivationSpec, Registry, normalize,
-    unknown_name_message,
+    ACTIVATIONS, ActivationSpec, Registry, unknown_name_message,
 )
+from keras_initact.math.functions import (  # noqa: F401  (re-exported)
+    FUNCTIONS, LEAKY_RELU_SLOPE, PREFIX, RRELU_LOWER, RRELU_UPPER, celu, elu,
+    exponential, geglu, gelu, glu, hard_shrink, hard_sigmoid, hard_swish,
+    hard_tanh, leaky_relu, linear, lisht, log_sigmoid, log_softmax, mish,
+    normalize, prelu, reglu, relu, relu6, rrelu, selu, sigmoid, snake,
+    soft_shrink, softmax, softmin, softplus, softsign, sparse_plus,
+    sparse_sigmoid, sparsemax, squared_relu, squareplus, swiglu, swish, tanh,
+    tanh_shrink, threshold,
+)
+from keras_initact.math.regions import Region
 
 silu = swish
+hard_silu = hard_swish
 
 
 def get(identifier):
@@ -151,10 +154,8 @@ def _install_keras_string_names():
 _install_keras_string_names()
 
 __all__ = [
-    "ACTIVATIONS", "ActivationSpec", "LEAKY_RELU_SLOPE", "PREFIX",
-    "RRELU_LOWER", "RRELU_UPPER", "Region", "Registry", "deserialize", "elu",
-    "gelu", "get", "identify", "leaky_relu", "linear", "lisht", "lookup",
-    "mish", "names", "normalize", "prelu", "relu", "rrelu", "selu",
-    "serialize", "sigmoid", "silu", "snake", "softmax", "softplus", "spec",
-    "swish", "tanh",
+    "ACTIVATIONS", "ActivationSpec", "FUNCTIONS", "LEAKY_RELU_SLOPE", "PREFIX",
+    "RRELU_LOWER", "RRELU_UPPER", "Region", "Registry", "deserialize",
+    "get", "identify", "lookup", "names", "normalize", "serialize", "spec",
+    "silu", "hard_silu", *FUNCTIONS,
 ]

@@ -8,9 +8,9 @@ and layer and add one `ActivationSpec` to `_TABLE`.
 """
 
 import dataclasses
-import difflib
 import functools
 import inspect
+import math
 import re
 import types
 from typing import Any, Callable, Mapping, Optional, Tuple
@@ -18,26 +18,15 @@ from typing import Any, Callable, Mapping, Optional, Tuple
 import keras
 
 from keras_initact import initializers
-from keras_initact.activations import functions
-# The layer modules, not the package: `keras_initact.layers` imports this
-# package first, so its own namespace may not be filled in yet.
-from keras_initact.layers import rectifiers, shaped, sigmoidal, smooth
-from keras_initact.layers import softmax as softmax_layers
-from keras_initact.activations.regions import Region
-from keras_initact.initializers.gains import (
+from keras_initact import layers as L
+from keras_initact.math import functions
+from keras_initact.math.functions import (
+    normalize, shaped_unit, unknown_name_message,
+)
+from keras_initact.math.gains import (
     TORCH_GAINS, calculate_gain, gaussian_expectation,
 )
-
-PREFIX = "keras_initact>"
-
-
-def normalize(name):
-    """The key a name is looked up by: no package prefix, no `_`, `-` or
-    spaces, lower case; so `"LeakyReLU"`, `"leaky-relu"` and
-    `"keras_initact>leaky_relu"` are one name."""
-    if name.startswith(PREFIX):
-        name = name[len(PREFIX):]
-    return re.sub(r"[\s_-]", "", name).lower()
+from keras_initact.math.regions import Region
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -54,8 +43,8 @@ class ActivationSpec:
         homogeneous: whether `f(c x) = c f(x)` for every `c > 0` (linear and
             the ReLU family): such units are scale-free, so only the gain of
             the weights matters, not their scale relative to a bend.
-        elementwise: whether `f` acts on each element alone (softmax does
-            not).
+        continuous: whether `f` is continuous (hard shrink jumps at +-0.5),
+            so that mean-field theory applies to it at all.
         smooth: whether `f` is smooth (analytic) everywhere, so that its
             correlation map has a finite curvature and TAT can shape it
             (`keras_initact.deep.shaping.tat_transform`); units with a kink
@@ -80,7 +69,7 @@ class ActivationSpec:
     aliases: Tuple[str, ...] = ()
     zero_centred: bool = False
     homogeneous: bool = False
-    elementwise: bool = True
+    continuous: bool = True
     smooth: bool = False
     kernel_initializer: str = "he_normal"
     dead: Optional[Region] = None
@@ -113,6 +102,18 @@ class ActivationSpec:
     def names(self):
         """The canonical name followed by the aliases."""
         return (self.name, *self.aliases)
+
+    @property
+    def elementwise(self):
+        """Whether `f` acts on each element alone (softmax and the gated
+        units do not): a fact of the function (`functions._register`)."""
+        return getattr(self.function, "elementwise", True)
+
+    @property
+    def gate(self):
+        """A gated unit's elementwise gate (`f(x) = a * gate(b)` for the
+        halves of `x`, which halve the layer's width), else `None`."""
+        return getattr(self.function, "gate", None)
 
     @property
     def registered_name(self):
@@ -178,7 +179,7 @@ class ActivationSpec:
         of the shaped unit, and zero-centred and homogeneous measured anew.
         """
         unit = functools.partial(
-            shaped.shaped_unit, activation=self.function,
+            shaped_unit, activation=self.function,
             input_scale=input_scale, input_shift=input_shift,
             output_shift=output_shift, output_scale=output_scale,
         )
@@ -195,7 +196,7 @@ class ActivationSpec:
             )
 
         return dataclasses.replace(
-            self, function=unit, layer_class=shaped.ShapedActivation,
+            self, function=unit, layer_class=L.ShapedActivation,
             zero_centred=abs(mean) <= 0.1 * spread,
             homogeneous=(self.homogeneous and input_shift == 0.0
                          and output_shift == 0.0 and input_scale > 0),
@@ -223,6 +224,7 @@ class Registry(Mapping):
     def __init__(self, specs=()):
         self._specs = {}
         self._keys = {}
+        self._shaped_specs = {}
         for spec in specs:
             self.add(spec)
 
@@ -271,15 +273,20 @@ class Registry(Mapping):
     def identify(self, activation):
         """The spec of an activation however it is given, or `None`.
 
-        Accepts a name (any spelling), a function (keras_initact's, or a
-        Keras built-in such as `keras.activations.relu`), a layer or layer
-        class (keras_initact's; Keras's `ReLU`, `LeakyReLU`, `PReLU`, `ELU`,
+        Accepts a name (any spelling), a function (keras_initact's, or any
+        of Keras's own, `keras.activations.relu6`), a layer or layer class
+        (keras_initact's; Keras's `ReLU`, `LeakyReLU`, `PReLU`, `ELU`,
         `Softmax` and `Identity`; a `keras.layers.Activation` wrapping any
-        of these), and a `functools.partial` of a function. Anything else,
-        such as a `Dense` layer or a user's own function, gives `None`.
+        of these), and a `functools.partial` of a function. A ReLU layer
+        with options (`ReLU(max_value=6)`, `ReLU(negative_slope=0.1)`,
+        keras_initact's or Keras's) gets the record of what it computes, its
+        regions following the options; a `ShapedActivation`, its base's
+        record through the output map (`ActivationSpec.shaped`). Anything
+        else, such as a `Dense` layer or a user's own function, gives
+        `None`.
 
-        >>> ACTIVATIONS.identify(keras.layers.Dense(4, "relu").activation)
-        ... # the "relu" record
+        >>> ACTIVATIONS.identify(keras.layers.Dense(4, "relu6").activation)
+        ... # the "relu6" record
         """
         if activation is None:
             return None
@@ -287,8 +294,18 @@ class Registry(Mapping):
             return self.find(activation)
         if isinstance(activation, keras.layers.Activation):
             return self.identify(activation.activation)
-        if isinstance(activation, shaped.ShapedActivation):
-            return activation.activation_spec
+        if isinstance(activation, L.ShapedActivation):
+            return self._shaped(activation.activation_name,
+                                activation.input_scale, activation.input_shift,
+                                activation.output_shift,
+                                activation.output_scale)
+        if isinstance(activation, (L.ReLU, keras.layers.ReLU)):
+            return self._relu_variant(activation.negative_slope,
+                                      activation.max_value,
+                                      activation.threshold)
+        if isinstance(activation, L.Threshold):
+            return self._threshold_variant(activation.threshold,
+                                           activation.value)
         if isinstance(activation, functools.partial):
             return self.identify(activation.func)
         cls = activation if isinstance(activation, type) else type(activation)
@@ -308,6 +325,48 @@ class Registry(Mapping):
         ):
             return self.find(name)
         return None
+
+    def _shaped(self, *key):
+        """`spec(name).shaped(...)` (a quadrature), once per unit."""
+        if key not in self._shaped_specs:
+            name, *transform = key
+            self._shaped_specs[key] = self.spec(name).shaped(*transform)
+        return self._shaped_specs[key]
+
+    def _relu_variant(self, negative_slope, max_value, threshold):
+        """The record of `ReLU(max_value, negative_slope, threshold)`."""
+        negative_slope = float(negative_slope or 0.0)
+        threshold = float(threshold or 0.0)
+        if max_value is None and threshold == 0.0:
+            return self.find("relu" if negative_slope == 0.0 else "leaky_relu")
+        if (max_value is not None and float(max_value) == 6.0
+                and negative_slope == 0.0 and threshold == 0.0):
+            return self.find("relu6")
+        cap = None if max_value is None else float(max_value)
+        bottom = (Region(below=0.0, meaning=f"output 0: input at or below "
+                         f"{threshold:g}") if negative_slope == 0.0 else None)
+        if cap is not None:
+            top = Region(above=cap, meaning=f"output {cap:g}: capped")
+            dead = top if bottom is None else Region(
+                below=0.0, above=cap,
+                meaning=f"output 0 or {cap:g}: below the threshold or capped")
+        else:
+            dead = bottom
+        return dataclasses.replace(self.find("relu"), homogeneous=(
+            cap is None and threshold == 0.0), dead=dead,
+            gain_nonlinearity="leaky_relu", gain_param=negative_slope)
+
+    def _threshold_variant(self, threshold, value):
+        """The record of `Threshold(threshold, value)`: with the defaults
+        (ReLU) the record itself; otherwise a unit that jumps unless
+        `value == threshold`, and dead where it outputs `value`."""
+        record = self.find("threshold")
+        if threshold == 0.0 and value == 0.0:
+            return record
+        return dataclasses.replace(
+            record, homogeneous=False, continuous=(value == threshold),
+            dead=Region(within=(value, value), meaning=f"output {value:g}: "
+                        f"input at or below {threshold:g}"))
 
     def names(self, aliases=False):
         """The canonical names, sorted; with `aliases=True`, aliases too."""
@@ -331,22 +390,6 @@ class Registry(Mapping):
         return f"Registry({', '.join(self._specs)})"
 
 
-def unknown_name_message(name, known):
-    wanted = name[len(PREFIX):] if name.startswith(PREFIX) else name
-    by_key = {normalize(k): k for k in known}
-    close = difflib.get_close_matches(
-        normalize(wanted), list(by_key), n=3, cutoff=0.6
-    )
-    hint = (
-        f" Did you mean {', '.join(repr(by_key[k]) for k in close)}?"
-        if close else ""
-    )
-    return (
-        f"Unknown activation {name!r}. keras_initact knows: "
-        f"{', '.join(known)}.{hint}"
-    )
-
-
 _F = functions
 _BOUND = 0.99  # "near a bound": within 1% of the range from it
 
@@ -356,48 +399,111 @@ _TABLE = (
         zero_centred=True, homogeneous=True,
         kernel_initializer="glorot_uniform",
     ),
+    # -- sigmoidal: bounded, S-shaped
     ActivationSpec(
-        "sigmoid", _F.sigmoid, sigmoidal.Sigmoid, aliases=("logistic",),
+        "sigmoid", _F.sigmoid, L.Sigmoid, aliases=("logistic",),
         smooth=True,
         kernel_initializer="glorot_uniform",
         saturated=Region(below=1 - _BOUND, above=_BOUND,
                          meaning="within 0.01 of 0 or 1"),
     ),
     ActivationSpec(
-        "tanh", _F.tanh, sigmoidal.Tanh, zero_centred=True, smooth=True,
+        "tanh", _F.tanh, L.Tanh, zero_centred=True, smooth=True,
         kernel_initializer="glorot_uniform",
         saturated=Region(below=-_BOUND, above=_BOUND,
                          meaning="|y| >= 0.99"),
         reference="LeCun et al., Efficient BackProp, 1998",
     ),
     ActivationSpec(
-        "relu", _F.relu, rectifiers.ReLU, homogeneous=True,
+        "hard_sigmoid", _F.hard_sigmoid, L.HardSigmoid,
+        kernel_initializer="glorot_uniform",
+        dead=Region(below=0.0, above=1.0, meaning="output 0 or 1: flat"),
+        reference="Courbariaux et al. 2015",
+    ),
+    ActivationSpec(
+        "hard_tanh", _F.hard_tanh, L.HardTanh, zero_centred=True, kernel_initializer="glorot_uniform",
+        dead=Region(below=-1.0, above=1.0, meaning="|y| = 1: clipped"),
+        reference="Collobert 2004",
+    ),
+    ActivationSpec(
+        "log_sigmoid", _F.log_sigmoid, L.LogSigmoid, smooth=True, kernel_initializer="glorot_uniform",
+        saturated=Region(above=-(1 - _BOUND), meaning="y >= -0.01"),
+    ),
+    ActivationSpec(
+        "softsign", _F.softsign, L.Softsign, zero_centred=True,
+        kernel_initializer="glorot_uniform",
+        # slope (1 - |y|)^2: 0.01 at |y| = 0.9, as tanh's and sigmoid's near
+        # their bounds; softsign approaches its bounds only polynomially.
+        saturated=Region(below=-0.9, above=0.9,
+                         meaning="|y| >= 0.9: slope <= 0.01"),
+        reference="Bergstra et al. 2009",
+    ),
+    ActivationSpec(
+        "sparse_sigmoid", _F.sparse_sigmoid, L.SparseSigmoid,
+        kernel_initializer="glorot_uniform",
+        dead=Region(below=0.0, above=1.0, meaning="output 0 or 1: flat"),
+    ),
+    # -- rectifiers: identity above a point, something small below
+    ActivationSpec(
+        "relu", _F.relu, L.ReLU, homogeneous=True,
         dead=Region(below=0.0, meaning="output 0: input below 0"),
         reference="Nair & Hinton 2010",
     ),
     ActivationSpec(
-        "leaky_relu", _F.leaky_relu, rectifiers.LeakyReLU, aliases=("lrelu",),
+        "leaky_relu", _F.leaky_relu, L.LeakyReLU, aliases=("lrelu",),
         homogeneous=True, gain_nonlinearity="leaky_relu", gain_param=_F.LEAKY_RELU_SLOPE,
         reference="Maas et al. 2013",
     ),
     ActivationSpec(
-        "prelu", _F.prelu, rectifiers.PReLU, learned_parameters={"alpha": 0.0},
+        "prelu", _F.prelu, L.PReLU, learned_parameters={"alpha": 0.0},
         homogeneous=True, gain_nonlinearity="leaky_relu", gain_param=0.0,
         reference="He et al. 2015",
     ),
     ActivationSpec(
-        "rrelu", _F.rrelu, rectifiers.RReLU, homogeneous=True,
+        "rrelu", _F.rrelu, L.RReLU, homogeneous=True,
         gain_nonlinearity="leaky_relu",
         gain_param=(_F.RRELU_LOWER + _F.RRELU_UPPER) / 2.0,
         reference="Xu et al. 2015",
     ),
     ActivationSpec(
-        "elu", _F.elu, rectifiers.ELU,
+        "relu6", _F.relu6, L.ReLU6,
+        dead=Region(below=0.0, above=6.0, meaning="output 0 or 6: flat"),
+        reference="Krizhevsky 2010",
+    ),
+    ActivationSpec(
+        "threshold", _F.threshold, L.Threshold, homogeneous=True,
+        dead=Region(below=0.0, meaning="output 0: input at or below 0"),
+        reference="PyTorch's Threshold; Keras's threshold",
+    ),
+    ActivationSpec(
+        "squared_relu", _F.squared_relu, L.SquaredReLU,
+        aliases=("relu_squared", "relu2"),
+        dead=Region(below=0.0, meaning="output 0: input below 0"),
+        reference="So et al. 2021 (Primer)",
+    ),
+    ActivationSpec(
+        "hard_swish", _F.hard_swish, L.HardSwish,
+        aliases=("hard_silu",),
+        dead=Region(within=(0.0, 0.0), meaning="output 0: input at or "
+                    "below -3"),
+        reference="Howard et al. 2019",
+    ),
+    ActivationSpec(
+        "sparse_plus", _F.sparse_plus, L.SparsePlus,
+        dead=Region(below=0.0, meaning="output 0: input at or below -1"),
+    ),
+    ActivationSpec(
+        "elu", _F.elu, L.ELU,
         saturated=Region(below=-_BOUND, meaning="y <= -0.99 (alpha = 1)"),
         reference="Clevert et al. 2016",
     ),
     ActivationSpec(
-        "selu", _F.selu, rectifiers.SELU, zero_centred=True,
+        "celu", _F.celu, L.CELU,
+        saturated=Region(below=-_BOUND, meaning="y <= -0.99 (alpha = 1)"),
+        reference="Barron 2017",
+    ),
+    ActivationSpec(
+        "selu", _F.selu, L.SELU, zero_centred=True,
         kernel_initializer="lecun_normal",
         saturated=Region(
             below=-_BOUND * _F.SELU_SCALE * _F.SELU_ALPHA,
@@ -405,34 +511,94 @@ _TABLE = (
         ),
         reference="Klambauer et al. 2017",
     ),
+    # -- smooth
     ActivationSpec(
-        "gelu", _F.gelu, smooth.GELU, smooth=True,
+        "gelu", _F.gelu, L.GELU, smooth=True,
         reference="Hendrycks & Gimpel 2016",
     ),
     ActivationSpec(
-        "swish", _F.swish, smooth.Swish, aliases=("silu",), smooth=True,
+        "swish", _F.swish, L.Swish, aliases=("silu",), smooth=True,
         reference="Ramachandran et al. 2017",
     ),
-    ActivationSpec("mish", _F.mish, smooth.Mish, smooth=True,
+    ActivationSpec("mish", _F.mish, L.Mish, smooth=True,
                    reference="Misra 2020"),
     ActivationSpec(
-        "softplus", _F.softplus, smooth.Softplus, smooth=True,
+        "softplus", _F.softplus, L.Softplus, smooth=True,
         saturated=Region(below=1 - _BOUND, meaning="y <= 0.01"),
         reference="Dugas et al. 2001",
     ),
     ActivationSpec(
-        "lisht", _F.lisht, smooth.LiSHT, smooth=True,
+        "squareplus", _F.squareplus, L.Squareplus, smooth=True,
+        # slope y / sqrt(x^2 + 4): 0.01 where y = 0.1
+        saturated=Region(below=0.1, meaning="y <= 0.1: slope <= 0.01"),
+        reference="Barron 2021",
+    ),
+    ActivationSpec(
+        "exponential", _F.exponential, L.Exponential, smooth=True,
+        aliases=("exp",), kernel_initializer="glorot_uniform",
+        saturated=Region(below=1 - _BOUND, meaning="y <= 0.01"),
+    ),
+    ActivationSpec(
+        "lisht", _F.lisht, L.LiSHT, smooth=True,
         reference="Roy et al. 2019",
     ),
     ActivationSpec(
-        "snake", _F.snake, smooth.Snake, smooth=True,
+        "snake", _F.snake, L.Snake, smooth=True,
         reference="Liu Ziyin et al. 2020",
     ),
+    # -- shrinkage
     ActivationSpec(
-        "softmax", _F.softmax, softmax_layers.Softmax, elementwise=False,
+        "hard_shrink", _F.hard_shrink, L.HardShrink, zero_centred=True, continuous=False,
+        kernel_initializer="glorot_uniform",
+        dead=Region(within=(0.0, 0.0), meaning="output 0: |input| <= 0.5"),
+    ),
+    ActivationSpec(
+        "soft_shrink", _F.soft_shrink, L.SoftShrink, zero_centred=True, kernel_initializer="glorot_uniform",
+        dead=Region(within=(0.0, 0.0), meaning="output 0: |input| <= 0.5"),
+    ),
+    ActivationSpec(
+        "tanh_shrink", _F.tanh_shrink, L.TanhShrink, zero_centred=True, smooth=True, kernel_initializer="glorot_uniform",
+    ),
+    # -- gated: halve the last axis (not elementwise)
+    ActivationSpec(
+        "glu", _F.glu, L.GLU, kernel_initializer="glorot_uniform",
+        reference="Dauphin et al. 2017",
+    ),
+    ActivationSpec(
+        "swiglu", _F.swiglu, L.SwiGLU, reference="Shazeer 2020",
+    ),
+    ActivationSpec(
+        "geglu", _F.geglu, L.GEGLU, reference="Shazeer 2020",
+    ),
+    ActivationSpec(
+        "reglu", _F.reglu, L.ReGLU,
+        dead=Region(within=(0.0, 0.0), meaning="output 0: gate input below 0"),
+        reference="Shazeer 2020",
+    ),
+    # -- output heads (normalize along an axis)
+    ActivationSpec(
+        "softmax", _F.softmax, L.Softmax,
         kernel_initializer="glorot_uniform", gain_nonlinearity="linear",
         saturated=Region(above=_BOUND, axis=-1,
                          meaning="top probability >= 0.99"),
+    ),
+    ActivationSpec(
+        "log_softmax", _F.log_softmax, L.LogSoftmax, kernel_initializer="glorot_uniform", gain_nonlinearity="linear",
+        saturated=Region(above=math.log(_BOUND), axis=-1,
+                         meaning="top probability >= 0.99"),
+    ),
+    ActivationSpec(
+        "softmin", _F.softmin, L.Softmin,
+        kernel_initializer="glorot_uniform", gain_nonlinearity="linear",
+        saturated=Region(above=_BOUND, axis=-1,
+                         meaning="top probability >= 0.99"),
+    ),
+    ActivationSpec(
+        "sparsemax", _F.sparsemax, L.Sparsemax,
+        kernel_initializer="glorot_uniform", gain_nonlinearity="linear",
+        saturated=Region(above=_BOUND, axis=-1,
+                         meaning="top probability >= 0.99"),
+        reference="Martins & Astudillo 2016",
     ),
 )
 

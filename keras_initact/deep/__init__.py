@@ -8,7 +8,7 @@
 |            | transformation of smooth units (`tat_transform`)               |
 | `diagnose` | `diagnose`: per-layer signal at initialization, with a verdict |
 
-The mean-field theory they use is `keras_initact.mean_field`; the critical
+The mean-field theory they use is `keras_initact.math.mean_field`; the critical
 initializer is `keras_initact.initializers.Critical`.
 """
 

@@ -8,8 +8,10 @@ from typing import Optional
 import keras
 import numpy as np
 
+from keras_initact.activations import ACTIVATIONS
 from keras_initact.checks import check_bool
 from keras_initact.deep.lsuv import kernel_layers, layer_inputs, pre_activation
+from keras_initact.deep.pairing import for_activation
 
 VANISHING, EXPLODING, HEALTHY = "vanishing", "exploding", "healthy"
 # A factor of 10 in RMS or gradient norm across the network is the alarm.
@@ -187,7 +189,6 @@ def _maybe_float(value):
 def _activation_after(model, layer):
     """The registry spec of the activation applied to `layer`'s output, and a
     callable computing it."""
-    from keras_initact.activations import ACTIVATIONS
 
     fused = getattr(layer, "activation", None)
     if fused is not None:
@@ -253,7 +254,6 @@ def _verdict(rows):
 
 
 def _suggestion(rows, verdict):
-    from keras_initact.deep.pairing import for_activation
 
     activations = [row.activation for row in rows if row.activation]
     flagged = [row.layer for row in rows if row.flags]

@@ -3,13 +3,17 @@
 import dataclasses
 from typing import Any, Mapping, Optional
 
+from keras_initact.activations import ACTIVATIONS
 from keras_initact.checks import check_between, check_number
+from keras_initact.deep import shaping as tat
 from keras_initact.initializers import (
     Critical,
     Orthogonal,
     VarianceScaling,
     Zeros,
 )
+from keras_initact.layers import ShapedActivation
+from keras_initact.math import mean_field
 from keras_initact.seeding import derive_seed
 
 # Up to this depth the classic pairing (He, LeCun, Glorot) keeps the signal.
@@ -68,9 +72,6 @@ class InitRecipe:
 
     def activation_layer(self, **kwargs):
         """A new layer computing the (possibly shaped) activation."""
-        from keras_initact.activations import ACTIVATIONS
-        from keras_initact.layers import ShapedActivation
-
         if self.transform is not None:
             return ShapedActivation(self.activation,
                                     **self.transform.arguments(), **kwargs)
@@ -87,7 +88,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
       for the ReLU family, LeCun for SELU, Glorot for tanh and sigmoid),
       zero biases.
     - deeper: a point on mean-field theory's critical line
-      (`keras_initact.mean_field`): orthogonal kernels with `chi_1 = 1`
+      (`keras_initact.math.mean_field`): orthogonal kernels with `chi_1 = 1`
       (gradients neither vanish nor explode) and biases `N(0, sigma_b^2)`
       that hold the pre-activation variance at the fixed point `q*`, with
       `q*` chosen by `shallow_critical_point` so that the whole network's
@@ -149,10 +150,6 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             README's table (0.10-0.45 without shaping).
         seed: base seed; layer `i` gets `derive_seed(seed, i)`.
     """
-    from keras_initact import mean_field
-    from keras_initact.activations import ACTIVATIONS
-    from keras_initact.deep import shaping as tat
-
     spec = ACTIVATIONS.spec(activation)
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)
                               or depth < 1):
@@ -169,12 +166,30 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
     tau = check_number("tau", tau, "for_activation", positive=True)
     if weight_scale is not None:
         _checked_weight_scale(weight_scale, depth)
-    if not spec.elementwise:
+    if not spec.elementwise and spec.gate is None:
         raise ValueError(
             f"for_activation: {spec.name!r} is not elementwise (it mixes units), "
             "so it is an output head, not a hidden activation."
         )
     base_seed = derive_seed(0 if seed is None else seed, 0)
+    deep = depth is not None and depth > SHALLOW_DEPTH
+    if deep and spec.gate is not None:
+        raise ValueError(
+            f"for_activation: {spec.name!r} is a gated unit (a * gate(b) for "
+            "the two halves of its input), and the mean-field theory and TAT "
+            "here are those of elementwise units: there is no critical point "
+            f"or shaping for it beyond depth {SHALLOW_DEPTH}. Use depth <= "
+            f"{SHALLOW_DEPTH}, or an elementwise unit (e.g. the gate alone, "
+            f"{spec.gate.__name__!r})."
+        )
+    if deep and not spec.continuous:
+        raise ValueError(
+            f"for_activation: {spec.name!r} jumps (it is not continuous), so "
+            "its gradient is a spike at the jump and no point of the "
+            "order-to-chaos line keeps a deep network's signal; shaping needs "
+            f"a continuous unit too. Use depth <= {SHALLOW_DEPTH}, or a "
+            "continuous unit."
+        )
 
     if depth is None or depth <= SHALLOW_DEPTH:
         kernel = spec.initializer(seed=base_seed)

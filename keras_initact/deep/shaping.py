@@ -51,7 +51,7 @@ import numpy as np
 from scipy import optimize
 
 from keras_initact.checks import check_between
-from keras_initact.layers.shaped import shaped_unit
+from keras_initact.math.functions import shaped_unit
 
 DEFAULT_ETA = 0.9
 DEFAULT_TAU = 0.3

@@ -10,7 +10,7 @@
 | `sinusoidal`        | Sinusoidal                                                  |
 | `zer_o`             | ZerO                                                        |
 | `pretrained`        | Pretrained                                                  |
-| `critical`          | Critical (edge of chaos, from `keras_initact.mean_field`)   |
+| `critical`          | Critical (edge of chaos, from `keras_initact.math.mean_field`)   |
 | `gains`, `fans`     | calculate_gain, compute_fans                                |
 """
 
@@ -18,7 +18,7 @@ from keras_initact.initializers.base import Initializer, RandomInitializer
 from keras_initact.initializers.constant import Constant, Ones, Zeros
 from keras_initact.initializers.critical import Critical
 from keras_initact.initializers.fans import KERNEL_LAYOUTS, compute_fans
-from keras_initact.initializers.gains import calculate_gain
+from keras_initact.math.gains import calculate_gain
 from keras_initact.initializers.identity import Dirac, Identity
 from keras_initact.initializers.lookup import ALIASES, get, names
 from keras_initact.initializers.orthogonal import (

@@ -9,7 +9,6 @@ from keras_initact.checks import check_choice, check_exclusive, check_number
 from keras_initact.initializers.base import register
 from keras_initact.initializers.constant import Zeros
 from keras_initact.initializers.fans import FanScaledInitializer
-from keras_initact.initializers.gains import resolve_activation
 from keras_initact.initializers.orthogonal import random_orthogonal
 from keras_initact.initializers.random import RandomNormal
 from keras_initact.initializers.spatial import (
@@ -17,14 +16,14 @@ from keras_initact.initializers.spatial import (
     embed_at_centre,
     matrix_to_kernel,
 )
+from keras_initact.math import mean_field
+from keras_initact.math.gains import resolve_activation
 
 DISTRIBUTIONS = ("orthogonal", "gaussian")
 
 
 @functools.lru_cache(maxsize=128)
 def _solve(activation, bias_variance, q_star, centred):
-    from keras_initact import mean_field
-
     function = resolve_activation(activation, "activation", "Critical") \
         if isinstance(activation, str) else activation
     if bias_variance is not None:
@@ -46,7 +45,7 @@ def centre_columns(matrix):
 class Critical(FanScaledInitializer):
     """Weights on the order-to-chaos line of an activation (chi_1 = 1).
 
-    Mean-field theory (see `keras_initact.mean_field`) gives, for an
+    Mean-field theory (see `keras_initact.math.mean_field`) gives, for an
     activation `phi`, the weight variance `sigma_w^2` and bias variance
     `sigma_b^2` at which a deep network's gradients neither vanish nor
     explode: `chi_1 = sigma_w^2 E[phi'(sqrt(q*) z)^2] = 1` at the fixed point

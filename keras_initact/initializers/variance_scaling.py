@@ -13,7 +13,7 @@ import keras
 from keras_initact.checks import check_choice, check_exclusive, check_number
 from keras_initact.initializers.base import RandomInitializer, register
 from keras_initact.initializers.fans import FanScaledInitializer
-from keras_initact.initializers.gains import calculate_gain
+from keras_initact.math.gains import calculate_gain
 
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")

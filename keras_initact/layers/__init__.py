@@ -3,38 +3,46 @@
     from keras_initact.layers import Mish
     model = keras.Sequential([keras.layers.Dense(64), Mish()])
 
-| module       | layers                                                  |
-|--------------|---------------------------------------------------------|
-| `sigmoidal`  | Sigmoid, Tanh                                           |
-| `rectifiers` | ReLU, LeakyReLU, PReLU, RReLU, ELU, SELU                |
-| `smooth`     | GELU, Swish (SiLU), Mish, Softplus, LiSHT, Snake        |
-| `softmax`    | Softmax                                                 |
-| `shaped`     | ShapedActivation: any elementwise one, DKS/TAT-shaped   |
+| module       | layers                                                          |
+|--------------|-----------------------------------------------------------------|
+| `sigmoidal`  | Sigmoid, Tanh, HardSigmoid, HardTanh, LogSigmoid, Softsign, SparseSigmoid |
+| `rectifiers` | ReLU, LeakyReLU, PReLU, RReLU, ELU, SELU, CELU, ReLU6, Threshold, SquaredReLU, HardSwish, SparsePlus |
+| `smooth`     | GELU, Swish (SiLU), Mish, Softplus, LiSHT, Snake, Exponential, Squareplus |
+| `shrinkage`  | HardShrink, SoftShrink, TanhShrink                              |
+| `gated`      | GLU, SwiGLU, GEGLU, ReGLU (halve the last axis)                 |
+| `softmax`    | Softmax, LogSoftmax, Softmin, Sparsemax (output heads)          |
+| `shaped`     | ShapedActivation: any elementwise one, DKS/TAT-shaped           |
 
 Each is registered as `"keras_initact>ClassName"`, passes masks through,
 computes in the layer's compute dtype (mixed precision) and keeps learned
 parameters (PReLU, trainable Swish and Snake) as float32 weights.
 """
 
-# The registry in `keras_initact.activations` refers to these classes, so it
-# is imported first; it imports the layer modules below itself.
-import keras_initact.activations  # noqa: F401  isort: skip
 from keras_initact.layers.base import ActivationLayer
+from keras_initact.layers.gated import GEGLU, GLU, GatedUnit, ReGLU, SwiGLU
 from keras_initact.layers.rectifiers import (
-    ELU, PReLU, ReLU, LeakyReLU, RReLU, SELU,
+    CELU, ELU, SELU, HardSwish, LeakyReLU, PReLU, ReLU, ReLU6, RReLU,
+    SparsePlus, SquaredReLU, Threshold,
 )
 from keras_initact.layers.shaped import ShapedActivation
-from keras_initact.layers.sigmoidal import Sigmoid, Tanh
-from keras_initact.layers.smooth import (
-    GELU, LiSHT, Mish, Snake, Softplus, Swish,
+from keras_initact.layers.shrinkage import HardShrink, SoftShrink, TanhShrink
+from keras_initact.layers.sigmoidal import (
+    HardSigmoid, HardTanh, LogSigmoid, Sigmoid, Softsign, SparseSigmoid, Tanh,
 )
-from keras_initact.layers.softmax import Softmax
+from keras_initact.layers.smooth import (
+    GELU, Exponential, LiSHT, Mish, Snake, Softplus, Squareplus, Swish,
+)
+from keras_initact.layers.softmax import LogSoftmax, Softmax, Softmin, Sparsemax
 
 SiLU = Swish
+HardSiLU = HardSwish
 
 __all__ = [
-    "ActivationLayer", "ELU", "GELU", "LeakyReLU", "LiSHT", "Mish", "PReLU",
-    "ReLU", "RReLU", "SELU", "ShapedActivation", "SiLU", "Sigmoid", "Snake",
-    "Softmax",
-    "Softplus", "Swish", "Tanh",
+    "ActivationLayer", "CELU", "ELU", "Exponential", "GEGLU", "GELU", "GLU",
+    "GatedUnit", "HardShrink", "HardSiLU", "HardSigmoid", "HardSwish",
+    "HardTanh", "LeakyReLU", "LiSHT", "LogSigmoid", "LogSoftmax", "Mish",
+    "PReLU", "RReLU", "ReGLU", "ReLU", "ReLU6", "SELU", "ShapedActivation",
+    "SiLU", "Sigmoid", "Snake", "SoftShrink", "Softmax", "Softmin",
+    "Softplus", "Softsign", "SparsePlus", "SparseSigmoid", "Sparsemax",
+    "SquaredReLU", "Squareplus", "SwiGLU", "Tanh", "TanhShrink", "Threshold",
 ]

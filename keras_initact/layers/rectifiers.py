@@ -8,15 +8,11 @@ Keras's, so that ours is a drop-in replacement.
 import keras
 
 from keras_initact import initializers
-from keras_initact.activations import functions
-from keras_initact.activations.checks import (
-    check_axes,
-    check_axes_in_rank,
-    check_optional_number,
-    check_rrelu_range,
-    check_slope,
+from keras_initact.math import functions
+from keras_initact.checks import (
+    check_axes, check_axes_in_rank, check_number, check_optional_number,
+    check_rrelu_range, check_slope,
 )
-from keras_initact.checks import check_number
 from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
 
@@ -311,3 +307,113 @@ class SELU(ActivationLayer):
 
     def call(self, inputs):
         return functions.selu(inputs)
+
+
+@register
+class CELU(ActivationLayer):
+    """Continuously differentiable ELU layer,
+    `f(x) = max(0, x) + min(0, alpha (exp(x / alpha) - 1))`.
+
+    >>> CELU(alpha=1.0)(np.array([-1.0, 0.0, 2.0]))  # [-0.6321, 0.0, 2.0]
+
+    Args:
+        alpha: the scale of the negative part, > 0 (default 1).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Reference: Barron, "Continuously Differentiable Exponential Linear
+    Units", 2017.
+    """
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = check_number("alpha", alpha, type(self).__name__,
+                                  positive=True)
+        self._finish_init()
+
+    def call(self, inputs):
+        return functions.celu(inputs, alpha=self.alpha)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+@register
+class ReLU6(ActivationLayer):
+    """ReLU capped at 6, `f(x) = min(max(x, 0), 6)`.
+
+    >>> ReLU6()(np.array([-1.0, 3.0, 9.0]))  # [0.0, 3.0, 6.0]
+
+    Reference: Krizhevsky, "Convolutional Deep Belief Networks on
+    CIFAR-10", 2010.
+    """
+
+    def call(self, inputs):
+        return functions.relu6(inputs)
+
+
+@register
+class Threshold(ActivationLayer):
+    """Threshold layer, `f(x) = x if x > threshold else value` (PyTorch's
+    `Threshold`; Keras's `threshold` function). The defaults give ReLU.
+
+    >>> Threshold(threshold=1.0, value=-1.0)(np.array([0.5, 2.0]))  # [-1.0, 2.0]
+
+    Args:
+        threshold: where the unit switches on, a finite number (default 0).
+        value: the output at or below it, a finite number (default 0).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+    """
+
+    def __init__(self, threshold=0.0, value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        self.threshold = float(check_number("threshold", threshold, owner))
+        self.value = float(check_number("value", value, owner))
+        self._finish_init()
+
+    def call(self, inputs):
+        return functions.threshold(inputs, self.threshold, self.value)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold,
+                "value": self.value}
+
+
+@register
+class SquaredReLU(ActivationLayer):
+    """Squared ReLU layer, `f(x) = max(x, 0)^2`.
+
+    >>> SquaredReLU()(np.array([-1.0, 0.5, 2.0]))  # [0.0, 0.25, 4.0]
+
+    Reference: So et al., "Primer: Searching for Efficient Transformers for
+    Language Modeling", NeurIPS 2021.
+    """
+
+    def call(self, inputs):
+        return functions.squared_relu(inputs)
+
+
+@register
+class HardSwish(ActivationLayer):
+    """Hard swish layer, `f(x) = x * relu6(x + 3) / 6` (Keras's `hard_silu`,
+    PyTorch's `Hardswish`). `HardSiLU` is the same class.
+
+    >>> HardSwish()(np.array([-4.0, 0.0, 1.0]))  # [0.0, 0.0, 0.6667]
+
+    Reference: Howard et al., "Searching for MobileNetV3", ICCV 2019.
+    """
+
+    def call(self, inputs):
+        return functions.hard_swish(inputs)
+
+
+@register
+class SparsePlus(ActivationLayer):
+    """Sparse-plus layer: 0 below -1, `(x + 1)^2 / 4` on [-1, 1], `x` above 1
+    (Keras's `sparse_plus`, a ReLU whose joins are smooth).
+
+    >>> SparsePlus()(np.array([-2.0, 0.0, 2.0]))  # [0.0, 0.25, 2.0]
+    """
+
+    def call(self, inputs):
+        return functions.sparse_plus(inputs)

@@ -1,19 +1,11 @@
-"""A registry activation with an affine map on its input and its output."""
+"""An activation with an affine map on its input and its output."""
 
-import functools
 
-from keras_initact.activations.checks import check_non_zero
-from keras_initact.checks import check_number
+from keras_initact.checks import check_non_zero, check_number
 from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
-
-
-def shaped_unit(x, activation, input_scale=1.0, input_shift=0.0,
-                output_shift=0.0, output_scale=1.0):
-    """`output_scale * (activation(input_scale * x + input_shift) + output_shift)`,
-    for tensors or arrays (the one place this formula is written)."""
-    return output_scale * (activation(input_scale * x + input_shift)
-                           + output_shift)
+from keras_initact.math import functions
+from keras_initact.math.functions import shaped_unit
 
 
 @register
@@ -32,13 +24,14 @@ class ShapedActivation(ActivationLayer):
     ...                          output_shift=-0.2, output_scale=17.8)
     >>> y = layer(np.zeros((2, 8)))
 
-    Monitors (`LayerStats`, `diagnose`) read `activation_spec`: `phi`'s
-    registry record with its dead and saturated regions carried through
-    the output map, so they judge this layer's outputs as `phi`'s.
+    Monitors (`LayerStats`, `diagnose`) read it through
+    `keras_initact.activations.identify(layer)`: `phi`'s registry record
+    with its dead and saturated regions carried through the output map, so
+    they judge this layer's outputs as `phi`'s.
 
     Args:
-        activation: a registry name (any spelling or alias) of an
-            elementwise activation without learned parameters.
+        activation: the name (any spelling) of an elementwise function of
+            `keras_initact.activations` without learned parameters.
         input_scale: multiplies the input; finite and non-zero (default 1).
         input_shift: added to the scaled input; finite (default 0).
         output_shift: added to `phi`'s output; finite (default 0).
@@ -56,7 +49,7 @@ class ShapedActivation(ActivationLayer):
                  output_shift=0.0, output_scale=1.0, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        self.base_spec = _shapeable(activation, owner)
+        self.function = _shapeable(activation, owner)
         self.input_scale = check_non_zero("input_scale", input_scale, owner)
         self.input_shift = float(check_number("input_shift", input_shift, owner))
         self.output_shift = float(
@@ -66,23 +59,20 @@ class ShapedActivation(ActivationLayer):
                                            owner)
         self._finish_init()
 
+    @property
+    def activation_name(self):
+        """The canonical name of `phi`."""
+        return self.function.__name__
+
     def call(self, inputs):
-        return shaped_unit(inputs, self.base_spec.function, self.input_scale,
+        return shaped_unit(inputs, self.function, self.input_scale,
                            self.input_shift, self.output_shift,
                            self.output_scale)
-
-    @functools.cached_property
-    def activation_spec(self):
-        """The registry record of this unit (see `ActivationSpec.shaped`)."""
-        return self.base_spec.shaped(
-            self.input_scale, self.input_shift, self.output_shift,
-            self.output_scale,
-        )
 
     def get_config(self):
         return {
             **super().get_config(),
-            "activation": self.base_spec.name,
+            "activation": self.activation_name,
             "input_scale": self.input_scale,
             "input_shift": self.input_shift,
             "output_shift": self.output_shift,
@@ -91,25 +81,26 @@ class ShapedActivation(ActivationLayer):
 
 
 def _shapeable(activation, owner):
-    from keras_initact.activations import ACTIVATIONS
-
     if not isinstance(activation, str):
         raise ValueError(
-            f"{owner}: `activation` must be a registry name such as 'gelu'; "
+            f"{owner}: `activation` must name a function of "
+            "keras_initact.activations (any spelling), such as 'gelu'; "
             f"received activation={activation!r}."
         )
-    spec = ACTIVATIONS.spec(activation)
-    if not spec.elementwise:
+    function = functions.resolve(activation)
+    if function is None:
+        raise ValueError(f"{owner}: " + functions.unknown_name_message(
+            activation, sorted(functions.FUNCTIONS)))
+    name = function.__name__
+    if not function.elementwise:
         raise ValueError(
-            f"{owner}: {spec.name!r} mixes units (it is not elementwise), so "
+            f"{owner}: {name!r} mixes units (it is not elementwise), so "
             "it cannot be shaped unit by unit; use an elementwise activation."
         )
-    if spec.learned_parameters:
+    if function.learns:
         raise ValueError(
-            f"{owner}: {spec.name!r} learns "
-            f"{', '.join(spec.learned_parameters)} in its own layer, which "
-            "a shaped unit would freeze; shape a fixed activation instead "
-            "(e.g. 'leaky_relu' for 'prelu')."
+            f"{owner}: {name!r} learns {', '.join(function.learns)} in its own "
+            "layer, which a shaped unit would freeze; shape a fixed "
+            "activation instead (e.g. 'leaky_relu' for 'prelu')."
         )
-    return spec
-
+    return function

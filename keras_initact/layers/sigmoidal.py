@@ -1,6 +1,6 @@
 """Sigmoidal activations: bounded, S-shaped, saturating at both ends."""
 
-from keras_initact.activations import functions
+from keras_initact.math import functions
 from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
 
@@ -36,3 +36,69 @@ class Tanh(ActivationLayer):
 
     def call(self, inputs):
         return functions.tanh(inputs)
+
+
+@register
+class HardSigmoid(ActivationLayer):
+    """Piecewise-linear sigmoid layer, `f(x) = relu6(x + 3) / 6`.
+
+    0 below -3, 1 above 3, `x / 6 + 0.5` between (Keras's `hard_sigmoid`,
+    PyTorch's `Hardsigmoid`); the flat parts have gradient 0.
+
+    >>> HardSigmoid()(np.array([-4.0, 0.0, 1.5]))  # [0.0, 0.5, 0.75]
+
+    Reference: Courbariaux et al., "BinaryConnect", NeurIPS 2015.
+    """
+
+    def call(self, inputs):
+        return functions.hard_sigmoid(inputs)
+
+
+@register
+class HardTanh(ActivationLayer):
+    """Hard tanh layer, `f(x) = clip(x, -1, 1)`.
+
+    >>> HardTanh()(np.array([-2.0, 0.5, 3.0]))  # [-1.0, 0.5, 1.0]
+
+    Reference: Collobert, "Large Scale Machine Learning", 2004.
+    """
+
+    def call(self, inputs):
+        return functions.hard_tanh(inputs)
+
+
+@register
+class LogSigmoid(ActivationLayer):
+    """Log-sigmoid layer, `f(x) = log(1 / (1 + exp(-x)))`, computed stably.
+
+    >>> LogSigmoid()(np.array([-1.0, 0.0, 1.0]))  # [-1.3133, -0.6931, -0.3133]
+    """
+
+    def call(self, inputs):
+        return functions.log_sigmoid(inputs)
+
+
+@register
+class Softsign(ActivationLayer):
+    """Softsign layer, `f(x) = x / (1 + |x|)`: tanh's shape, polynomial tails.
+
+    >>> Softsign()(np.array([-1.0, 0.0, 3.0]))  # [-0.5, 0.0, 0.75]
+
+    Reference: Bergstra et al., "Quadratic polynomials learn better image
+    features", 2009.
+    """
+
+    def call(self, inputs):
+        return functions.softsign(inputs)
+
+
+@register
+class SparseSigmoid(ActivationLayer):
+    """Piecewise-linear sigmoid layer: 0 below -1, `(x + 1) / 2` on [-1, 1],
+    1 above 1 (Keras's `sparse_sigmoid`).
+
+    >>> SparseSigmoid()(np.array([-2.0, 0.0, 0.5]))  # [0.0, 0.5, 0.75]
+    """
+
+    def call(self, inputs):
+        return functions.sparse_sigmoid(inputs)

@@ -2,9 +2,8 @@
 
 from keras import ops
 
-from keras_initact.activations import functions
-from keras_initact.activations.checks import check_frequency
-from keras_initact.checks import check_bool, check_number
+from keras_initact.math import functions
+from keras_initact.checks import check_bool, check_frequency, check_number
 from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
 
@@ -200,3 +199,42 @@ class Snake(ActivationLayer):
             "frequency": self.frequency,
             "trainable_frequency": self.trainable_frequency,
         }
+
+
+@register
+class Exponential(ActivationLayer):
+    """Exponential layer, `f(x) = exp(x)`.
+
+    >>> Exponential()(np.array([0.0, 1.0]))  # [1.0, 2.7183]
+    """
+
+    def call(self, inputs):
+        return functions.exponential(inputs)
+
+
+@register
+class Squareplus(ActivationLayer):
+    """Squareplus layer, `f(x) = (x + sqrt(x^2 + b)) / 2`: a smooth ReLU made
+    of algebraic functions (Keras's `squareplus`).
+
+    >>> Squareplus()(np.array([-1.0, 0.0, 1.0]))  # [0.618, 1.0, 1.618]
+
+    Args:
+        b: the curvature near 0, >= 0 (default 4; 0 gives ReLU).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Reference: Barron, "Squareplus: A Softplus-Like Algebraic Rectifier",
+    2021.
+    """
+
+    def __init__(self, b=4.0, **kwargs):
+        super().__init__(**kwargs)
+        self.b = float(check_number("b", b, type(self).__name__,
+                                    non_negative=True))
+        self._finish_init()
+
+    def call(self, inputs):
+        return functions.squareplus(inputs, b=self.b)
+
+    def get_config(self):
+        return {**super().get_config(), "b": self.b}

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from keras_initact.activations import functions
-from keras_initact.activations.checks import check_axes, check_axes_in_rank
+from keras_initact.math import functions
+from keras_initact.checks import check_axes, check_axes_in_rank, check_axis
 from keras_initact.initializers.base import register
 from keras_initact.layers.base import ActivationLayer
 
@@ -100,3 +100,67 @@ def _broadcasts(mask_dims, input_dims, trailing):
             continue
         return False
     return True
+
+
+class _OneAxisHead(ActivationLayer):
+    """A normalization along one axis: an output head, not a hidden unit."""
+
+    function = None
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = check_axis("axis", axis, type(self).__name__)
+        self._finish_init()
+
+    def call(self, inputs):
+        check_axes_in_rank("axis", [self.axis], len(inputs.shape),
+                           type(self).__name__)
+        return type(self).function(inputs, axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@register
+class LogSoftmax(_OneAxisHead):
+    """Log-softmax layer, `f(x) = x - logsumexp(x)` along `axis`.
+
+    >>> LogSoftmax()(np.array([[1.0, 2.0, 1.0]]))  # [[-1.5514, -0.5514, -1.5514]]
+
+    Args:
+        axis: the axis normalized over (default -1).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+    """
+
+    function = staticmethod(functions.log_softmax)
+
+
+@register
+class Softmin(_OneAxisHead):
+    """Softmin layer, `f(x) = softmax(-x)` along `axis` (PyTorch's `Softmin`).
+
+    >>> Softmin()(np.array([[1.0, 2.0, 1.0]]))  # [[0.4223, 0.1554, 0.4223]]
+
+    Args:
+        axis: the axis normalized over (default -1).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+    """
+
+    function = staticmethod(functions.softmin)
+
+
+@register
+class Sparsemax(_OneAxisHead):
+    """Sparsemax layer: the Euclidean projection onto the probability simplex
+    along `axis`, a softmax with exact zeros.
+
+    >>> Sparsemax()(np.array([[1.0, 2.0, 1.0]]))  # [[0.0, 1.0, 0.0]]
+
+    Args:
+        axis: the axis normalized over (default -1).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Reference: Martins & Astudillo, "From Softmax to Sparsemax", ICML 2016.
+    """
+
+    function = staticmethod(functions.sparsemax)

@@ -153,7 +153,8 @@ def build_layers(spec):
 def _conv_block(spec, plan, i, filters):
     conv = getattr(keras.layers, f"Conv{conv_rank(spec)}D")
     layers = [conv(
-        filters, spec["conv_kernel_size"], strides=spec["conv_strides"],
+        filters * _widening(plan), spec["conv_kernel_size"],
+        strides=spec["conv_strides"],
         padding=spec["conv_padding"], use_bias=not spec["batch_norm"],
         kernel_initializer=plan.kernel(i), bias_initializer=plan.bias(i),
         name=f"conv_{i}",
@@ -171,7 +172,7 @@ def _conv_block(spec, plan, i, filters):
 
 def _dense_block(spec, plan, i, index, units):
     layers = [keras.layers.Dense(
-        units, use_bias=not spec["batch_norm"],
+        units * _widening(plan), use_bias=not spec["batch_norm"],
         kernel_initializer=plan.kernel(index),
         bias_initializer=plan.bias(index), name=f"dense_{i}",
     )]
@@ -185,6 +186,12 @@ def _dense_block(spec, plan, i, index, units):
         layers.append(dropout(spec["dropout"], seed=plan.dropout_seed(index),
                               name=f"dropout_{i}"))
     return layers
+
+
+def _widening(plan):
+    """2 for a gated activation (it halves its input's last axis: the layer
+    before it is twice as wide), else 1."""
+    return 2 if plan.activation.gate else 1
 
 
 def _batch_norm(name):

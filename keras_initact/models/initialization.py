@@ -21,36 +21,12 @@ import keras
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.initializers import Zeros
 from keras_initact.models.spec import (
-    AUTO,
-    HEAD_ACTIVATIONS,
-    initializer_with_seed,
+    AUTO, HEAD_ACTIVATIONS, depth_of, initializer_with_seed, recipe_for,
 )
 from keras_initact.seeding import derive_seed
 
 # The first entry of the `derive_seed` path: what the seed is for.
 KERNEL, BIAS, DROPOUT = 1, 2, 3
-
-
-def depth_of(spec):
-    """The number of hidden (conv and dense) layers."""
-    return len(spec["conv_filters"]) + len(spec["hidden_units"])
-
-
-def recipe_for(spec):
-    """`keras_initact.deep.for_activation`'s recipe for the spec's activation
-    and depth, or `None` without hidden layers (or without the deep package:
-    the registry's pairing is then used)."""
-    depth = depth_of(spec)
-    if depth == 0:
-        return None
-    try:
-        from keras_initact.deep.pairing import for_activation
-    except ImportError:  # pragma: no cover - the deep package ships with us
-        return None
-    return for_activation(
-        spec["activation"], depth=depth, shaping=spec["shaping"],
-        seed=spec["seed"],
-    )
 
 
 class InitPlan:

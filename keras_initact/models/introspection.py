@@ -95,6 +95,10 @@ def _parse(model):
             "it has no `head` layer."
         )
     head = layers["head"].get_config()
+    acts = [layer for name, layer in layers.items() if name.startswith("act")]
+    activation = ACTIVATIONS.identify(acts[0]) if acts else None
+    # A gated unit halves its input: the layer before it is twice as wide.
+    widening = 2 if activation is not None and activation.gate else 1
     tasks = {activation: task for task, activation in HEAD_ACTIVATIONS.items()}
     convs = _numbered(layers, "conv")
     first_conv = convs[0].get_config() if convs else {}
@@ -102,8 +106,9 @@ def _parse(model):
     dropout = layers.get("dropout_0")
     fields = {
         "input_shape": list(model.inputs[0].shape[1:]),
-        "hidden_units": [layer.units for layer in _numbered(layers, "dense")],
-        "conv_filters": [layer.filters for layer in convs],
+        "hidden_units": [layer.units // widening
+                         for layer in _numbered(layers, "dense")],
+        "conv_filters": [layer.filters // widening for layer in convs],
         "conv_kernel_size": list(first_conv.get("kernel_size", [3])),
         "conv_strides": list(first_conv.get("strides", [1])),
         "conv_padding": first_conv.get("padding", "same"),
@@ -116,8 +121,6 @@ def _parse(model):
         "seed": _seed(head["kernel_initializer"]),
         "name": model.name,
     }
-    acts = [layer for name, layer in layers.items() if name.startswith("act")]
-    activation = ACTIVATIONS.identify(acts[0]) if acts else None
     first = (convs or _numbered(layers, "dense") or [layers["head"]])[0]
     return {
         "fields": fields,

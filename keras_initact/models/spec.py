@@ -18,6 +18,7 @@ import keras
 
 from keras_initact import initializers
 from keras_initact.activations import ACTIVATIONS, ActivationSpec
+from keras_initact.deep.pairing import for_activation
 
 TASKS = ("classification", "binary", "regression")
 # The activation of the output layer for each task (a Keras built-in name).
@@ -108,13 +109,29 @@ def _without_unused(spec, hidden):
     if not spec["hidden_units"] and not spec["conv_filters"]:
         spec["batch_norm"] = False
     if spec["shaping"]:
-        from keras_initact.models.initialization import recipe_for
-
         recipe = None
         if spec["kernel_initializer"] == AUTO:
             recipe = recipe_for(spec)
         spec["shaping"] = recipe is not None and recipe.shaped
     return spec
+
+
+def depth_of(spec):
+    """The number of hidden (conv and dense) layers."""
+    return len(spec["conv_filters"]) + len(spec["hidden_units"])
+
+
+def recipe_for(spec):
+    """`keras_initact.deep.for_activation`'s recipe for the spec's activation
+    and depth, or `None` without hidden layers (or without the deep package:
+    the registry's pairing is then used)."""
+    depth = depth_of(spec)
+    if depth == 0:
+        return None
+    return for_activation(
+        spec["activation"], depth=depth, shaping=spec["shaping"],
+        seed=spec["seed"],
+    )
 
 
 def activation_spec(activation):
@@ -149,11 +166,13 @@ def activation_spec(activation):
                 f"function the registry knows; known names: "
                 f"{', '.join(ACTIVATIONS.names(aliases=True))}."
             )
-    if not found.elementwise:
+    if not found.elementwise and found.gate is None:
+        hidden = [n for n, s in ACTIVATIONS.items()
+                  if s.elementwise or s.gate is not None]
         raise ValueError(
             f"{OWNER}: {found.name!r} mixes units, so it cannot be a hidden "
             f"activation (the output head is chosen by `task`); allowed: "
-            f"{', '.join(n for n, s in ACTIVATIONS.items() if s.elementwise)}."
+            f"{', '.join(hidden)}."
         )
     return found
 

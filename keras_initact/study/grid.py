@@ -46,10 +46,11 @@ def check_init(name):
 
 
 def check_activation(name):
-    """The registry name of a hidden (elementwise) activation."""
+    """The registry name of a hidden activation (elementwise, or gated)."""
     spec = ACTIVATIONS.spec(name)
-    if not spec.elementwise:
-        hidden = [s.name for s in ACTIVATIONS.values() if s.elementwise]
+    if not spec.elementwise and spec.gate is None:
+        hidden = [s.name for s in ACTIVATIONS.values()
+                  if s.elementwise or s.gate is not None]
         raise ValueError(
             f"{spec.name!r} mixes units, so it cannot be a hidden activation; "
             f"choose from {', '.join(hidden)}.")

@@ -1,19 +1,23 @@
 """Output regions: where an activation is dead or saturated.
 
-A `Region` is data (two thresholds and an optional axis), so a monitor can
+A `Region` is data (thresholds and an optional axis), so a monitor can
 compute "fraction of outputs in the region" with `keras.ops` inside compiled
 code, for any layer output, without knowing which activation produced it.
 """
 
 import dataclasses
-from typing import Optional
+from typing import Optional, Tuple
 
 from keras import ops
 
 
 @dataclasses.dataclass(frozen=True)
 class Region:
-    """Outputs `y <= below` or `y >= above` (a bound that is `None` is absent).
+    """Outputs `y <= below`, `y >= above` or `low <= y <= high` for
+    `within=(low, high)` (a bound that is `None` is absent).
+
+    `within` describes a dead band in the middle of the range: a shrinkage
+    unit's output is exactly 0 for small inputs, `Region(within=(0.0, 0.0))`.
 
     With `axis`, the region holds whole slices along `axis` rather than
     single elements: a slice is in it when its largest value is `>= above`
@@ -27,6 +31,7 @@ class Region:
         below: outputs at or below this value are in the region.
         above: outputs at or above this value are in the region.
         axis: reduce along this axis first (see above), or `None`.
+        within: `(low, high)`: outputs in this closed interval are in it.
         meaning: one line saying what the region means, for reports.
     """
 
@@ -34,10 +39,23 @@ class Region:
     above: Optional[float] = None
     axis: Optional[int] = None
     meaning: str = ""
+    within: Optional[Tuple[float, float]] = None
 
     def __post_init__(self):
-        if self.below is None and self.above is None:
-            raise ValueError("Region: give `below`, `above` or both.")
+        if self.below is None and self.above is None and self.within is None:
+            raise ValueError("Region: give `below`, `above` or `within`.")
+        if self.within is not None:
+            if (not isinstance(self.within, tuple) or len(self.within) != 2
+                    or self.within[0] > self.within[1]):
+                raise ValueError(
+                    f"Region: `within` must be a tuple (low, high) with "
+                    f"low <= high; received within={self.within!r}."
+                )
+            if self.axis is not None:
+                raise ValueError(
+                    "Region: `within` holds single elements; it cannot be "
+                    f"combined with axis={self.axis!r}."
+                )
         if (self.below is not None and self.above is not None
                 and self.below >= self.above):
             raise ValueError(
@@ -52,10 +70,12 @@ class Region:
             return None if bound is None else scale * (bound + shift)
 
         below, above = moved(self.below), moved(self.above)
+        within = (None if self.within is None
+                  else tuple(sorted(moved(bound) for bound in self.within)))
         if scale < 0:
             below, above = above, below
         return Region(below, above, self.axis,
-                      self.meaning if meaning is None else meaning)
+                      self.meaning if meaning is None else meaning, within)
 
     def mask(self, y):
         """A boolean tensor: which elements (or slices) of `y` are in it."""
@@ -68,6 +88,10 @@ class Region:
             bottom = y if self.axis is None else ops.min(y, axis=self.axis)
             low = bottom <= ops.cast(self.below, y.dtype)
             inside = low if inside is None else ops.logical_or(inside, low)
+        if self.within is not None:
+            low, high = (ops.cast(bound, y.dtype) for bound in self.within)
+            band = ops.logical_and(y >= low, y <= high)
+            inside = band if inside is None else ops.logical_or(inside, band)
         return inside
 
     def fraction(self, y):

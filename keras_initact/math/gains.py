@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from keras_initact.checks import check_number
+from keras_initact.math import functions
 
 LINEAR_NAMES = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
@@ -75,7 +76,12 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def variance_preserving_gain(activation):
-    """Returns `1 / sqrt(E[activation(z)^2])` for `z ~ N(0, 1)`."""
+    """Returns `1 / sqrt(E[activation(z)^2])` for `z ~ N(0, 1)`.
+
+    For a gated unit (`f(x) = a * gate(b)`, the halves of `x` independent
+    `N(0, 1)`), `E[f^2] = E[a^2] E[gate(b)^2] = E[gate(b)^2]`: the gate's.
+    """
+    activation = getattr(activation, "gate", None) or activation
     try:
         return _cached_variance_preserving_gain(activation)
     except TypeError as error:  # unhashable callables are computed uncached
@@ -128,18 +134,15 @@ def _hermite_rule(points):
 def resolve_activation(name, argument="nonlinearity", owner=None):
     """Returns the activation function registered under `name`.
 
-    keras_initact's own activations come first, then Keras's. An unknown
+    keras_initact's own activation functions come first (their names, any
+    spelling; `keras_initact.activations.spec(name).gain` knows the
+    registry's aliases too), then Keras's. An unknown
     name raises a `ValueError` that calls it `argument` (and names `owner`,
     the class or function asking, when given).
     """
-    try:
-        from keras_initact import activations as ours
-    except ImportError:
-        ours = None
-    if ours is not None and hasattr(ours, "lookup"):
-        found = ours.lookup(name)
-        if found is not None:
-            return found
+    found = functions.resolve(name)
+    if found is not None:
+        return found
     try:
         return keras.activations.get(name)
     except (ValueError, TypeError):

@@ -10,16 +10,16 @@ its defaults computes what the layer computes when first built, in inference
 mode.
 """
 
+import difflib
+import re
+
 import keras
 from keras import ops
 
-from keras_initact.activations.checks import (
-    check_frequency,
-    check_optional_number,
-    check_rrelu_range,
-    check_slope,
+from keras_initact.checks import (
+    check_frequency, check_number, check_optional_number,
+    check_rrelu_range, check_slope,
 )
-from keras_initact.checks import check_number
 
 # Keras's `LeakyReLU` layer default. Keras's `leaky_relu` function uses 0.2
 # and PyTorch 0.01; keras_initact uses 0.3 for both its function and layer.
@@ -32,10 +32,68 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _register(function):
-    return keras.saving.register_keras_serializable(package="keras_initact")(
-        function
-    )
+PREFIX = "keras_initact>"
+# name -> function, every activation of this module, filled by `_register`.
+FUNCTIONS = {}
+
+
+def _register(function=None, *, elementwise=True, gate=None, learns=()):
+    """Registers an activation for Keras serialization and in `FUNCTIONS`,
+    with the facts read off the function itself: `elementwise` (False for
+    units that mix elements: softmax, the gated units), `gate` (a gated
+    unit's elementwise gate: `f(x) = a * gate(b)` for the halves `a, b` of
+    `x`) and `learns` (the arguments its layer learns)."""
+    def registered(function):
+        function.elementwise = elementwise
+        function.gate = gate
+        function.learns = tuple(learns)
+        FUNCTIONS[function.__name__] = function
+        return keras.saving.register_keras_serializable(
+            package="keras_initact")(function)
+
+    return registered if function is None else registered(function)
+
+
+def normalize(name):
+    """The key a name is looked up by: no package prefix, no `_`, `-` or
+    spaces, lower case; so `"LeakyReLU"`, `"leaky-relu"` and
+    `"keras_initact>leaky_relu"` are one name."""
+    if name.startswith(PREFIX):
+        name = name[len(PREFIX):]
+    return re.sub(r"[\s_-]", "", name).lower()
+
+
+def resolve(name):
+    """The function of this module called `name` (any spelling, see
+    `normalize`), or `None`. The registry knows the aliases too."""
+    if not isinstance(name, str):
+        return None
+    key = normalize(name)
+    for known, function in FUNCTIONS.items():
+        if normalize(known) == key:
+            return function
+    return None
+
+
+def unknown_name_message(name, known):
+    """"Unknown activation NAME", the names `known`, and the closest of them
+    (any spelling, see `normalize`)."""
+    by_key = {normalize(k): k for k in known}
+    close = difflib.get_close_matches(normalize(name), list(by_key), n=3,
+                                      cutoff=0.6)
+    hint = (f" Did you mean {', '.join(repr(by_key[k]) for k in close)}?"
+            if close else "")
+    return (f"Unknown activation {name!r}. keras_initact knows: "
+            f"{', '.join(known)}.{hint}")
+
+
+def shaped_unit(x, activation, input_scale=1.0, input_shift=0.0,
+                output_shift=0.0, output_scale=1.0):
+    """`output_scale * (activation(input_scale * x + input_shift) + output_shift)`,
+    for tensors or arrays: DKS's and TAT's transformed unit (the one place
+    this formula is written)."""
+    return output_scale * (activation(input_scale * x + input_shift)
+                           + output_shift)
 
 
 @_register
@@ -108,12 +166,14 @@ def leaky_relu(x, negative_slope=LEAKY_RELU_SLOPE):
     return ops.leaky_relu(x, negative_slope=negative_slope)
 
 
-@_register
-def prelu(x, alpha):
+@_register(learns=("alpha",))
+def prelu(x, alpha=0.0):
     """Parametric ReLU with a given slope, `f(x) = max(x, 0) - alpha * max(-x, 0)`.
 
-    `alpha` is a number or a tensor broadcastable to `x`. Its slope is learned,
-    so as an activation use the layer `keras_initact.layers.PReLU`.
+    `alpha` is a number or a tensor broadcastable to `x`; 0 by default, the
+    slope the layer starts from (Keras's `alpha_initializer="zeros"`). Its
+    slope is learned, so as an activation use the layer
+    `keras_initact.layers.PReLU`.
 
     Reference: He et al., "Delving Deep into Rectifiers", ICCV 2015.
     """
@@ -251,7 +311,7 @@ def snake(x, frequency=1.0):
     return x + wave / frequency
 
 
-@_register
+@_register(elementwise=False)
 def softmax(x, axis=-1):
     """Softmax along `axis` (an int or a list of ints), `exp(x) / sum(exp(x))`."""
     if isinstance(axis, (list, tuple)):
@@ -260,3 +320,179 @@ def softmax(x, axis=-1):
         x = ops.convert_to_tensor(x)
         return ops.exp(x - ops.logsumexp(x, axis=tuple(axis), keepdims=True))
     return ops.softmax(x, axis=axis)
+
+
+# -- Keras 3's other activations and PyTorch's ----------------------------------
+
+
+@_register
+def celu(x, alpha=1.0):
+    """Continuously differentiable ELU, `max(0, x) + min(0, alpha (exp(x /
+    alpha) - 1))`, alpha > 0 (Barron 2017)."""
+    check_number("alpha", alpha, "celu", positive=True)
+    return ops.celu(x, alpha=alpha)
+
+
+@_register
+def exponential(x):
+    """`f(x) = exp(x)`."""
+    return ops.exp(x)
+
+
+@_register
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid, `relu6(x + 3) / 6` (Keras's and PyTorch's
+    `Hardsigmoid`): 0 below -3, 1 above 3."""
+    return ops.hard_sigmoid(x)
+
+
+@_register
+def hard_swish(x):
+    """`x * relu6(x + 3) / 6` (Howard et al. 2019, MobileNetV3); Keras
+    calls it `hard_silu` too."""
+    return ops.hard_silu(x)
+
+
+@_register
+def hard_tanh(x):
+    """`clip(x, -1, 1)`."""
+    return ops.hard_tanh(x)
+
+
+@_register
+def log_sigmoid(x):
+    """`log(sigmoid(x)) = -softplus(-x)`, computed stably."""
+    return ops.log_sigmoid(x)
+
+
+@_register
+def relu6(x):
+    """`min(max(x, 0), 6)` (Krizhevsky 2010)."""
+    return ops.relu6(x)
+
+
+@_register
+def softsign(x):
+    """`x / (1 + |x|)`."""
+    return ops.softsign(x)
+
+
+@_register
+def sparse_plus(x):
+    """Smooth-at-the-joins ReLU: 0 below -1, `(x + 1)^2 / 4` on [-1, 1],
+    `x` above 1 (Keras's `sparse_plus`)."""
+    return ops.sparse_plus(x)
+
+
+@_register
+def sparse_sigmoid(x):
+    """Piecewise-linear sigmoid: 0 below -1, `(x + 1) / 2` on [-1, 1], 1
+    above 1 (Keras's `sparse_sigmoid`)."""
+    return ops.sparse_sigmoid(x)
+
+
+@_register
+def squareplus(x, b=4.0):
+    """`(x + sqrt(x^2 + b)) / 2`, b >= 0, a smooth ReLU of algebraic
+    functions (Barron 2021)."""
+    check_number("b", b, "squareplus", non_negative=True)
+    return ops.squareplus(x, b=b)
+
+
+@_register
+def hard_shrink(x, threshold=0.5):
+    """`x` where `|x| > threshold`, else 0."""
+    check_number("threshold", threshold, "hard_shrink", non_negative=True)
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+@_register
+def soft_shrink(x, threshold=0.5):
+    """`x - threshold` above `threshold`, `x + threshold` below
+    `-threshold`, else 0."""
+    check_number("threshold", threshold, "soft_shrink", non_negative=True)
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+@_register
+def tanh_shrink(x):
+    """`x - tanh(x)`."""
+    return ops.tanh_shrink(x)
+
+
+@_register
+def threshold(x, threshold=0.0, value=0.0):
+    """`x` where `x > threshold`, else `value` (PyTorch's `Threshold`;
+    Keras's `threshold(x, threshold, default_value)`). With the defaults it
+    is ReLU."""
+    threshold = check_number("threshold", threshold, "threshold")
+    value = check_number("value", value, "threshold")
+    return ops.threshold(x, threshold, value)
+
+
+@_register
+def squared_relu(x):
+    """`max(x, 0)^2` (So et al. 2021, Primer)."""
+    return ops.square(ops.relu(x))
+
+
+@_register(elementwise=False)
+def log_softmax(x, axis=-1):
+    """`log(softmax(x))` along `axis`, computed stably."""
+    return ops.log_softmax(x, axis=axis)
+
+
+@_register(elementwise=False)
+def softmin(x, axis=-1):
+    """`softmax(-x)` along `axis` (PyTorch's `Softmin`)."""
+    return ops.softmax(ops.negative(x), axis=axis)
+
+
+@_register(elementwise=False)
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of `x` onto the probability simplex along
+    `axis`: a softmax with exact zeros (Martins & Astudillo 2016)."""
+    return ops.sparsemax(x, axis=axis)
+
+
+# -- gated units: the last axis holds the value `a` and the gate `b` ---------------
+
+
+def _halves(x, axis):
+    x = ops.convert_to_tensor(x)
+    size = x.shape[axis]
+    if size is not None and size % 2:
+        raise ValueError(
+            f"A gated unit splits axis {axis} into two halves; it has size "
+            f"{size}, which is odd. Give the layer before it an even width "
+            "(twice the units the gated unit should output).")
+    return ops.split(x, 2, axis=axis)
+
+
+@_register(elementwise=False, gate=sigmoid)
+def glu(x, axis=-1):
+    """Gated linear unit, `a * sigmoid(b)` for the halves `a, b` of `x`
+    along `axis` (Dauphin et al. 2017; Keras's `glu`, PyTorch's `GLU`)."""
+    a, b = _halves(x, axis)
+    return a * ops.sigmoid(b)
+
+
+@_register(elementwise=False, gate=swish)
+def swiglu(x, axis=-1):
+    """`a * swish(b)` for the halves `a, b` of `x` (Shazeer 2020)."""
+    a, b = _halves(x, axis)
+    return a * ops.silu(b)
+
+
+@_register(elementwise=False, gate=gelu)
+def geglu(x, axis=-1):
+    """`a * gelu(b)` for the halves `a, b` of `x` (Shazeer 2020)."""
+    a, b = _halves(x, axis)
+    return a * ops.gelu(b, approximate=False)
+
+
+@_register(elementwise=False, gate=relu)
+def reglu(x, axis=-1):
+    """`a * relu(b)` for the halves `a, b` of `x` (Shazeer 2020)."""
+    a, b = _halves(x, axis)
+    return a * ops.relu(b)

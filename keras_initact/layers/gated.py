@@ -1,0 +1,100 @@
+"""Gated units: half of the last axis gates the other half.
+
+`f(x) = a * gate(b)`, where `a` and `b` are the two halves of `x` along
+`axis`, so the output has half the input's size there: the layer before a
+gated unit is twice as wide as the unit's output (the model factory does
+this). They are the feed-forward blocks of most current transformers.
+"""
+
+from keras_initact.checks import check_axis
+from keras_initact.initializers.base import register
+from keras_initact.layers.base import ActivationLayer
+from keras_initact.math import functions
+
+
+class GatedUnit(ActivationLayer):
+    """Base of the gated units: splits `axis` in two and halves its size."""
+
+    function = None
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = check_axis("axis", axis, type(self).__name__)
+        self._finish_init()
+
+    def call(self, inputs):
+        return type(self).function(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        if shape[self.axis] is not None:
+            shape[self.axis] //= 2
+        return tuple(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@register
+class GLU(GatedUnit):
+    """Gated linear unit layer, `a * sigmoid(b)` for the halves of `x`.
+
+    >>> GLU()(np.zeros((2, 8))).shape  # (2, 4)
+
+    Args:
+        axis: the axis split in two (default -1); its size must be even.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Reference: Dauphin et al., "Language Modeling with Gated Convolutional
+    Networks", ICML 2017.
+    """
+
+    function = staticmethod(functions.glu)
+
+
+@register
+class SwiGLU(GatedUnit):
+    """SwiGLU layer, `a * swish(b)` for the halves of `x`.
+
+    >>> SwiGLU()(np.zeros((2, 8))).shape  # (2, 4)
+
+    Args:
+        axis: the axis split in two (default -1); its size must be even.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Reference: Shazeer, "GLU Variants Improve Transformer", 2020.
+    """
+
+    function = staticmethod(functions.swiglu)
+
+
+@register
+class GEGLU(GatedUnit):
+    """GEGLU layer, `a * gelu(b)` for the halves of `x` (exact GELU).
+
+    >>> GEGLU()(np.zeros((2, 8))).shape  # (2, 4)
+
+    Args:
+        axis: the axis split in two (default -1); its size must be even.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Reference: Shazeer, "GLU Variants Improve Transformer", 2020.
+    """
+
+    function = staticmethod(functions.geglu)
+
+
+@register
+class ReGLU(GatedUnit):
+    """ReGLU layer, `a * relu(b)` for the halves of `x`.
+
+    >>> ReGLU()(np.zeros((2, 8))).shape  # (2, 4)
+
+    Args:
+        axis: the axis split in two (default -1); its size must be even.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
+
+    Reference: Shazeer, "GLU Variants Improve Transformer", 2020.
+    """
+
+    function = staticmethod(functions.reglu)
