@@ -62,6 +62,13 @@ def _lisht(x):
     return x * ops.tanh(x)
 
 
+def _gated(gate):
+    def gated(x):
+        a, b = ops.split(x, 2, axis=-1)
+        return a * gate(b)
+    return gated
+
+
 # Keras's counterpart of each activation: its layer where one exists, else
 # `Activation` of its function, else of the formula in keras.ops.
 KERAS = {
@@ -80,7 +87,22 @@ KERAS = {
     "softmax": lambda k: keras.layers.Softmax(),
     "snake": lambda k: keras.layers.Activation(_snake),
     "lisht": lambda k: keras.layers.Activation(_lisht),
+    **{name: (lambda k, name=name: keras.layers.Activation(name)) for name in (
+        "celu", "exponential", "hard_sigmoid", "hard_silu", "hard_tanh",
+        "log_sigmoid", "relu6", "softsign", "sparse_plus", "sparse_sigmoid",
+        "squareplus", "hard_shrink", "soft_shrink", "tanh_shrink",
+        "log_softmax", "sparsemax", "glu")},
+    "threshold": lambda k: keras.layers.Activation(
+        lambda x: keras.activations.threshold(x, 0.0, 0.0)),
+    "squared_relu": lambda k: keras.layers.Activation(
+        lambda x: ops.square(ops.relu(x))),
+    "softmin": lambda k: keras.layers.Activation(lambda x: ops.softmax(-x)),
+    "swiglu": lambda k: keras.layers.Activation(_gated(ops.silu)),
+    "geglu": lambda k: keras.layers.Activation(
+        _gated(lambda b: ops.gelu(b, approximate=False))),
+    "reglu": lambda k: keras.layers.Activation(_gated(ops.relu)),
 }
+KERAS["hard_swish"] = KERAS.pop("hard_silu")
 
 
 def _ours(name):

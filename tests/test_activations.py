@@ -20,13 +20,18 @@ from scipy import special
 
 from keras_initact import activations as A
 from keras_initact import layers as L
+from keras_initact.math import functions as F
 
 BIG = float(np.finfo(np.float32).max) * 0.9
+KERAS_ACTIVATION_NAMES = sorted(
+    name for name in dir(keras.activations)
+    if not name.startswith("_") and callable(getattr(keras.activations, name))
+    and name not in ("get", "serialize", "deserialize"))
 GRID = np.array(
     [-BIG, -1e30, -1e4, -88.0, -20.0, -5.0, -1.0, -0.5, -1e-3, -1e-30, 0.0,
-     1e-30, 1e-3, 0.5, 1.0, 5.0, 20.0, 88.0, 1e4, 1e30, BIG, 2.0],
+     1e-30, 1e-3, 0.5, 1.0, 5.0, 20.0, 88.0, 1e4, 1e30, BIG, 2.0, -2.0, 3.0],
     dtype=np.float32,
-).reshape(2, 11)
+).reshape(2, 12)  # an even last axis, which the gated units halve
 FD_GRID = np.array([-3.1, -1.7, -0.8, -0.3, -0.05, 0.07, 0.35, 0.9, 1.6, 2.7,
                     4.2, 7.3]).reshape(2, 6)
 
@@ -42,6 +47,36 @@ def elu_ref(x, alpha=1.0):
 def softmax_ref(x, axis=-1):
     z = np.exp(x - x.max(axis=axis, keepdims=True))
     return z / z.sum(axis=axis, keepdims=True)
+
+
+def log_softmax_ref(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def sparsemax_ref(x):
+    """Martins & Astudillo (2016), Algorithm 1, row by row."""
+    out = np.empty_like(x)
+    for row, z in zip(out.reshape(-1, x.shape[-1]), x.reshape(-1, x.shape[-1])):
+        z = z - z.max()  # shift-invariant; keeps BIG's neighbours apart
+        ordered = np.sort(z)[::-1]
+        k = np.arange(1, z.size + 1)
+        support = 1 + k * ordered > np.cumsum(ordered)
+        k_z = k[support][-1]
+        tau = (np.cumsum(ordered)[k_z - 1] - 1) / k_z
+        row[:] = np.maximum(z - tau, 0)
+    return out
+
+
+def gated_ref(gate):
+    def reference(x):
+        a, b = np.split(x, 2, axis=-1)
+        return a * gate(b)
+    return reference
+
+
+def gelu_ref(x):
+    return 0.5 * x * (1 + special.erf(x / math.sqrt(2)))
 
 
 def f32(value):
@@ -69,9 +104,9 @@ CASES = {
     "elu_alpha": (lambda x: A.elu(x, alpha=2.0),
                   lambda x: elu_ref(x, alpha=2.0)),
     "selu": (A.selu,
-             lambda x: A.functions.SELU_SCALE * elu_ref(
-                 x, A.functions.SELU_ALPHA)),
-    "gelu": (A.gelu, lambda x: 0.5 * x * (1 + special.erf(x / math.sqrt(2)))),
+             lambda x: F.SELU_SCALE * elu_ref(
+                 x, F.SELU_ALPHA)),
+    "gelu": (A.gelu, gelu_ref),
     "gelu_tanh": (
         lambda x: A.gelu(x, approximate=True),
         lambda x: 0.5 * x * (1 + np.tanh(
@@ -93,6 +128,42 @@ CASES = {
         lambda x: A.softmax(x, axis=[0, 1]),
         lambda x: softmax_ref(x.reshape(-1)).reshape(x.shape),
     ),
+    # Keras's and PyTorch's other activations, from their definitions.
+    "celu": (A.celu, elu_ref),
+    "celu_alpha": (lambda x: A.celu(x, alpha=0.5),
+                   lambda x: np.where(x > 0, x, 0.5 * np.expm1(
+                       np.minimum(x, 0) / 0.5))),
+    "exponential": (A.exponential, np.exp),
+    "hard_sigmoid": (A.hard_sigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+    "hard_swish": (A.hard_swish, lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
+    "hard_tanh": (A.hard_tanh, lambda x: np.clip(x, -1, 1)),
+    "log_sigmoid": (A.log_sigmoid, lambda x: -np.logaddexp(0.0, -x)),
+    "relu6": (A.relu6, lambda x: np.clip(x, 0, 6)),
+    "softsign": (A.softsign, lambda x: x / (1 + np.abs(x))),
+    "sparse_plus": (A.sparse_plus, lambda x: np.where(
+        x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+    "sparse_sigmoid": (A.sparse_sigmoid,
+                       lambda x: np.clip((x + 1) / 2, 0, 1)),
+    "squareplus": (A.squareplus,
+                   lambda x: np.where(x < 0, 2 / (np.sqrt(x * x + 4) - x),
+                                      (x + np.sqrt(x * x + 4)) / 2)),
+    "squareplus_b": (lambda x: A.squareplus(x, b=1.0),
+                     lambda x: np.where(x < 0, 0.5 / (np.sqrt(x * x + 1) - x),
+                                        (x + np.sqrt(x * x + 1)) / 2)),
+    "hard_shrink": (A.hard_shrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    "soft_shrink": (lambda x: A.soft_shrink(x, threshold=0.25),
+                    lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.25, 0)),
+    "tanh_shrink": (A.tanh_shrink, lambda x: x - np.tanh(x)),
+    "threshold": (lambda x: A.threshold(x, threshold=0.2, value=-1.0),
+                  lambda x: np.where(x > 0.2, x, -1.0)),
+    "squared_relu": (A.squared_relu, lambda x: np.maximum(x, 0) ** 2),
+    "log_softmax": (A.log_softmax, log_softmax_ref),
+    "softmin": (A.softmin, lambda x: softmax_ref(-x)),
+    "sparsemax": (A.sparsemax, sparsemax_ref),
+    "glu": (A.glu, gated_ref(special.expit)),
+    "swiglu": (A.swiglu, gated_ref(lambda b: b * special.expit(b))),
+    "geglu": (A.geglu, gated_ref(gelu_ref)),
+    "reglu": (A.reglu, gated_ref(lambda b: np.maximum(b, 0))),
 }
 
 
@@ -100,18 +171,21 @@ CASES = {
 def test_function_values_match_numpy_reference(case):
     function, reference = CASES[case]
     y = keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(GRID)))
-    assert y.dtype == np.float32 and y.shape == GRID.shape
-    assert np.all(np.isfinite(y))
-    np.testing.assert_allclose(
-        y, reference(GRID.astype(np.float64)), rtol=1e-5, atol=1e-6
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        # what float32 can hold: exp(1e4) and BIG^2 overflow to inf
+        expected = reference(GRID.astype(np.float64)).astype(np.float32)
+    assert y.dtype == np.float32 and y.shape == expected.shape
+    np.testing.assert_array_equal(np.isfinite(y), np.isfinite(expected))
+    assert not np.any(np.isnan(y))
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_function_gradients_match_finite_differences(case):
     function = CASES[case][0]
     x = tf.constant(FD_GRID, tf.float64)
-    w = tf.constant(np.random.default_rng(0).normal(size=FD_GRID.shape))
+    w = tf.constant(np.random.default_rng(0).normal(
+        size=function(x).shape))  # a gated unit halves the last axis
 
     def loss(value):
         return tf.reduce_sum(w * function(value))
@@ -209,7 +283,7 @@ def test_get_passes_callables_through_and_falls_back_to_keras():
     layer = L.Mish()
     assert A.get(layer) is layer
     assert A.get(A.snake) is A.snake
-    assert A.get("relu6") is keras.activations.relu6
+    assert A.get("relu6") is A.relu6 and A.get("hard_silu") is A.hard_swish
     assert A.get(A.serialize(A.mish)) is A.mish
 
 
@@ -234,9 +308,25 @@ def test_unknown_name_lists_known_names_and_close_matches(name, close):
         assert known in message
 
 
-def test_unknown_prefixed_name_is_not_looked_up_in_keras():
+def test_every_keras_activation_name_is_ours():
+    for name in KERAS_ACTIVATION_NAMES:
+        ours = A.get(name)
+        assert A.spec(name).function is ours, name
+        assert keras.saving.get_registered_name(ours).startswith(
+            "keras_initact>")
+
+
+def test_a_name_only_keras_knows_falls_back_to_keras(monkeypatch):
+    from keras.src import activations as keras_activations
+
+    def doubled(x):
+        return 2 * x
+
+    # as a future Keras activation would be: in Keras's table, not in ours
+    monkeypatch.setitem(keras_activations.ALL_OBJECTS_DICT, "doubled", doubled)
+    assert A.get("doubled") is doubled
     with pytest.raises(ValueError, match="Unknown activation"):
-        A.get("keras_initact>relu6")
+        A.get("keras_initact>doubled")  # a prefixed name is only ours
     assert A.lookup("not_an_activation") is None
     assert A.lookup(42) is None
 
@@ -297,3 +387,125 @@ def test_string_function_and_layer_activations_survive_keras_file(tmp_path):
         keras.ops.convert_to_numpy(loaded(x)),
         keras.ops.convert_to_numpy(model(x)),
     )
+
+
+# --- the same activations in Keras and PyTorch ------------------------------
+
+PARITY_X = np.random.default_rng(7).normal(scale=3.0, size=(4, 8))
+# Keras names whose Keras function differs from ours by design.
+KERAS_DIFFERENCES = {
+    "leaky_relu": "Keras's function slope is 0.2, ours (and its layer's) 0.3",
+    "sparsemax": "Keras 3.15's is wrong for supports of 2+ (keras#23425)",
+}
+
+
+# Keras functions without defaults: (our arguments, Keras's arguments)
+KERAS_ARGUMENTS = {"threshold": ({"threshold": 0.3, "value": -2.0},
+                                 {"threshold": 0.3, "default_value": -2.0})}
+
+
+@pytest.mark.parametrize("name", [n for n in KERAS_ACTIVATION_NAMES
+                                  if n not in KERAS_DIFFERENCES])
+def test_values_and_gradients_equal_keras_functions(name):
+    x = tf.constant(PARITY_X)
+    our_arguments, keras_arguments = KERAS_ARGUMENTS.get(name, ({}, {}))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        ours = A.get(name)(x, **our_arguments)
+        theirs = getattr(keras.activations, name)(x, **keras_arguments)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tape.gradient(ours, x),
+                               tape.gradient(theirs, x),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_sparsemax_projects_onto_the_simplex_where_keras_does_not():
+    x = np.array([[0.0, 0.5, 1.0], [0.5, 0.4, -3.0]])
+    ours = keras.ops.convert_to_numpy(A.sparsemax(x))
+    np.testing.assert_allclose(ours, [[0.0, 0.25, 0.75], [0.55, 0.45, 0.0]])
+    np.testing.assert_allclose(A.sparsemax(PARITY_X).numpy().sum(-1), 1.0)
+    np.testing.assert_allclose(A.sparsemax(PARITY_X, axis=0).numpy().sum(0),
+                               1.0)
+    keras_sum = keras.ops.convert_to_numpy(keras.activations.sparsemax(x))
+    if np.allclose(keras_sum.sum(-1), 1.0):  # Keras fixed it: agree with it
+        np.testing.assert_allclose(ours, keras_sum, atol=1e-12)
+
+
+def _torch_cases():
+    import torch.nn.functional as TF
+
+    return {
+        "celu": (lambda x: A.celu(x, 0.7), lambda t: TF.celu(t, 0.7)),
+        "elu": (A.elu, TF.elu),
+        "gelu": (A.gelu, TF.gelu),
+        "gelu_tanh": (lambda x: A.gelu(x, approximate=True),
+                      lambda t: TF.gelu(t, approximate="tanh")),
+        "glu": (A.glu, TF.glu),
+        "hard_shrink": (A.hard_shrink, TF.hardshrink),
+        "hard_sigmoid": (A.hard_sigmoid, TF.hardsigmoid),
+        "hard_swish": (A.hard_swish, TF.hardswish),
+        "hard_tanh": (A.hard_tanh, TF.hardtanh),
+        "leaky_relu": (lambda x: A.leaky_relu(x, 0.01), TF.leaky_relu),
+        "log_sigmoid": (A.log_sigmoid, TF.logsigmoid),
+        "log_softmax": (A.log_softmax, lambda t: TF.log_softmax(t, -1)),
+        "mish": (A.mish, TF.mish),
+        "prelu": (lambda x: A.prelu(x, 0.25),
+                  lambda t: TF.prelu(t, t.new_tensor([0.25]))),
+        "relu": (A.relu, TF.relu),
+        "relu6": (A.relu6, TF.relu6),
+        "rrelu": (A.rrelu, lambda t: TF.rrelu(t, training=False)),
+        "selu": (A.selu, TF.selu),
+        "sigmoid": (A.sigmoid, lambda t: t.sigmoid()),
+        "silu": (A.swish, TF.silu),
+        "soft_shrink": (A.soft_shrink, TF.softshrink),
+        "softmax": (A.softmax, lambda t: TF.softmax(t, -1)),
+        "softmin": (A.softmin, lambda t: TF.softmin(t, -1)),
+        "softplus": (A.softplus, TF.softplus),
+        "softsign": (A.softsign, TF.softsign),
+        "tanh": (A.tanh, lambda t: t.tanh()),
+        "tanh_shrink": (A.tanh_shrink, TF.tanhshrink),
+        "threshold": (lambda x: A.threshold(x, 0.3, -2.0),
+                      lambda t: TF.threshold(t, 0.3, -2.0)),
+    }
+
+
+TORCH_NAMES = [
+    "celu", "elu", "gelu", "gelu_tanh", "glu", "hard_shrink", "hard_sigmoid",
+    "hard_swish", "hard_tanh", "leaky_relu", "log_sigmoid", "log_softmax",
+    "mish", "prelu", "relu", "relu6", "rrelu", "selu", "sigmoid", "silu",
+    "soft_shrink", "softmax", "softmin", "softplus", "softsign", "tanh",
+    "tanh_shrink", "threshold",
+]
+
+
+@pytest.mark.parametrize("name", TORCH_NAMES)
+def test_values_and_gradients_equal_pytorch_functional(name):
+    torch = pytest.importorskip("torch")
+    ours_function, torch_function = _torch_cases()[name]
+    x = tf.constant(PARITY_X)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        ours = ours_function(x)
+    t = torch.tensor(PARITY_X, requires_grad=True)
+    theirs = torch_function(t)
+    upstream = np.random.default_rng(1).normal(size=theirs.shape)
+    theirs.backward(torch.tensor(upstream))
+    # TensorFlow keeps some constants (leaky slopes, GELU's) in float32
+    np.testing.assert_allclose(ours, theirs.detach().numpy(),
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(tape.gradient(ours, x, output_gradients=upstream),
+                               t.grad.numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_the_pytorch_table_names_every_pytorch_activation_we_share():
+    torch = pytest.importorskip("torch")
+    assert set(_torch_cases()) == set(TORCH_NAMES)
+    # torch.nn's activation modules that keras_initact computes too
+    shared = {"CELU", "ELU", "GELU", "GLU", "Hardshrink", "Hardsigmoid",
+              "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid",
+              "LogSoftmax", "Mish", "PReLU", "ReLU", "ReLU6", "RReLU", "SELU",
+              "Sigmoid", "SiLU", "Softmax", "Softmin", "Softplus", "Softshrink",
+              "Softsign", "Tanh", "Tanhshrink", "Threshold"}
+    assert shared <= set(dir(torch.nn))
+    for module in shared:
+        assert A.lookup(module) is not None, module

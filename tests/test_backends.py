@@ -27,7 +27,7 @@ def stats(values):
 report = {"backend": keras.backend.backend()}
 shape = (3, 3, 64, 96)
 for name in ki.initializers.names():
-    if name in ("Pretrained", "Constant"):
+    if name in ("Pretrained", "Constant", "Sparse"):  # need arguments
         continue
     init = ki.initializers.get(name)
     for dtype in ("float32", "bfloat16"):
@@ -42,8 +42,12 @@ report["dense_output"] = list(keras.ops.convert_to_numpy(layer(np.ones((1, 4))))
 x = np.linspace(-3, 3, 12, dtype="float32").reshape(2, 6)
 finite = {}
 for spec in ki.activations.ACTIVATIONS.values():
-    y = keras.ops.convert_to_numpy(spec.layer()(x, training=True))
-    finite[spec.name] = bool(np.isfinite(y).all()) and y.shape == x.shape
+    layer = spec.layer()
+    y = keras.ops.convert_to_numpy(layer(x, training=True))
+    finite[spec.name] = (bool(np.isfinite(y).all())
+                         and y.shape == layer.compute_output_shape(x.shape))
+report["sparse_zeros"] = int((keras.ops.convert_to_numpy(
+    ki.Sparse(0.5, seed=1)((4, 6))) == 0).sum())
 report["activation_layers_finite"] = finite
 report["mish_at_one"] = float(keras.ops.convert_to_numpy(ki.activations.mish(np.float32(1.0))))
 from keras_initact.deep.shaping import tat_transform
@@ -72,6 +76,7 @@ def test_initializers_on_another_backend(backend, package):
     assert report["orthogonality_error"] < 1e-4
     assert report["dense_output"] == [1, 8]
     assert all(report["activation_layers_finite"].values()), report
+    assert report["sparse_zeros"] == 4 * 3  # ceil(0.5 * 6) per row
     assert report["mish_at_one"] == pytest.approx(math.tanh(math.log1p(math.e)), rel=1e-6)
     # TAT's transformation is solved on that backend (in float32 on JAX)
     # and agrees with TensorFlow's; the shaped layer computes it.

@@ -48,6 +48,28 @@ def snake_ref(a):
     return lambda x: x + np.sin(a * x) ** 2 / a
 
 
+def gated_ref(gate):
+    def reference(x):
+        a, b = np.split(x, 2, axis=-1)
+        return a * gate(b)
+    return reference
+
+
+def gelu_ref(x):
+    return 0.5 * x * (1 + special.erf(x / math.sqrt(2)))
+
+
+def sparsemax_ref(x):
+    """Martins & Astudillo (2016), Algorithm 1, along the last axis."""
+    z = x - x.max(axis=-1, keepdims=True)
+    ordered = -np.sort(-z, axis=-1)
+    ranks = np.arange(1, z.shape[-1] + 1)
+    support = 1 + ranks * ordered > np.cumsum(ordered, axis=-1)
+    size = support.sum(axis=-1, keepdims=True)
+    tau = (np.where(support, ordered, 0).sum(axis=-1, keepdims=True) - 1) / size
+    return np.maximum(z - tau, 0)
+
+
 def shaped_ref(function, input_scale, input_shift, output_shift, output_scale):
     """output_scale * (function(input_scale * x + input_shift) + output_shift),
     with the layer's float32 constants."""
@@ -116,6 +138,37 @@ CASES = {
         snake_ref(0.7),
     ),
     "softmax": (L.Softmax, softmax_ref),
+    # Keras's and PyTorch's other activations
+    "hard_sigmoid": (L.HardSigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1)),
+    "hard_tanh": (L.HardTanh, lambda x: np.clip(x, -1, 1)),
+    "log_sigmoid": (L.LogSigmoid, lambda x: -np.logaddexp(0.0, -x)),
+    "softsign": (L.Softsign, lambda x: x / (1 + np.abs(x))),
+    "sparse_sigmoid": (L.SparseSigmoid, lambda x: np.clip((x + 1) / 2, 0, 1)),
+    "celu": (lambda **kw: L.CELU(alpha=0.5, **kw),
+             lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0) / 0.5))),
+    "relu6": (L.ReLU6, lambda x: np.clip(x, 0, 6)),
+    "threshold": (lambda **kw: L.Threshold(threshold=0.2, value=-1.0, **kw),
+                  lambda x: np.where(x > float(F32(0.2)), x, -1.0)),
+    "squared_relu": (L.SquaredReLU, lambda x: np.maximum(x, 0) ** 2),
+    "hard_swish": (L.HardSwish, lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
+    "sparse_plus": (L.SparsePlus, lambda x: np.where(
+        x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+    "exponential": (L.Exponential, np.exp),
+    "squareplus": (L.Squareplus, lambda x: np.where(
+        x < 0, 2 / (np.sqrt(x * x + 4) - x), (x + np.sqrt(x * x + 4)) / 2)),
+    "hard_shrink": (L.HardShrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    "soft_shrink": (lambda **kw: L.SoftShrink(threshold=0.25, **kw),
+                    lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.25, 0)),
+    "tanh_shrink": (L.TanhShrink, lambda x: x - np.tanh(x)),
+    "log_softmax": (L.LogSoftmax, lambda x: (
+        x - x.max(axis=-1, keepdims=True) - np.log(np.exp(
+            x - x.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)))),
+    "softmin": (L.Softmin, lambda x: softmax_ref(-x)),
+    "sparsemax": (L.Sparsemax, sparsemax_ref),
+    "glu": (L.GLU, gated_ref(special.expit)),
+    "swiglu": (L.SwiGLU, gated_ref(lambda b: b * special.expit(b))),
+    "geglu": (L.GEGLU, gated_ref(gelu_ref)),
+    "reglu": (L.ReGLU, gated_ref(lambda b: np.maximum(b, 0))),
     "shaped_tanh": (
         lambda **kw: L.ShapedActivation("tanh", *TAT_TANH, **kw),
         shaped_ref(np.tanh, *TAT_TANH),
@@ -127,18 +180,17 @@ CASES = {
     ),
 }
 LEARNED = ("prelu", "prelu_quarter", "swish_trainable", "snake_trainable")
-LAYER_CLASSES = (
-    L.Sigmoid, L.Tanh, L.ReLU, L.LeakyReLU, L.PReLU, L.RReLU, L.ELU, L.SELU,
-    L.GELU, L.Swish, L.Mish, L.Softplus, L.LiSHT, L.Snake, L.Softmax,
-    L.ShapedActivation,
-)
+LAYER_CLASSES = tuple(sorted(
+    {getattr(L, name) for name in L.__all__} - {L.ActivationLayer, L.GatedUnit},
+    key=lambda cls: cls.__name__))
+GATED = ("glu", "swiglu", "geglu", "reglu")
 
 BIG = float(np.finfo(np.float32).max) * 0.9  # ~3.06e38, next to inf
 GRID = np.array(
     [-BIG, -1e30, -1e4, -88.0, -20.0, -5.0, -1.0, -0.5, -1e-3, -1e-30, 0.0,
-     1e-30, 1e-3, 0.5, 1.0, 5.0, 20.0, 88.0, 1e4, 1e30, BIG, 2.0],
+     1e-30, 1e-3, 0.5, 1.0, 5.0, 20.0, 88.0, 1e4, 1e30, BIG, 2.0, -2.0, 3.0],
     dtype=np.float32,
-).reshape(2, 11)
+).reshape(2, 12)  # an even last axis, which the gated units halve
 # Away from every kink (0, ReLU's threshold 0.5 and max_value 6).
 FD_GRID = np.array(
     [[-3.1, -1.7, -0.8, -0.3, -0.05, 0.07], [0.35, 0.9, 1.6, 2.7, 4.2, 7.3]]
@@ -153,9 +205,12 @@ def make(case, **kwargs):
 def test_values_match_numpy_reference_on_extreme_grid(case):
     layer = make(case)
     y = keras.ops.convert_to_numpy(layer(GRID))
-    expected = CASES[case][1](GRID.astype(np.float64))
-    assert y.dtype == np.float32 and y.shape == GRID.shape
-    assert np.all(np.isfinite(y)), y
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # what float32 can hold: exp(1e4) and BIG^2 overflow to inf
+        expected = CASES[case][1](GRID.astype(np.float64)).astype(np.float32)
+    assert y.dtype == np.float32 and y.shape == expected.shape
+    np.testing.assert_array_equal(np.isfinite(y), np.isfinite(expected))
+    assert not np.any(np.isnan(y)), y
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
 
 
@@ -167,8 +222,8 @@ def _loss(layer, x, w):
 def test_gradients_match_finite_differences(case):
     layer = make(case, dtype="float64")
     x = tf.constant(FD_GRID, tf.float64)
-    w = tf.constant(np.random.default_rng(1).normal(size=FD_GRID.shape))
-    layer(x)  # build
+    w = tf.constant(np.random.default_rng(1).normal(
+        size=layer(x).shape))  # builds; a gated unit halves the last axis
     with tf.GradientTape() as tape:
         tape.watch(x)
         loss = _loss(layer, x, w)
@@ -229,15 +284,16 @@ def test_layers_are_registered_with_keras(cls):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_shape_is_kept_and_mask_passes_through(case):
     layer = make(case)
-    assert layer.compute_output_shape((None, 3, 7)) == (None, 3, 7)
+    width = 4 if case in GATED else 8  # a gated unit halves the last axis
+    assert layer.compute_output_shape((None, 3, 8)) == (None, 3, width)
     ids = keras.Input((3,), dtype="int32")
-    embedded = keras.layers.Embedding(5, 7, mask_zero=True)(ids)
+    embedded = keras.layers.Embedding(5, 8, mask_zero=True)(ids)
     y = layer(embedded)
-    assert tuple(y.shape) == (None, 3, 7)
+    assert tuple(y.shape) == (None, 3, width)
     assert y._keras_mask is not None
     assert layer.supports_masking
     eager_ids = np.array([[1, 2, 0], [3, 0, 0]])
-    embedded = keras.layers.Embedding(5, 7, mask_zero=True)(eager_ids)
+    embedded = keras.layers.Embedding(5, 8, mask_zero=True)(eager_ids)
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(make(case)(embedded)._keras_mask),
         eager_ids != 0,
@@ -288,10 +344,10 @@ def _all_layers_model():
     h = keras.layers.Dense(
         8, activation=L.Swish(beta=0.8, trainable_beta=True)
     )(h)
-    for case in sorted(CASES):
-        h = keras.layers.Dense(8)(h)
-        h = make(case, name=f"act_{case}")(h)
-    return keras.Model(inputs, h)
+    # side by side, so that each layer sees a live signal
+    branches = [make(case, name=f"act_{case}")(keras.layers.Dense(8)(h))
+                for case in sorted(CASES)]
+    return keras.Model(inputs, keras.layers.Concatenate()(branches))
 
 
 @pytest.fixture(scope="module")

@@ -152,6 +152,26 @@ def test_activation_forms(activation):
     assert spec_of(model)["activation"] == "swish"
 
 
+@pytest.mark.parametrize("activation", ["glu", "swiglu", "geglu", "reglu"])
+def test_gated_units_get_layers_twice_as_wide(activation):
+    model = build_sequential((8, 8, 1), [6, 4], activation, conv_filters=[3],
+                             conv_kernel_size=3, num_classes=2, seed=0)
+    assert model.get_layer("conv_0").filters == 6
+    assert [model.get_layer(f"dense_{i}").units for i in (0, 1)] == [12, 8]
+    assert model.get_layer("act_1").output.shape[-1] == 4
+    assert model(X88).shape == (5, 2)
+    spec = spec_of(model)
+    assert spec["hidden_units"] == [6, 4] and spec["conv_filters"] == [3]
+    assert spec["activation"] == activation
+    assert same_weights(build_sequential(**spec), model)
+
+
+def test_an_output_head_activation_is_refused_for_hidden_layers():
+    with pytest.raises(ValueError, match="'sparsemax' mixes units.*allowed: "
+                                         ".*swiglu"):
+        build_sequential((8,), [4], "sparsemax", num_classes=2)
+
+
 def test_keras_builtin_activation_function_is_identified():
     model = build_sequential((8,), [4], keras.activations.relu, num_classes=2)
     assert type(model.get_layer("act_0")) is layers.ReLU

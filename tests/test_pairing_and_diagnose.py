@@ -120,6 +120,25 @@ class TestForActivation:
         with pytest.raises(ValueError, match="not elementwise"):
             for_activation("softmax", depth=20)
 
+    @pytest.mark.parametrize("name", ["glu", "swiglu", "geglu", "reglu"])
+    def test_gated_units_get_the_classic_pairing_and_no_deep_theory(self,
+                                                                     name):
+        recipe = for_activation(name, depth=8)
+        assert recipe.activation == name and not recipe.shaped
+        assert "classic pairing" in recipe.rationale
+        with pytest.raises(ValueError, match=rf"'{name}' is a gated unit.*"
+                                             r"depth <= 8"):
+            for_activation(name, depth=9)
+
+    def test_a_unit_that_jumps_has_no_deep_recipe(self):
+        assert for_activation("hard_shrink", depth=8).activation == "hard_shrink"
+        with pytest.raises(ValueError, match="'hard_shrink' jumps"):
+            for_activation("hard_shrink", depth=30)
+        # with its defaults the threshold unit is ReLU, which is continuous
+        recipe = for_activation("threshold", depth=30)
+        assert isinstance(recipe.kernel_initializer, inits.Orthogonal)
+        assert recipe.kernel_initializer.gain == pytest.approx(math.sqrt(2))
+
     @pytest.mark.parametrize("arguments, message", [
         ({"eta": float("nan")}, "`eta` must be finite; received eta=nan"),
         ({"eta": 2.0}, "`eta` must lie strictly between 0.0 and 1.0; "

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from scipy import integrate
 
 from keras_initact import activations as A
 from keras_initact import initializers
@@ -27,7 +28,7 @@ from keras_initact import layers as L
 from keras_initact.activations import ACTIVATIONS, ActivationSpec, Region
 from keras_initact.activations.registry import Registry
 from keras_initact.math.gains import (
-    gaussian_expectation, variance_preserving_gain,
+    gaussian_expectation, gaussian_expectation_of_any, variance_preserving_gain,
 )
 
 REQUIRED = {
@@ -112,17 +113,53 @@ def test_gain_is_pytorchs_where_pytorch_defines_it(name, gain):
     assert ACTIVATIONS[name].gain == pytest.approx(gain, rel=1e-12)
 
 
-@pytest.mark.parametrize(
-    "name", ["elu", "gelu", "swish", "mish", "softplus", "lisht", "snake"]
-)
+TORCH_GAIN_NAMES = {"relu", "tanh", "sigmoid", "selu", "linear", "softmax",
+                    "leaky_relu", "prelu", "rrelu"}
+QUADRATURE_NAMES = sorted(
+    spec.name for spec in SPECS
+    if spec.elementwise and spec.name not in TORCH_GAIN_NAMES)
+
+
+@pytest.mark.parametrize("name", QUADRATURE_NAMES)
 def test_other_gains_preserve_the_second_moment(name):
     spec = ACTIVATIONS[name]
     assert spec.gain == variance_preserving_gain(spec.function)
-    second_moment = gaussian_expectation(
+    second_moment = gaussian_expectation_of_any(
         lambda z: (spec.gain * spec.function(z)) ** 2
     )
-    assert second_moment == pytest.approx(1.0, rel=1e-9)
+    assert second_moment == pytest.approx(1.0, rel=1e-12)
     assert initializers.calculate_gain(name) == spec.gain
+
+
+@pytest.mark.parametrize("name", QUADRATURE_NAMES)
+def test_other_gains_match_adaptive_quadrature_of_the_definition(name):
+    """An independent integral (SciPy's adaptive `quad`, split at the kinks)
+    of E[f(z)^2] against the registry's Gauss-Hermite gain."""
+    spec = ACTIVATIONS[name]
+
+    def integrand(z):
+        value = float(spec.activation(np.array([z]))[0])
+        return value * value * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+    second_moment, _ = integrate.quad(integrand, -12, 12, limit=200,
+                                      points=[-3, -1, -0.5, 0, 0.5, 1, 3, 6])
+    # quad itself is good to about 1e-10 here; a jump costs the trapezoid
+    # rule about 1e-5
+    tolerance = 1e-9 if spec.smooth else 2e-5
+    assert spec.gain == pytest.approx(1 / math.sqrt(second_moment),
+                                      rel=tolerance)
+
+
+@pytest.mark.parametrize("name", ["glu", "swiglu", "geglu", "reglu"])
+def test_gated_gain_keeps_the_second_moment_of_independent_halves(name):
+    spec = ACTIVATIONS[name]
+    assert spec.gain == pytest.approx(variance_preserving_gain(spec.gate),
+                                      rel=1e-12)
+    x = np.random.default_rng(0).normal(size=(200_000, 2))
+    second_moment = np.mean(np.square(spec.gain * keras.ops.convert_to_numpy(
+        spec.activation(x))))
+    # E[a^2 g(b)^2] = E[g(b)^2]; the sample's standard error is < 1%
+    assert second_moment == pytest.approx(1.0, abs=0.03)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=by_name)
@@ -309,3 +346,49 @@ def test_identify_finds_the_record_of_functions_and_layers(activation, name):
 ])
 def test_identify_gives_none_for_anything_else(activation):
     assert ACTIVATIONS.identify(activation) is None
+
+
+KERAS_ACTIVATION_NAMES = sorted(
+    name for name in dir(keras.activations)
+    if not name.startswith("_") and callable(getattr(keras.activations, name))
+    and name not in ("get", "serialize", "deserialize"))
+
+
+@pytest.mark.parametrize("name", KERAS_ACTIVATION_NAMES)
+def test_identify_knows_every_keras_activation_in_every_form(name):
+    record = ACTIVATIONS.spec(name)
+    assert ACTIVATIONS.identify(name) is record
+    assert ACTIVATIONS.identify(getattr(keras.activations, name)) is record
+    assert ACTIVATIONS.identify(keras.layers.Activation(name)) is record
+    if record.elementwise:
+        dense = keras.layers.Dense(4, activation=name)
+        assert ACTIVATIONS.identify(dense.activation) is record
+
+
+@pytest.mark.parametrize("layer, name, gain", [
+    (keras.layers.ReLU(max_value=6.0), "relu6", None),
+    (keras.layers.LeakyReLU(negative_slope=0.2), "leaky_relu",
+     math.sqrt(2 / (1 + 0.2**2))),
+    (keras.layers.LeakyReLU(), "leaky_relu", math.sqrt(2 / (1 + 0.3**2))),
+    (L.LeakyReLU(negative_slope=0.01), "leaky_relu",
+     math.sqrt(2 / (1 + 0.01**2))),
+    (keras.layers.ReLU(negative_slope=0.1), "leaky_relu",
+     math.sqrt(2 / (1 + 0.1**2))),
+    (keras.layers.ELU(), "elu", None),
+    (keras.layers.PReLU(), "prelu", math.sqrt(2.0)),
+    (keras.layers.Softmax(), "softmax", None),
+])
+def test_identify_reads_the_options_of_keras_activation_layers(layer, name,
+                                                               gain):
+    record = ACTIVATIONS.identify(layer)
+    assert record.name == name
+    assert record.gain == pytest.approx(gain or ACTIVATIONS[name].gain,
+                                        rel=1e-12)
+
+
+def test_a_configured_threshold_unit_jumps_and_is_dead_at_its_value():
+    record = ACTIVATIONS.identify(L.Threshold(threshold=0.5, value=-1.0))
+    assert not record.continuous and not record.homogeneous
+    y = L.Threshold(threshold=0.5, value=-1.0)(np.array([-3.0, 0.2, 0.7, 2.0]))
+    assert float(record.dead_fraction(y)) == pytest.approx(0.5)
+    assert ACTIVATIONS.identify(L.Threshold(0.5, 0.5)).continuous

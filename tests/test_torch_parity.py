@@ -327,3 +327,27 @@ def test_orthogonal(draw, use_gain, torch_shape):
     gram = flat.T @ flat if rows > cols else flat @ flat.T
     np.testing.assert_allclose(gram, np.eye(min(rows, cols)) * gain**2,
                                atol=1e-6, rtol=0)
+
+
+# --- sparse ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dims", [1, 3])
+def test_sparse_only_works_on_2d_inputs(draw, dims):
+    initializer = I.Sparse(draw.number(0.1, 0.9), seed=dims)
+    with pytest.raises(ValueError, match="2-D kernels"):
+        initializer(draw.shape(dims, 1, 3))
+
+
+@pytest.mark.parametrize("use_random_std", [True, False])
+def test_sparse_default_std(draw, use_random_std):
+    torch_shape = draw.shape(2, 30, 35)  # (rows = out, cols = in)
+    rows = torch_shape[0]
+    sparsity = draw.number(0.1, 0.2)
+    std = draw.number(0.01, 0.2) if use_random_std else 0.01
+    arguments = {"stddev": std} if use_random_std else {}
+    kernel = values(I.Sparse(sparsity, **arguments, seed=5),
+                    torch_shape[::-1])  # Keras: (in, out)
+    for row in kernel:  # PyTorch's column: one input's weights
+        assert np.count_nonzero(row == 0) >= math.ceil(sparsity * rows)
+    assert is_normal(kernel[kernel != 0], 0, std)

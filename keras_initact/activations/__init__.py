@@ -18,7 +18,7 @@ package also lets Keras resolve those strings (`Dense(activation=...)`,
 import keras
 
 from keras_initact.activations.registry import (
-    ACTIVATIONS, ActivationSpec, Registry, unknown_name_message,
+    ACTIVATIONS, ActivationSpec, Registry,
 )
 from keras_initact.math.functions import (  # noqa: F401  (re-exported)
     FUNCTIONS, LEAKY_RELU_SLOPE, PREFIX, RRELU_LOWER, RRELU_UPPER, celu, elu,
@@ -27,7 +27,7 @@ from keras_initact.math.functions import (  # noqa: F401  (re-exported)
     normalize, prelu, reglu, relu, relu6, rrelu, selu, sigmoid, snake,
     soft_shrink, softmax, softmin, softplus, softsign, sparse_plus,
     sparse_sigmoid, sparsemax, squared_relu, squareplus, swiglu, swish, tanh,
-    tanh_shrink, threshold,
+    tanh_shrink, threshold, unknown_name_message,
 )
 from keras_initact.math.regions import Region
 
@@ -39,8 +39,9 @@ def get(identifier):
     """Returns an activation function for an identifier.
 
     - a name: any spelling of a keras_initact name or alias (`"mish"`,
-      `"LeakyReLU"`, `"keras_initact>silu"`), then Keras's own names
-      (`"relu6"`, `"hard_sigmoid"`);
+      `"LeakyReLU"`, `"keras_initact>silu"`; every Keras activation has one),
+      then any other name Keras resolves (a custom activation registered
+      with `keras.saving.register_keras_serializable`);
     - a callable (a function or a layer instance): returned as is;
     - a dict from `serialize`: deserialized;
     - `None`: `linear`.
@@ -82,7 +83,7 @@ def get(identifier):
             pass
     raise ValueError(
         unknown_name_message(identifier, names(aliases=True))
-        + " Keras's own names are accepted too."
+        + " Names Keras resolves are accepted too."
     )
 
 

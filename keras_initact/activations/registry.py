@@ -116,6 +116,12 @@ class ActivationSpec:
         return getattr(self.function, "gate", None)
 
     @property
+    def hidden(self):
+        """Whether it can follow a hidden layer: elementwise, or a gated
+        unit. Softmax and its relatives mix a layer's units: output heads."""
+        return self.elementwise or self.gate is not None
+
+    @property
     def registered_name(self):
         """The name Keras serialization knows the function by."""
         return keras.saving.get_registered_name(self.function)
@@ -303,6 +309,8 @@ class Registry(Mapping):
             return self._relu_variant(activation.negative_slope,
                                       activation.max_value,
                                       activation.threshold)
+        if isinstance(activation, (L.LeakyReLU, keras.layers.LeakyReLU)):
+            return self._relu_variant(activation.negative_slope, None, 0.0)
         if isinstance(activation, L.Threshold):
             return self._threshold_variant(activation.threshold,
                                            activation.value)
@@ -338,7 +346,12 @@ class Registry(Mapping):
         negative_slope = float(negative_slope or 0.0)
         threshold = float(threshold or 0.0)
         if max_value is None and threshold == 0.0:
-            return self.find("relu" if negative_slope == 0.0 else "leaky_relu")
+            if negative_slope == 0.0:
+                return self.find("relu")
+            leaky = self.find("leaky_relu")
+            if negative_slope == leaky.gain_param:
+                return leaky
+            return dataclasses.replace(leaky, gain_param=negative_slope)
         if (max_value is not None and float(max_value) == 6.0
                 and negative_slope == 0.0 and threshold == 0.0):
             return self.find("relu6")
@@ -367,6 +380,10 @@ class Registry(Mapping):
             record, homogeneous=False, continuous=(value == threshold),
             dead=Region(within=(value, value), meaning=f"output {value:g}: "
                         f"input at or below {threshold:g}"))
+
+    def hidden_names(self):
+        """The canonical names of the activations a hidden layer can use."""
+        return [name for name, spec in self._specs.items() if spec.hidden]
 
     def names(self, aliases=False):
         """The canonical names, sorted; with `aliases=True`, aliases too."""

@@ -166,7 +166,7 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
     tau = check_number("tau", tau, "for_activation", positive=True)
     if weight_scale is not None:
         _checked_weight_scale(weight_scale, depth)
-    if not spec.elementwise and spec.gate is None:
+    if not spec.hidden:
         raise ValueError(
             f"for_activation: {spec.name!r} is not elementwise (it mixes units), "
             "so it is an output head, not a hidden activation."
@@ -258,9 +258,15 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
         f"critical point of {spec.name}: sigma_w^2={point.weight_variance:.3f}, "
         f"sigma_b^2={point.bias_variance:.2g}, q*={point.q_star:.3g}"
         + (", centred kernels" if centred else "")
-        + (_scaled(scale) if shaping else ""),
+        + (_scaled(scale) + _why_not_tat(spec) if shaping else ""),
         activation_rescale=1.0 / scale,
     )
+
+
+def _why_not_tat(spec):
+    return (f"; not TAT-shaped: {spec.name} is neither smooth (TAT needs a "
+            "finite C''(1), which a kink or a jump in f'' breaks) nor "
+            "positively homogeneous (the leaky-ReLU family)")
 
 
 def _scaled(weight_scale):

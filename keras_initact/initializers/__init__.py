@@ -4,14 +4,15 @@
 |---------------------|-------------------------------------------------------------|
 | `constant`          | Zeros, Ones, Constant                                       |
 | `random`            | RandomNormal, RandomUniform, TruncatedNormal                |
+| `sparse`            | Sparse (PyTorch's sparse_)                                  |
 | `variance_scaling`  | VarianceScaling, Glorot/Xavier, He/Kaiming, LeCun           |
 | `orthogonal`        | Orthogonal, DeltaOrthogonal                                 |
 | `identity`          | Identity (Dirac for convolutions)                           |
 | `sinusoidal`        | Sinusoidal                                                  |
 | `zer_o`             | ZerO                                                        |
 | `pretrained`        | Pretrained                                                  |
-| `critical`          | Critical (edge of chaos, from `keras_initact.math.mean_field`)   |
-| `gains`, `fans`     | calculate_gain, compute_fans                                |
+| `critical`          | Critical (edge of chaos, from `keras_initact.math.mean_field`) |
+| `fans`              | compute_fans (`calculate_gain` is `keras_initact.math.gains`'s) |
 """
 
 from keras_initact.initializers.base import Initializer, RandomInitializer
@@ -29,6 +30,7 @@ from keras_initact.initializers.random import (
     RandomNormal, RandomUniform, TruncatedNormal,
 )
 from keras_initact.initializers.sinusoidal import Sinusoidal
+from keras_initact.initializers.sparse import Sparse
 from keras_initact.initializers.variance_scaling import (
     GlorotNormal, GlorotUniform, HeNormal, HeUniform, KaimingNormal,
     KaimingUniform, LecunNormal, LecunUniform, VarianceScaling, XavierNormal,
@@ -41,7 +43,7 @@ __all__ = [
     "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
     "KERNEL_LAYOUTS", "KaimingNormal", "KaimingUniform", "LecunNormal",
     "LecunUniform", "Ones", "Orthogonal", "Pretrained", "RandomInitializer",
-    "RandomNormal", "RandomUniform", "Sinusoidal", "TruncatedNormal",
+    "RandomNormal", "RandomUniform", "Sinusoidal", "Sparse", "TruncatedNormal",
     "VarianceScaling", "XavierNormal", "XavierUniform", "ZerO", "Zeros",
     "calculate_gain", "compute_fans", "get", "names", "random_orthogonal",
 ]

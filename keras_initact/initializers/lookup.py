@@ -8,12 +8,12 @@ import numpy as np
 
 from keras_initact.initializers import (
     constant, critical, identity, orthogonal, pretrained, random, sinusoidal,
-    variance_scaling, zer_o,
+    sparse, variance_scaling, zer_o,
 )
 
 _MODULES = (
-    constant, random, variance_scaling, orthogonal, identity, sinusoidal,
-    zer_o, pretrained, critical,
+    constant, random, sparse, variance_scaling, orthogonal, identity,
+    sinusoidal, zer_o, pretrained, critical,
 )
 # Names users know from other libraries, mapped to our class names.
 ALIASES = {

@@ -394,9 +394,26 @@ def sparse_sigmoid(x):
 @_register
 def squareplus(x, b=4.0):
     """`(x + sqrt(x^2 + b)) / 2`, b >= 0, a smooth ReLU of algebraic
-    functions (Barron 2021)."""
-    check_number("b", b, "squareplus", non_negative=True)
-    return ops.squareplus(x, b=b)
+    functions (Barron 2021).
+
+    Keras's `squareplus`, written so that it stays finite for every finite
+    input (Keras's overflows in float32 beyond |x| ~ 1.8e19): for x < 0 it
+    computes the equal `b / (2 (sqrt(x^2 + b) - x))`, and `sqrt(x^2 + b)` as
+    `|x| sqrt(1 + b / x^2)` where |x| > 1.
+    """
+    b = check_number("b", b, "squareplus", non_negative=True)
+    x = ops.convert_to_tensor(x)
+    magnitude = ops.abs(x)
+    large = magnitude > 1.0
+    # Each branch of `where` sees only inputs it handles, so that neither
+    # overflows nor divides by zero where it is not chosen (NaN gradients).
+    large_x = ops.where(large, magnitude, ops.ones_like(x))
+    small_x = ops.where(large, ops.zeros_like(x), x)
+    root = ops.where(large, large_x * ops.sqrt(1.0 + b / ops.square(large_x)),
+                     ops.sqrt(ops.square(small_x) + b))
+    negative = x < 0
+    gap = ops.where(negative, root - x, ops.ones_like(x))
+    return ops.where(negative, b / (2.0 * gap), x / 2.0 + root / 2.0)
 
 
 @_register
@@ -451,8 +468,23 @@ def softmin(x, axis=-1):
 @_register(elementwise=False)
 def sparsemax(x, axis=-1):
     """The Euclidean projection of `x` onto the probability simplex along
-    `axis`: a softmax with exact zeros (Martins & Astudillo 2016)."""
-    return ops.sparsemax(x, axis=axis)
+    `axis`: a softmax with exact zeros (Martins & Astudillo 2016).
+
+    `max(x - tau, 0)`, with `tau = (sum of the k largest - 1) / k` for the
+    support size `k` (Algorithm 1). Not `keras.ops.sparsemax`: through Keras
+    3.15 it sums the cumulative sums for `tau`, which is wrong whenever more
+    than one element is in the support (keras-team/keras#23425).
+    """
+    x = ops.convert_to_tensor(x)
+    z = ops.moveaxis(x, axis, -1)
+    z = z - ops.max(z, axis=-1, keepdims=True)  # shift-invariant; no overflow
+    ordered = ops.flip(ops.sort(z, axis=-1), axis=-1)
+    ranks = ops.arange(1, ops.shape(z)[-1] + 1, dtype=z.dtype)
+    support = 1.0 + ranks * ordered > ops.cumsum(ordered, axis=-1)
+    size = ops.sum(ops.cast(support, z.dtype), axis=-1, keepdims=True)
+    total = ops.sum(ops.where(support, ordered, ops.zeros_like(ordered)),
+                    axis=-1, keepdims=True)
+    return ops.moveaxis(ops.relu(z - (total - 1.0) / size), -1, axis)
 
 
 # -- gated units: the last axis holds the value `a` and the gate `b` ---------------

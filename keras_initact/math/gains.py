@@ -6,6 +6,7 @@ import math
 
 import keras
 import numpy as np
+from scipy import integrate
 
 from keras_initact.checks import check_number
 from keras_initact.math import functions
@@ -23,6 +24,10 @@ TORCH_GAINS = {
 }
 DEFAULT_LEAKY_RELU_SLOPE = 0.01
 QUADRATURE_POINTS = 201
+# The gains' rule: the trapezoid rule on [-BOUND, BOUND] with this step
+# (phi(12) ~ 5e-32), its nodes halfway between multiples of the step.
+TRAPEZOID_BOUND = 12.0
+TRAPEZOID_STEP = 1e-3
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -36,8 +41,8 @@ def calculate_gain(nonlinearity, param=None):
 
     Any other activation (a Keras activation name such as `"gelu"`, a
     keras_initact activation, or any callable) gets the variance-preserving
-    gain `1 / sqrt(E[phi(z)^2])`, `z ~ N(0, 1)`, computed by Gauss-Hermite
-    quadrature and cached. It is the gain that keeps `E[x^2]` of a layer's
+    gain `1 / sqrt(E[phi(z)^2])`, `z ~ N(0, 1)`, computed by
+    `gaussian_expectation_of_any` and cached. It is the gain that keeps `E[x^2]` of a layer's
     output equal to that of its input when `Var(W) = gain^2 / fan_in`; for
     ReLU it gives sqrt(2), He et al.'s value.
 
@@ -96,7 +101,7 @@ def _cached_variance_preserving_gain(activation):
 
 
 def _variance_preserving_gain(activation):
-    second_moment = gaussian_expectation(lambda z: activation(z) ** 2)
+    second_moment = gaussian_expectation_of_any(lambda z: activation(z) ** 2)
     if not np.isfinite(second_moment) or second_moment <= 0.0:
         raise ValueError(
             f"Cannot compute a gain for {activation!r}: E[phi(z)^2] over "
@@ -113,7 +118,32 @@ def gaussian_expectation(function, points=QUADRATURE_POINTS):
     where the backend allows it, else float32) and returns a tensor.
     """
     nodes, weights = _hermite_rule(points)
-    values = None
+    values = _evaluate(function, nodes)
+    return float(np.dot(weights, values) / math.sqrt(2.0 * math.pi))
+
+
+def gaussian_expectation_of_any(function):
+    """Returns `E[function(z)]`, `z ~ N(0, 1)`, for any piecewise-smooth
+    `function`, kinks and jumps included.
+
+    Gauss-Hermite quadrature (`gaussian_expectation`) is exact to rounding
+    for smooth functions but loses 3-4 digits at a kink away from 0 (hard
+    tanh at +-1) or a jump (hard shrink at +-0.5). This is the trapezoid
+    rule with step 1e-3 on [-12, 12], its nodes halfway between multiples
+    of the step: spectrally accurate for smooth integrands, and within about
+    1e-6 relative at a kink and 1e-5 at a jump. It evaluates `function` once,
+    on 24,000 nodes.
+    """
+    count = int(round(2 * TRAPEZOID_BOUND / TRAPEZOID_STEP))
+    nodes = -TRAPEZOID_BOUND + TRAPEZOID_STEP * (np.arange(count) + 0.5)
+    values = _evaluate(function, nodes)
+    density = np.exp(-0.5 * nodes * nodes) / math.sqrt(2.0 * math.pi)
+    return float(integrate.trapezoid(values * density, nodes))
+
+
+def _evaluate(function, nodes):
+    """`function` at `nodes`, in float64 where the backend and the function
+    allow it, else in float32; as a float64 NumPy array."""
     for dtype in ("float64", "float32"):
         try:
             values = function(keras.ops.convert_to_tensor(nodes, dtype=dtype))
@@ -121,8 +151,7 @@ def gaussian_expectation(function, points=QUADRATURE_POINTS):
         except Exception:  # some backends or activations lack float64
             if dtype == "float32":
                 raise
-    values = np.asarray(keras.ops.convert_to_numpy(values), dtype=np.float64)
-    return float(np.dot(weights, values) / math.sqrt(2.0 * math.pi))
+    return np.asarray(keras.ops.convert_to_numpy(values), dtype=np.float64)
 
 
 @functools.lru_cache(maxsize=8)

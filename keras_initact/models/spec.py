@@ -166,13 +166,11 @@ def activation_spec(activation):
                 f"function the registry knows; known names: "
                 f"{', '.join(ACTIVATIONS.names(aliases=True))}."
             )
-    if not found.elementwise and found.gate is None:
-        hidden = [n for n, s in ACTIVATIONS.items()
-                  if s.elementwise or s.gate is not None]
+    if not found.hidden:
         raise ValueError(
             f"{OWNER}: {found.name!r} mixes units, so it cannot be a hidden "
             f"activation (the output head is chosen by `task`); allowed: "
-            f"{', '.join(hidden)}."
+            f"{', '.join(ACTIVATIONS.hidden_names())}."
         )
     return found
 

@@ -48,12 +48,10 @@ def check_init(name):
 def check_activation(name):
     """The registry name of a hidden activation (elementwise, or gated)."""
     spec = ACTIVATIONS.spec(name)
-    if not spec.elementwise and spec.gate is None:
-        hidden = [s.name for s in ACTIVATIONS.values()
-                  if s.elementwise or s.gate is not None]
+    if not spec.hidden:
         raise ValueError(
             f"{spec.name!r} mixes units, so it cannot be a hidden activation; "
-            f"choose from {', '.join(hidden)}.")
+            f"choose from {', '.join(ACTIVATIONS.hidden_names())}.")
     return spec.name
 
 

@@ -209,9 +209,10 @@ def write_tables(results, baseline, target_accuracy, directory):
 
 def plot_learning_curves(results, path):
     """Test accuracy per epoch, one panel per depth: colour is the
-    activation, line style the initializer; the line is the mean over seeds
-    and the band its 95% interval (runs that stopped early count while they
-    ran). One legend for all panels."""
+    activation, line style and marker the initializer; the line is the mean
+    over seeds and the band its 95% interval, cut to [0, 1] where accuracy
+    lives (runs that stopped early count while they ran). One legend for all
+    panels."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -224,6 +225,7 @@ def plot_learning_curves(results, path):
     colours = plt.cm.tab10(np.arange(len(activations)) % 10)
     styles = ["-", "--", ":", "-.", (0, (8, 2, 1, 2)), (0, (1, 3)),
               (0, (3, 1, 1, 1, 1, 1))]
+    markers = ["o", "s", "^", "D", "v", "P", "X"]
     fig, axes = plt.subplots(1, len(depths), figsize=(5 * len(depths) + 2.5, 4.2),
                              squeeze=False, sharey=True)
     for ax, depth in zip(axes[0], depths):
@@ -237,15 +239,20 @@ def plot_learning_curves(results, path):
                      for e in range(epochs)]
             x = np.arange(1, epochs + 1)
             colour = colours[activations.index(activation)]
+            style = inits.index(init)
             ax.plot(x, [s["mean"] for s in stats], color=colour,
-                    linestyle=styles[inits.index(init) % len(styles)],
-                    label=f"{init} + {activation}")
+                    linestyle=styles[style % len(styles)],
+                    marker=markers[style % len(markers)], markersize=3.5,
+                    markevery=max(1, epochs // 6), label=f"{init} + {activation}")
             low = np.array([s["low"] for s in stats])
             if np.isfinite(low).any():
-                ax.fill_between(x, low, [s["high"] for s in stats],
+                high = np.array([s["high"] for s in stats])
+                ax.fill_between(x, np.clip(low, 0.0, 1.0),
+                                np.clip(high, 0.0, 1.0),
                                 color=colour, alpha=0.15, linewidth=0)
         ax.set_title(f"depth {depth}")
         ax.set_xlabel("epoch")
+        ax.set_ylim(-0.02, 1.02)
         ax.grid(True, alpha=0.3)
     seeds = max(len(runs) for runs in groups.values())
     axes[0][0].set_ylabel("test accuracy" + (
