@@ -22,6 +22,8 @@ from keras_initact import activations as A
 from keras_initact import layers as L
 from keras_initact.math import functions as F
 
+import references as R
+
 BIG = float(np.finfo(np.float32).max) * 0.9
 KERAS_ACTIVATION_NAMES = sorted(
     name for name in dir(keras.activations)
@@ -34,49 +36,6 @@ GRID = np.array(
 ).reshape(2, 12)  # an even last axis, which the gated units halve
 FD_GRID = np.array([-3.1, -1.7, -0.8, -0.3, -0.05, 0.07, 0.35, 0.9, 1.6, 2.7,
                     4.2, 7.3]).reshape(2, 6)
-
-
-def leaky(slope):
-    return lambda x: np.where(x >= 0, x, slope * x)
-
-
-def elu_ref(x, alpha=1.0):
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-
-
-def softmax_ref(x, axis=-1):
-    z = np.exp(x - x.max(axis=axis, keepdims=True))
-    return z / z.sum(axis=axis, keepdims=True)
-
-
-def log_softmax_ref(x):
-    shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def sparsemax_ref(x):
-    """Martins & Astudillo (2016), Algorithm 1, row by row."""
-    out = np.empty_like(x)
-    for row, z in zip(out.reshape(-1, x.shape[-1]), x.reshape(-1, x.shape[-1])):
-        z = z - z.max()  # shift-invariant; keeps BIG's neighbours apart
-        ordered = np.sort(z)[::-1]
-        k = np.arange(1, z.size + 1)
-        support = 1 + k * ordered > np.cumsum(ordered)
-        k_z = k[support][-1]
-        tau = (np.cumsum(ordered)[k_z - 1] - 1) / k_z
-        row[:] = np.maximum(z - tau, 0)
-    return out
-
-
-def gated_ref(gate):
-    def reference(x):
-        a, b = np.split(x, 2, axis=-1)
-        return a * gate(b)
-    return reference
-
-
-def gelu_ref(x):
-    return 0.5 * x * (1 + special.erf(x / math.sqrt(2)))
 
 
 def f32(value):
@@ -97,16 +56,14 @@ CASES = {
         lambda x: A.relu(x, negative_slope=0.2, threshold=0.5, max_value=3.0),
         lambda x: np.minimum(np.where(x > 0.5, x, f32(0.2) * (x - 0.5)), 3.0),
     ),
-    "leaky_relu": (A.leaky_relu, leaky(f32(0.3))),
-    "prelu": (lambda x: A.prelu(x, 0.25), leaky(0.25)),
-    "rrelu": (A.rrelu, leaky((1 / 8 + 1 / 3) / 2)),
-    "elu": (A.elu, elu_ref),
-    "elu_alpha": (lambda x: A.elu(x, alpha=2.0),
-                  lambda x: elu_ref(x, alpha=2.0)),
+    "leaky_relu": (A.leaky_relu, R.leaky(f32(0.3))),
+    "prelu": (lambda x: A.prelu(x, 0.25), R.leaky(0.25)),
+    "rrelu": (A.rrelu, R.leaky((1 / 8 + 1 / 3) / 2)),
+    "elu": (A.elu, R.elu()),
+    "elu_alpha": (lambda x: A.elu(x, alpha=2.0), R.elu(2.0)),
     "selu": (A.selu,
-             lambda x: F.SELU_SCALE * elu_ref(
-                 x, F.SELU_ALPHA)),
-    "gelu": (A.gelu, gelu_ref),
+             lambda x: F.SELU_SCALE * R.elu(F.SELU_ALPHA)(x)),
+    "gelu": (A.gelu, R.gelu),
     "gelu_tanh": (
         lambda x: A.gelu(x, approximate=True),
         lambda x: 0.5 * x * (1 + np.tanh(
@@ -123,47 +80,39 @@ CASES = {
         lambda x: A.snake(x, frequency=3.0),
         lambda x: x + np.sin(3.0 * x) ** 2 / 3.0,
     ),
-    "softmax": (A.softmax, softmax_ref),
+    "softmax": (A.softmax, R.softmax),
     "softmax_axes": (
         lambda x: A.softmax(x, axis=[0, 1]),
-        lambda x: softmax_ref(x.reshape(-1)).reshape(x.shape),
+        lambda x: R.softmax(x.reshape(-1)).reshape(x.shape),
     ),
     # Keras's and PyTorch's other activations, from their definitions.
-    "celu": (A.celu, elu_ref),
-    "celu_alpha": (lambda x: A.celu(x, alpha=0.5),
-                   lambda x: np.where(x > 0, x, 0.5 * np.expm1(
-                       np.minimum(x, 0) / 0.5))),
+    "celu": (A.celu, R.celu()),
+    "celu_alpha": (lambda x: A.celu(x, alpha=0.5), R.celu(0.5)),
     "exponential": (A.exponential, np.exp),
-    "hard_sigmoid": (A.hard_sigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1)),
-    "hard_swish": (A.hard_swish, lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
-    "hard_tanh": (A.hard_tanh, lambda x: np.clip(x, -1, 1)),
-    "log_sigmoid": (A.log_sigmoid, lambda x: -np.logaddexp(0.0, -x)),
-    "relu6": (A.relu6, lambda x: np.clip(x, 0, 6)),
-    "softsign": (A.softsign, lambda x: x / (1 + np.abs(x))),
-    "sparse_plus": (A.sparse_plus, lambda x: np.where(
-        x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
-    "sparse_sigmoid": (A.sparse_sigmoid,
-                       lambda x: np.clip((x + 1) / 2, 0, 1)),
-    "squareplus": (A.squareplus,
-                   lambda x: np.where(x < 0, 2 / (np.sqrt(x * x + 4) - x),
-                                      (x + np.sqrt(x * x + 4)) / 2)),
-    "squareplus_b": (lambda x: A.squareplus(x, b=1.0),
-                     lambda x: np.where(x < 0, 0.5 / (np.sqrt(x * x + 1) - x),
-                                        (x + np.sqrt(x * x + 1)) / 2)),
-    "hard_shrink": (A.hard_shrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    "hard_sigmoid": (A.hard_sigmoid, R.hard_sigmoid),
+    "hard_swish": (A.hard_swish, R.hard_swish),
+    "hard_tanh": (A.hard_tanh, R.hard_tanh),
+    "log_sigmoid": (A.log_sigmoid, R.log_sigmoid),
+    "relu6": (A.relu6, R.relu6),
+    "softsign": (A.softsign, R.softsign),
+    "sparse_plus": (A.sparse_plus, R.sparse_plus),
+    "sparse_sigmoid": (A.sparse_sigmoid, R.sparse_sigmoid),
+    "squareplus": (A.squareplus, R.squareplus()),
+    "squareplus_b": (lambda x: A.squareplus(x, b=1.0), R.squareplus(1.0)),
+    "hard_shrink": (A.hard_shrink, R.hard_shrink()),
     "soft_shrink": (lambda x: A.soft_shrink(x, threshold=0.25),
-                    lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.25, 0)),
-    "tanh_shrink": (A.tanh_shrink, lambda x: x - np.tanh(x)),
+                    R.soft_shrink(0.25)),
+    "tanh_shrink": (A.tanh_shrink, R.tanh_shrink),
     "threshold": (lambda x: A.threshold(x, threshold=0.2, value=-1.0),
-                  lambda x: np.where(x > 0.2, x, -1.0)),
-    "squared_relu": (A.squared_relu, lambda x: np.maximum(x, 0) ** 2),
-    "log_softmax": (A.log_softmax, log_softmax_ref),
-    "softmin": (A.softmin, lambda x: softmax_ref(-x)),
-    "sparsemax": (A.sparsemax, sparsemax_ref),
-    "glu": (A.glu, gated_ref(special.expit)),
-    "swiglu": (A.swiglu, gated_ref(lambda b: b * special.expit(b))),
-    "geglu": (A.geglu, gated_ref(gelu_ref)),
-    "reglu": (A.reglu, gated_ref(lambda b: np.maximum(b, 0))),
+                  R.threshold(0.2, -1.0)),
+    "squared_relu": (A.squared_relu, R.squared_relu),
+    "log_softmax": (A.log_softmax, R.log_softmax),
+    "softmin": (A.softmin, lambda x: R.softmax(-x)),
+    "sparsemax": (A.sparsemax, R.sparsemax),
+    "glu": (A.glu, R.GLU),
+    "swiglu": (A.swiglu, R.SWIGLU),
+    "geglu": (A.geglu, R.GEGLU),
+    "reglu": (A.reglu, R.REGLU),
 }
 
 

@@ -24,50 +24,17 @@ from scipy import special
 
 from keras_initact import layers as L
 
+import references as R
+
 F32 = np.float32
-
-
-def leaky(slope):
-    return lambda x: np.where(x >= 0, x, slope * x)
-
-
-def elu_ref(alpha):
-    return lambda x: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
 
-def softmax_ref(x):
-    z = np.exp(x - x.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
-
-
 def snake_ref(a):
     a = float(F32(a))
     return lambda x: x + np.sin(a * x) ** 2 / a
-
-
-def gated_ref(gate):
-    def reference(x):
-        a, b = np.split(x, 2, axis=-1)
-        return a * gate(b)
-    return reference
-
-
-def gelu_ref(x):
-    return 0.5 * x * (1 + special.erf(x / math.sqrt(2)))
-
-
-def sparsemax_ref(x):
-    """Martins & Astudillo (2016), Algorithm 1, along the last axis."""
-    z = x - x.max(axis=-1, keepdims=True)
-    ordered = -np.sort(-z, axis=-1)
-    ranks = np.arange(1, z.shape[-1] + 1)
-    support = 1 + ranks * ordered > np.cumsum(ordered, axis=-1)
-    size = support.sum(axis=-1, keepdims=True)
-    tau = (np.where(support, ordered, 0).sum(axis=-1, keepdims=True) - 1) / size
-    return np.maximum(z - tau, 0)
 
 
 def shaped_ref(function, input_scale, input_shift, output_shift, output_scale):
@@ -98,24 +65,24 @@ CASES = {
                             **kw),
         relu_options_ref,
     ),
-    "leaky_relu": (L.LeakyReLU, leaky(float(F32(0.3)))),
+    "leaky_relu": (L.LeakyReLU, R.leaky(float(F32(0.3)))),
     "leaky_relu_torch": (
         lambda **kw: L.LeakyReLU(negative_slope=0.01, **kw),
-        leaky(float(F32(0.01))),
+        R.leaky(float(F32(0.01))),
     ),
     "prelu": (L.PReLU, lambda x: np.maximum(x, 0.0)),
     "prelu_quarter": (
         lambda **kw: L.PReLU(
             alpha_initializer=keras.initializers.Constant(0.25), **kw
         ),
-        leaky(0.25),
+        R.leaky(0.25),
     ),
-    "rrelu": (L.RReLU, leaky((1 / 8 + 1 / 3) / 2)),
-    "elu": (L.ELU, elu_ref(1.0)),
-    "elu_half": (lambda **kw: L.ELU(alpha=0.5, **kw), elu_ref(0.5)),
+    "rrelu": (L.RReLU, R.leaky((1 / 8 + 1 / 3) / 2)),
+    "elu": (L.ELU, R.elu(1.0)),
+    "elu_half": (lambda **kw: L.ELU(alpha=0.5, **kw), R.elu(0.5)),
     "selu": (L.SELU,
-             lambda x: SELU_SCALE * elu_ref(SELU_ALPHA)(x)),
-    "gelu": (L.GELU, lambda x: 0.5 * x * (1 + special.erf(x / math.sqrt(2)))),
+             lambda x: SELU_SCALE * R.elu(SELU_ALPHA)(x)),
+    "gelu": (L.GELU, R.gelu),
     "gelu_tanh": (
         lambda **kw: L.GELU(approximate=True, **kw),
         lambda x: 0.5 * x * (1 + np.tanh(
@@ -137,46 +104,40 @@ CASES = {
         lambda **kw: L.Snake(frequency=0.7, trainable_frequency=True, **kw),
         snake_ref(0.7),
     ),
-    "softmax": (L.Softmax, softmax_ref),
+    "softmax": (L.Softmax, R.softmax),
     # Keras's and PyTorch's other activations
-    "hard_sigmoid": (L.HardSigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1)),
-    "hard_tanh": (L.HardTanh, lambda x: np.clip(x, -1, 1)),
-    "log_sigmoid": (L.LogSigmoid, lambda x: -np.logaddexp(0.0, -x)),
-    "softsign": (L.Softsign, lambda x: x / (1 + np.abs(x))),
-    "sparse_sigmoid": (L.SparseSigmoid, lambda x: np.clip((x + 1) / 2, 0, 1)),
-    "celu": (lambda **kw: L.CELU(alpha=0.5, **kw),
-             lambda x: np.where(x > 0, x, 0.5 * np.expm1(np.minimum(x, 0) / 0.5))),
-    "relu6": (L.ReLU6, lambda x: np.clip(x, 0, 6)),
+    "hard_sigmoid": (L.HardSigmoid, R.hard_sigmoid),
+    "hard_tanh": (L.HardTanh, R.hard_tanh),
+    "log_sigmoid": (L.LogSigmoid, R.log_sigmoid),
+    "softsign": (L.Softsign, R.softsign),
+    "sparse_sigmoid": (L.SparseSigmoid, R.sparse_sigmoid),
+    "celu": (lambda **kw: L.CELU(alpha=0.5, **kw), R.celu(0.5)),
+    "relu6": (L.ReLU6, R.relu6),
     "threshold": (lambda **kw: L.Threshold(threshold=0.2, value=-1.0, **kw),
-                  lambda x: np.where(x > float(F32(0.2)), x, -1.0)),
-    "squared_relu": (L.SquaredReLU, lambda x: np.maximum(x, 0) ** 2),
-    "hard_swish": (L.HardSwish, lambda x: x * np.clip(x / 6 + 0.5, 0, 1)),
-    "sparse_plus": (L.SparsePlus, lambda x: np.where(
-        x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+                  R.threshold(float(F32(0.2)), -1.0)),
+    "squared_relu": (L.SquaredReLU, R.squared_relu),
+    "hard_swish": (L.HardSwish, R.hard_swish),
+    "sparse_plus": (L.SparsePlus, R.sparse_plus),
     "exponential": (L.Exponential, np.exp),
-    "squareplus": (L.Squareplus, lambda x: np.where(
-        x < 0, 2 / (np.sqrt(x * x + 4) - x), (x + np.sqrt(x * x + 4)) / 2)),
-    "hard_shrink": (L.HardShrink, lambda x: np.where(np.abs(x) > 0.5, x, 0)),
+    "squareplus": (L.Squareplus, R.squareplus()),
+    "hard_shrink": (L.HardShrink, R.hard_shrink()),
     "soft_shrink": (lambda **kw: L.SoftShrink(threshold=0.25, **kw),
-                    lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.25, 0)),
-    "tanh_shrink": (L.TanhShrink, lambda x: x - np.tanh(x)),
-    "log_softmax": (L.LogSoftmax, lambda x: (
-        x - x.max(axis=-1, keepdims=True) - np.log(np.exp(
-            x - x.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)))),
-    "softmin": (L.Softmin, lambda x: softmax_ref(-x)),
-    "sparsemax": (L.Sparsemax, sparsemax_ref),
-    "glu": (L.GLU, gated_ref(special.expit)),
-    "swiglu": (L.SwiGLU, gated_ref(lambda b: b * special.expit(b))),
-    "geglu": (L.GEGLU, gated_ref(gelu_ref)),
-    "reglu": (L.ReGLU, gated_ref(lambda b: np.maximum(b, 0))),
+                    R.soft_shrink(0.25)),
+    "tanh_shrink": (L.TanhShrink, R.tanh_shrink),
+    "log_softmax": (L.LogSoftmax, R.log_softmax),
+    "softmin": (L.Softmin, lambda x: R.softmax(-x)),
+    "sparsemax": (L.Sparsemax, R.sparsemax),
+    "glu": (L.GLU, R.GLU),
+    "swiglu": (L.SwiGLU, R.SWIGLU),
+    "geglu": (L.GEGLU, R.GEGLU),
+    "reglu": (L.ReGLU, R.REGLU),
     "shaped_tanh": (
         lambda **kw: L.ShapedActivation("tanh", *TAT_TANH, **kw),
         shaped_ref(np.tanh, *TAT_TANH),
     ),
     "shaped_gelu": (
         lambda **kw: L.ShapedActivation("GELU", *GELU_FLIPPED, **kw),
-        shaped_ref(lambda x: 0.5 * x * (1 + special.erf(x / math.sqrt(2))),
-                   *GELU_FLIPPED),
+        shaped_ref(R.gelu, *GELU_FLIPPED),
     ),
 }
 LEARNED = ("prelu", "prelu_quarter", "swish_trainable", "snake_trainable")

@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_initact.checks import check_axes_in_rank, check_axis
+
 
 class ActivationLayer(keras.layers.Layer):
     """Base class of the activation layers: shape-preserving, mask-passing.
@@ -61,3 +63,23 @@ def channel_count(input_shape, owner, argument):
             f"input_shape={tuple(input_shape)}."
         )
     return int(input_shape[-1])
+
+
+class AlongAxisLayer(ActivationLayer):
+    """An activation computed along one axis by `function(x, axis=...)`
+    (the softmax relatives, the gated units). Subclasses set `function`."""
+
+    function = None
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = check_axis("axis", axis, type(self).__name__)
+        self._finish_init()
+
+    def call(self, inputs):
+        check_axes_in_rank("axis", [self.axis], len(inputs.shape),
+                           type(self).__name__)
+        return type(self).function(inputs, axis=self.axis)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

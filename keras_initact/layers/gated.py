@@ -6,33 +6,19 @@ gated unit is twice as wide as the unit's output (the model factory does
 this). They are the feed-forward blocks of most current transformers.
 """
 
-from keras_initact.checks import check_axis
 from keras_initact.initializers.base import register
-from keras_initact.layers.base import ActivationLayer
+from keras_initact.layers.base import AlongAxisLayer
 from keras_initact.math import functions
 
 
-class GatedUnit(ActivationLayer):
+class GatedUnit(AlongAxisLayer):
     """Base of the gated units: splits `axis` in two and halves its size."""
-
-    function = None
-
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = check_axis("axis", axis, type(self).__name__)
-        self._finish_init()
-
-    def call(self, inputs):
-        return type(self).function(inputs, axis=self.axis)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
         if shape[self.axis] is not None:
             shape[self.axis] //= 2
         return tuple(shape)
-
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
 
 
 @register

@@ -4,9 +4,9 @@ import keras
 from keras import ops
 
 from keras_initact.math import functions
-from keras_initact.checks import check_axes, check_axes_in_rank, check_axis
+from keras_initact.checks import check_axes, check_axes_in_rank
 from keras_initact.initializers.base import register
-from keras_initact.layers.base import ActivationLayer
+from keras_initact.layers.base import ActivationLayer, AlongAxisLayer
 
 
 def large_negative(dtype):
@@ -102,27 +102,8 @@ def _broadcasts(mask_dims, input_dims, trailing):
     return True
 
 
-class _OneAxisHead(ActivationLayer):
-    """A normalization along one axis: an output head, not a hidden unit."""
-
-    function = None
-
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = check_axis("axis", axis, type(self).__name__)
-        self._finish_init()
-
-    def call(self, inputs):
-        check_axes_in_rank("axis", [self.axis], len(inputs.shape),
-                           type(self).__name__)
-        return type(self).function(inputs, axis=self.axis)
-
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
-
-
 @register
-class LogSoftmax(_OneAxisHead):
+class LogSoftmax(AlongAxisLayer):
     """Log-softmax layer, `f(x) = x - logsumexp(x)` along `axis`.
 
     >>> LogSoftmax()(np.array([[1.0, 2.0, 1.0]]))  # [[-1.5514, -0.5514, -1.5514]]
@@ -136,7 +117,7 @@ class LogSoftmax(_OneAxisHead):
 
 
 @register
-class Softmin(_OneAxisHead):
+class Softmin(AlongAxisLayer):
     """Softmin layer, `f(x) = softmax(-x)` along `axis` (PyTorch's `Softmin`).
 
     >>> Softmin()(np.array([[1.0, 2.0, 1.0]]))  # [[0.4223, 0.1554, 0.4223]]
@@ -150,7 +131,7 @@ class Softmin(_OneAxisHead):
 
 
 @register
-class Sparsemax(_OneAxisHead):
+class Sparsemax(AlongAxisLayer):
     """Sparsemax layer: the Euclidean projection onto the probability simplex
     along `axis`, a softmax with exact zeros.
 
