@@ -69,6 +69,13 @@ def _gated(gate):
     return gated
 
 
+def _halving(function):
+    """A Keras layer computing a gated unit: `Activation` would report the
+    input's width, where the output has half."""
+    return keras.layers.Lambda(
+        function, output_shape=lambda shape: (*shape[:-1], shape[-1] // 2))
+
+
 # Keras's counterpart of each activation: its layer where one exists, else
 # `Activation` of its function, else of the formula in keras.ops.
 KERAS = {
@@ -91,16 +98,16 @@ KERAS = {
         "celu", "exponential", "hard_sigmoid", "hard_silu", "hard_tanh",
         "log_sigmoid", "relu6", "softsign", "sparse_plus", "sparse_sigmoid",
         "squareplus", "hard_shrink", "soft_shrink", "tanh_shrink",
-        "log_softmax", "sparsemax", "glu")},
+        "log_softmax", "sparsemax")},
+    "glu": lambda k: _halving(keras.activations.glu),
     "threshold": lambda k: keras.layers.Activation(
         lambda x: keras.activations.threshold(x, 0.0, 0.0)),
     "squared_relu": lambda k: keras.layers.Activation(
         lambda x: ops.square(ops.relu(x))),
     "softmin": lambda k: keras.layers.Activation(lambda x: ops.softmax(-x)),
-    "swiglu": lambda k: keras.layers.Activation(_gated(ops.silu)),
-    "geglu": lambda k: keras.layers.Activation(
-        _gated(lambda b: ops.gelu(b, approximate=False))),
-    "reglu": lambda k: keras.layers.Activation(_gated(ops.relu)),
+    "swiglu": lambda k: _halving(_gated(ops.silu)),
+    "geglu": lambda k: _halving(_gated(lambda b: ops.gelu(b, approximate=False))),
+    "reglu": lambda k: _halving(_gated(ops.relu)),
 }
 KERAS["hard_swish"] = KERAS.pop("hard_silu")
 
@@ -121,7 +128,7 @@ def graph_ops(make_activation, kind, name):
     by TensorFlow (an identical list means identical computation)."""
     import tensorflow as tf
 
-    shape = (4, 8) if kind == "mlp" else (2, 4, 4, 3)
+    shape = (4, 8) if kind == "mlp" else (2, 4, 4, 6)  # even: gated units
     layer = make_activation(kind)
     layer(tf.zeros(shape))
 
