@@ -93,6 +93,55 @@ def test_conv_options_and_conv1d():
     assert model.get_layer("flatten").output.shape == (None, 6)  # 6 // 3 * 3
 
 
+def test_deep_plain_cnn_downsamples_by_stride_at_the_blocks_asked():
+    model = build_sequential((28, 28, 1), [], "tanh", conv_filters=[4] * 12,
+                             pooling="stride", downsample_blocks=[0, 6],
+                             num_classes=10, shaping=True, seed=0)
+    convs = [model.get_layer(f"conv_{i}") for i in range(12)]
+    assert [conv.strides for conv in convs] == [
+        (2, 2) if i in (0, 6) else (1, 1) for i in range(12)]
+    assert not any(name.startswith("pool") for name in layer_names(model))
+    assert model.get_layer("flatten").output.shape[1:] == (7 * 7 * 4,)
+    assert spec_of(model)["downsample_blocks"] == [0, 6]
+
+
+def test_pooling_layers_end_only_the_blocks_asked():
+    model = build_sequential((16, 16, 1), [], "relu", conv_filters=[2] * 4,
+                             pool_size=2, downsample_blocks=[3, 1],
+                             num_classes=2)
+    assert [name for name in layer_names(model) if name.startswith("pool")] \
+        == ["pool_1", "pool_3"]
+    assert model.get_layer("flatten").output.shape[1:] == (4 * 4 * 2,)
+
+
+@pytest.mark.parametrize("arguments, canonical", [
+    # every block strides: the same model as strided convolutions throughout
+    ({"pooling": "stride", "conv_strides": 3},
+     {"pooling": None, "conv_strides": 2, "downsample_blocks": None}),
+    # listing every block is the default
+    ({"pooling": "max", "downsample_blocks": [2, 0, 1]},
+     {"pooling": "max", "downsample_blocks": None}),
+    ({"shaping": "tat"}, {"shaping": False}),  # shallow: nothing shaped
+])
+def test_equal_models_have_equal_specs(arguments, canonical):
+    spec = spec_of(build_sequential((32, 32, 1), [], "tanh",
+                                    conv_filters=[2] * 3, num_classes=2,
+                                    seed=0, **arguments))
+    assert {key: spec[key] for key in canonical} == canonical
+
+
+def test_shaping_names_its_method_only_where_it_differs():
+    def shaping(activation, value):
+        return spec_of(build_sequential((8,), [4] * 20, activation, seed=0,
+                                        num_classes=2, shaping=value))["shaping"]
+
+    assert shaping("gelu", "tat") is True
+    assert shaping("gelu", "dks") == "dks"
+    # DKS leaves ReLU (TAT's leaky ReLU) and SELU (the critical point) as
+    # shaping=True does: the same model, the same spec.
+    assert shaping("relu", "dks") is True and shaping("selu", "dks") is True
+
+
 def test_flatten_without_conv_and_no_hidden_layers():
     model = build_sequential((4, 4), [], task="binary", seed=0)
     assert layer_names(model) == ["flatten", "head"]
@@ -119,8 +168,9 @@ def test_auto_deep_network_uses_critical_initialization():
     assert isinstance(tanh.get_layer("dense_3").bias_initializer,
                       initializers.RandomNormal)
     relu = build_sequential((8,), [8] * 10, "relu", num_classes=2, seed=0)
-    assert isinstance(relu.get_layer("dense_3").kernel_initializer,
-                      initializers.Orthogonal)
+    kernel = relu.get_layer("dense_3").kernel_initializer  # orthogonal, gain 2
+    assert isinstance(kernel, initializers.Critical)
+    assert kernel.point.weight_variance * kernel.gain**2 == pytest.approx(2.0)
     shaped = build_sequential((8,), [8] * 10, "relu", num_classes=2, seed=0,
                               shaping=True)
     recipe = for_activation("relu", depth=10, shaping=True, seed=0)
@@ -312,6 +362,20 @@ def bad(**kwargs):
      r"pooling='maximum'.*'max'"),
     (bad(input_shape=(8, 8, 1), conv_filters=[2], conv_padding="full"),
      r"conv_padding='full'"),
+    (bad(input_shape=(8, 8, 1), conv_filters=[2] * 3, downsample_blocks=[3]),
+     r"downsample_blocks.*\[0, 3\).*there are 3 conv blocks.*\[3\]"),
+    (bad(input_shape=(8, 8, 1), conv_filters=[2] * 3, downsample_blocks=[1, 1]),
+     r"lists a block twice.*\[1, 1\]"),
+    (bad(input_shape=(8, 8, 1), conv_filters=[2] * 3, downsample_blocks=2),
+     r"downsample_blocks=2"),
+    (bad(input_shape=(8, 8, 1), conv_filters=[2] * 3, downsample_blocks=[0],
+         pooling=None), r"downsample_blocks=\[0\] needs a way to downsample"),
+    (bad(input_shape=(8, 8, 1), conv_filters=[2] * 4, pooling="stride",
+         conv_padding="valid"),
+     r"shrinks input_shape=\(8, 8, 1\) to nothing at conv_2"),
+    (bad(shaping="tta"), r"`shaping` must be False, True \(TAT\), 'tat' or "
+                         r"'dks'; received shaping='tta'"),
+    (bad(shaping=1), r"shaping=1"),
     (bad(dropout=1.0), r"dropout.*\[0, 1\)"),
     (bad(batch_norm="yes"), r"batch_norm.*True or False"),
     (bad(kernel_initializer="he_nromal"), r"Unknown initializer 'he_nromal'"),
@@ -346,6 +410,19 @@ KERAS_CASES = {
                         activation="gelu", shaping=True, num_classes=3),
     "shaped_selu": dict(input_shape=(8,), hidden_units=[4] * 9,
                         activation="selu", shaping=True, task="regression"),
+    "deep_cnn_stride_dks": dict(input_shape=(8, 8, 1), hidden_units=[],
+                                conv_filters=[4] * 10, activation="gelu",
+                                pooling="stride", downsample_blocks=[0, 5],
+                                shaping="dks", num_classes=3),
+    "cnn_pooling_at_some_blocks": dict(input_shape=(8, 8, 1), hidden_units=[4],
+                                       conv_filters=[2, 4, 4], activation="tanh",
+                                       pooling="average", downsample_blocks=[1],
+                                       num_classes=3),
+    "cnn_stride_two_values": dict(input_shape=(16, 2), hidden_units=[],
+                                  conv_filters=[2, 2, 2], activation="relu",
+                                  pooling="stride", pool_size=4,
+                                  conv_strides=2, downsample_blocks=[2],
+                                  task="regression"),
     "prelu_explicit": dict(input_shape=(8,), hidden_units=[8],
                            activation="prelu", kernel_initializer="orthogonal",
                            bias_initializer="truncated_normal", num_classes=2),

@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 
 from keras_initact import initializers as inits
-from keras_initact.deep import diagnose, for_activation
-from keras_initact.deep.shaping import network_c_map, tat_leaky_relu_slope
+from keras_initact.activations import ACTIVATIONS
+from keras_initact.deep import diagnose, for_activation, lsuv_initialize
+from keras_initact.deep.shaping import (
+    dks_transform, network_c_map, tat_leaky_relu_slope,
+)
+from keras_initact.models import build_sequential
 
 
 def plain_mlp(recipe, depth, width=32, inputs=16):
@@ -40,8 +44,43 @@ class TestForActivation:
 
     def test_deep_relu_gets_he_scaled_orthogonal_kernels(self):
         recipe = for_activation("relu", depth=50)
-        assert isinstance(recipe.kernel_initializer, inits.Orthogonal)
-        assert recipe.kernel_initializer.gain == pytest.approx(math.sqrt(2))
+        kernel = keras.ops.convert_to_numpy(recipe.kernel_for(3)((32, 32)))
+        np.testing.assert_allclose(kernel.T @ kernel, 2.0 * np.eye(32), atol=1e-5)
+        # The data's layer: Keras's Orthogonal over all of a conv's taps.
+        assert isinstance(recipe.input_kernel_initializer, inits.Orthogonal)
+        assert recipe.input_kernel_initializer.gain == pytest.approx(math.sqrt(2))
+
+    @pytest.mark.parametrize("name, shaping", [
+        ("relu", False), ("relu", True), ("tanh", False), ("tanh", True),
+        ("gelu", "dks"), ("selu", True),
+    ])
+    def test_deep_conv_kernels_are_delta_orthogonal(self, name, shaping):
+        recipe = for_activation(name, depth=30, shaping=shaping, seed=0)
+        kernel = keras.ops.convert_to_numpy(recipe.kernel_for(4)((3, 3, 16, 16)))
+        taps = kernel.reshape(9, 16, 16)
+        assert not np.any(np.delete(taps, 4, axis=0))  # only the centre tap
+        gram = taps[4].T @ taps[4]
+        np.testing.assert_allclose(gram, gram[0, 0] * np.eye(16),
+                                   atol=1e-5 * gram[0, 0])
+
+    def test_dks_shapes_smooth_units_and_leaves_the_others_as_tat_does(self):
+        gelu = ACTIVATIONS.spec("gelu").activation
+        recipe = for_activation("gelu", depth=50, shaping="dks", seed=0)
+        assert recipe.shaped and recipe.shaping == "dks"
+        assert recipe.transform == dks_transform(gelu, 50)
+        assert "DKS: gelu shaped into" in recipe.rationale
+        assert "C'(1) = 1.5" in recipe.rationale
+        assert for_activation("gelu", depth=50, shaping="dks",
+                              zeta=1.2).transform == dks_transform(gelu, 50, 1.2)
+        assert for_activation("gelu", depth=50, shaping="tat").shaping == "tat"
+        relu = for_activation("relu", depth=50, shaping="dks", seed=0)
+        tat = for_activation("relu", depth=50, shaping=True, seed=0)
+        assert relu.activation == "leaky_relu" and relu.shaping == "tat"
+        assert relu.activation_arguments == tat.activation_arguments
+        assert relu.kernel_for(3).get_config() == tat.kernel_for(3).get_config()
+        assert "its authors advise TAT's leaky ReLU" in relu.rationale
+        selu = for_activation("selu", depth=50, shaping="dks")
+        assert selu.shaped and selu.transform is None and selu.shaping is None
 
     def test_deep_smooth_units_sit_on_the_critical_line(self):
         from keras_initact.math import mean_field
@@ -113,6 +152,14 @@ class TestForActivation:
         np.testing.assert_array_equal(a, again)
 
     def test_bad_input(self):
+        with pytest.raises(ValueError, match="shaping must be False, True "
+                                             r"\(TAT\), 'tat' or 'dks'; "
+                                             "received shaping='DKS'"):
+            for_activation("gelu", depth=50, shaping="DKS")
+        with pytest.raises(ValueError, match="zeta must be > 1.*zeta=1.0"):
+            for_activation("gelu", depth=50, shaping="dks", zeta=1.0)
+        with pytest.raises(ValueError, match="zeta.*nan"):
+            for_activation("gelu", depth=50, shaping="dks", zeta=float("nan"))
         with pytest.raises(ValueError, match="Unknown activation 'rleu'"):
             for_activation("rleu")
         with pytest.raises(ValueError, match="depth must be a positive int"):
@@ -136,8 +183,8 @@ class TestForActivation:
             for_activation("hard_shrink", depth=30)
         # with its defaults the threshold unit is ReLU, which is continuous
         recipe = for_activation("threshold", depth=30)
-        assert isinstance(recipe.kernel_initializer, inits.Orthogonal)
-        assert recipe.kernel_initializer.gain == pytest.approx(math.sqrt(2))
+        assert recipe.rationale.startswith("threshold is scale-free")
+        assert recipe.input_kernel_initializer.gain == pytest.approx(math.sqrt(2))
 
     @pytest.mark.parametrize("arguments, message", [
         ({"eta": float("nan")}, "`eta` must be finite; received eta=nan"),
@@ -147,7 +194,7 @@ class TestForActivation:
         ({"tau": -0.3}, "`tau` must be positive; received tau=-0.3"),
         ({"tau": float("inf")}, "`tau` must be finite"),
         ({"weight_scale": float("inf")}, "`weight_scale` must be finite"),
-        ({"shaping": "yes"}, "shaping must be True or False"),
+        ({"shaping": "yes"}, "shaping must be False, True .*shaping='yes'"),
     ])
     @pytest.mark.parametrize("depth", [None, 30])
     def test_bad_options_are_refused_at_every_depth(self, depth, arguments,
@@ -246,6 +293,20 @@ class TestDiagnose:
         with pytest.raises(ValueError, match="`x` has 1 NaN and 1 Inf values; "
                                              "the signal cannot be judged"):
             diagnose(model, bad)
+
+    def test_a_deep_plain_cnn_from_the_factory_is_healthy_and_lsuv_runs(self):
+        model = build_sequential((8, 8, 1), [], "tanh", conv_filters=[4] * 12,
+                                 pooling="stride", downsample_blocks=[0, 6],
+                                 num_classes=3, shaping=True, seed=0)
+        x = np.random.default_rng(1).standard_normal((64, 8, 8, 1)).astype("float32")
+        result = diagnose(model, x, verbose=False)
+        assert result.verdict == "healthy", result.table()
+        assert [row.layer for row in result.layers][:2] == ["conv_0", "conv_1"]
+        assert result.layers[0].activation == "tanh"  # shaped, read as tanh
+        report = lsuv_initialize(model, x, tol=0.05, seed=0)
+        assert [row.layer for row in report][:2] == ["conv_0", "conv_1"]
+        assert all(row.converged for row in report)
+        assert np.all(np.isfinite(model.predict(x, verbose=0)))
 
     def test_prints_a_table(self, batch, capsys):
         diagnose(plain_mlp(for_activation("relu"), 2), batch)

@@ -1,9 +1,9 @@
-"""keras_initact.deep.shaping: TAT for smooth activations.
+"""keras_initact.deep.shaping: TAT and DKS for smooth activations.
 
 The local maps come from Hermite coefficients; they are checked exactly on
 polynomials and against direct quadrature with analytic derivatives. Every
-smooth registry activation's transformation is checked against TAT's four
-conditions, computed independently (quadrature of the shaped function and of
+smooth registry activation's transformation is checked against TAT's (and
+DKS's) four conditions, computed independently (quadrature of the shaped function and of
 its finite-difference derivatives).
 """
 
@@ -16,8 +16,8 @@ import pytest
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.deep import for_activation
 from keras_initact.deep.shaping import (
-    ActivationTransform, LocalMaps, hermite_coefficients, local_maps,
-    tat_transform,
+    ActivationTransform, LocalMaps, dks_transform, hermite_coefficients,
+    local_maps, tat_transform,
 )
 
 NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(160)
@@ -158,6 +158,60 @@ class TestTatTransform:
         arguments = {"depth": 60, "tau": 0.3, **kwargs}
         with pytest.raises(ValueError, match=message):
             tat_transform(np.tanh, **arguments)
+
+
+class TestDksTransform:
+    @pytest.mark.parametrize("name", SMOOTH)
+    def test_meets_dks_conditions_for_every_smooth_activation(self, name):
+        depth, zeta = 50, 1.5
+        transform = dks_transform(ACTIVATIONS.spec(name).activation, depth, zeta)
+        assert transform.input_scale > 0 and transform.output_scale > 0
+        shaped = transform(numpy_activation(name))
+        q, q_slope, c_slope, _ = direct_maps(shaped)
+        assert q == pytest.approx(1.0, abs=1e-6)
+        assert q_slope == pytest.approx(1.0, abs=1e-4)
+        assert expect(shaped(NODES)) ** 2 / q == pytest.approx(0.0, abs=1e-9)  # C(0)
+        assert c_slope ** depth == pytest.approx(zeta, rel=1e-3)
+
+    def test_the_exponential_cannot_be_shaped_and_says_so(self):
+        with pytest.raises(ValueError, match="no transformation of exponential "
+                                             r"reaches C'\(1\) = zeta"):
+            dks_transform(ACTIVATIONS.spec("exponential").activation, 50)
+
+    def test_sigmoid_and_tanh_shape_into_the_same_unit(self):
+        x = np.linspace(-40, 40, 81)
+        units = [dks_transform(ACTIVATIONS.spec(n).activation, 50)(
+            numpy_activation(n))(x) for n in ("sigmoid", "tanh")]
+        np.testing.assert_allclose(units[0], units[1], atol=1e-6)
+
+    def test_a_smaller_zeta_or_a_deeper_network_is_closer_to_linear(self):
+        tanh = ACTIVATIONS.spec("tanh").activation
+        assert (dks_transform(tanh, 50, zeta=1.2).input_scale
+                < dks_transform(tanh, 50, zeta=1.5).input_scale)
+        assert (dks_transform(tanh, 200).input_scale
+                < dks_transform(tanh, 50).input_scale)
+
+    def test_differs_from_tat(self):
+        # DKS centres the unit (C(0) = 0); TAT fixes C'(1) = 1 instead.
+        gelu = ACTIVATIONS.spec("gelu").activation
+        dks, tat = dks_transform(gelu, 50), tat_transform(gelu, 50)
+        dks_maps, tat_maps = local_maps(dks(gelu)), local_maps(tat(gelu))
+        assert dks_maps.c_zero == pytest.approx(0.0, abs=1e-12)
+        assert dks_maps.c_slope == pytest.approx(1.5 ** (1 / 50))
+        assert tat_maps.c_zero > 1e-3 and tat_maps.c_slope == pytest.approx(1.0)
+
+    @pytest.mark.parametrize("kwargs, message", [
+        ({"depth": 0}, "depth must be a positive int; received depth=0"),
+        ({"zeta": 1.0}, r"zeta must be > 1 .*received zeta=1.0"),
+        ({"zeta": 0.5}, "zeta=0.5"),
+        ({"zeta": float("inf")}, "zeta must be a positive number; received "
+                                 "zeta=inf"),
+        ({"zeta": "1.5"}, "zeta='1.5'"),
+    ])
+    def test_bad_arguments(self, kwargs, message):
+        arguments = {"depth": 50, "zeta": 1.5, **kwargs}
+        with pytest.raises(ValueError, match=message):
+            dks_transform(np.tanh, **arguments)
 
 
 class TestShapedRecipes:

@@ -43,6 +43,9 @@ class InitRecipe:
         shaped: whether shaping changed the activation (TAT) or applied
             the weight-scale reparametrization.
         rationale: one line on why.
+        shaping: `"tat"` or `"dks"`: the method that changed the activation
+            (`"dks"` only for a DKS-transformed smooth unit); None when it
+            did not change.
         activation_rescale: the factor every activation's output is
             multiplied by (a `keras.layers.Rescaling` after it), `1 /
             weight_scale` of the weight-scale reparametrization (see
@@ -59,6 +62,7 @@ class InitRecipe:
     rationale: str
     activation_rescale: float = 1.0
     transform: Optional[Any] = None
+    shaping: Optional[str] = None
 
     def kernel_for(self, index):
         """The kernel initializer of hidden layer `index` (0 = first)."""
@@ -81,7 +85,7 @@ class InitRecipe:
 
 
 def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
-                   weight_scale=None, seed=None):
+                   weight_scale=None, seed=None, zeta=tat.DEFAULT_ZETA):
     """The initialization that suits `activation` in a plain network of `depth`.
 
     - `depth` unknown or at most `SHALLOW_DEPTH`: the registry's pairing (He
@@ -97,10 +101,10 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
       centred for activations whose outputs are not zero-centred. The first
       layer maps standardized data to variance `q*`. Positively homogeneous
       units (ReLU family) are scale-free: He-scaled orthogonal kernels.
-    - deeper with `shaping=True`: Tailored Activation Transformation
-      (`keras_initact.deep.shaping`), which keeps the activation's family
-      but changes the unit with the depth, where the registry says it
-      applies:
+    - deeper with `shaping=True` (or `"tat"`): Tailored Activation
+      Transformation (`keras_initact.deep.shaping`), which keeps the
+      activation's family but changes the unit with the depth, where the
+      registry says it applies:
         - ReLU family (positively homogeneous units, which no weights bring
           to dynamical isometry): a leaky ReLU whose negative slope is set
           by the depth (`tat_leaky_relu_slope(depth, eta)`), orthogonal
@@ -112,7 +116,13 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
           variance `1 / fan_in` (delta-orthogonal for convolutions), zero
           biases; the layer is a `ShapedActivation`;
         - the others (SELU, ELU: a kink) keep the critical point.
-      For every activation, shaping also applies a weight-scale
+    - deeper with `shaping="dks"`: Deep Kernel Shaping (Martens et al.
+      2021) for smooth activations, `dks_transform(phi, depth, zeta)`:
+      `C(0) = 0` and the whole network's `C'(1) = zeta`, with the same
+      kernels as TAT's; the ReLU family gets TAT's leaky ReLU (DKS's
+      authors advise leaky ReLUs over DKS-shaped ReLUs), the others the
+      critical point, as with `shaping=True`.
+    - with either shaping, every activation also gets a weight-scale
       reparametrization, keras_initact's own (neither DKS nor TAT has it;
       their "output scale" is the factor that sets `Q(1) = 1`, inside the
       shaped unit): every activation's output is multiplied by
@@ -126,6 +136,12 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
       training. The activation changes: build it with
       `recipe.activation_layer()` (and read `recipe.activation_rescale`).
 
+    Deeper than `SHALLOW_DEPTH`, every kernel after the first is orthogonal
+    per unit, and a convolution kernel delta-orthogonal (Xiao et al. 2018:
+    an orthogonal matrix at the centre tap, zeros elsewhere), so deep plain
+    CNNs get the signal propagation of MLPs; the first layer's kernel (the
+    data's) is orthogonal over all its taps, or variance-scaled.
+
     >>> recipe = for_activation("tanh", depth=60)
     >>> layer = keras.layers.Dense(128, kernel_initializer=recipe.kernel_for(3),
     ...                            bias_initializer=recipe.bias_for(3))
@@ -133,7 +149,8 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
     Args:
         activation: a registry name (any spelling or alias).
         depth: the number of hidden layers, or None.
-        shaping: allow activation shaping (TAT) and the weight-scale
+        shaping: False (default), True or `"tat"` (TAT), or `"dks"`
+            (DKS): allow activation shaping and the weight-scale
             reparametrization.
         eta: the correlation that `depth` layers may map orthogonal inputs to
             (smaller is closer to linear); 0.9 as in the TAT paper. Used by
@@ -149,6 +166,8 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             (7.5) digits MLPs reached 0.95-0.97 for every activation of the
             README's table (0.10-0.45 without shaping).
         seed: base seed; layer `i` gets `derive_seed(seed, i)`.
+        zeta: the whole network's `C'(1)` for DKS-shaped smooth
+            activations, > 1 (1.5 as in the DKS paper).
     """
     spec = ACTIVATIONS.spec(activation)
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)
@@ -157,13 +176,15 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"for_activation: depth must be a positive int or None; received "
             f"depth={depth!r}."
         )
-    if not isinstance(shaping, bool):
-        raise ValueError(
-            f"for_activation: shaping must be True or False; received "
-            f"shaping={shaping!r}."
-        )
+    method = shaping_method(shaping, "for_activation")
     eta = check_between("eta", eta, "for_activation", 0.0, 1.0)
     tau = check_number("tau", tau, "for_activation", positive=True)
+    zeta = check_number("zeta", zeta, "for_activation", positive=True)
+    if not zeta > 1.0:
+        raise ValueError(
+            f"for_activation: zeta must be > 1 (a network's C'(1) with "
+            f"C(0) = 0 is at least 1); received zeta={zeta!r}."
+        )
     if weight_scale is not None:
         _checked_weight_scale(weight_scale, depth)
     if not spec.hidden:
@@ -199,23 +220,30 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"{type(kernel).__name__} for {spec.name}",
         )
 
-    if shaping and spec.homogeneous:
+    if method and spec.homogeneous:
         weight_scale = _checked_weight_scale(weight_scale, depth)
         alpha = tat.tat_leaky_relu_slope(depth, eta)
         gain = tat.leaky_relu_gain(alpha)
         return InitRecipe(
             "leaky_relu", {"negative_slope": alpha},
-            Orthogonal(gain=gain * weight_scale, seed=base_seed), Zeros(),
+            _orthogonal_per_unit(gain * weight_scale, base_seed), Zeros(),
             Orthogonal(gain=gain, seed=base_seed), Zeros(), True,
             f"TAT: {spec.name} shaped into leaky_relu(negative_slope={alpha:.3f}) "
             f"for depth {depth}, orthogonal kernels with gain {gain:.3f}"
-            + _scaled(weight_scale),
-            activation_rescale=1.0 / weight_scale,
+            + _scaled(weight_scale)
+            + ("; DKS shapes smooth units, and its authors advise TAT's "
+               "leaky ReLU for the ReLU family" if method == "dks" else ""),
+            activation_rescale=1.0 / weight_scale, shaping="tat",
         )
 
-    if shaping and spec.smooth:
+    if method and spec.smooth:
         weight_scale = _checked_weight_scale(weight_scale, depth)
-        t = tat.tat_transform(spec.activation, depth, tau)
+        if method == "dks":
+            t = tat.dks_transform(spec.activation, depth, zeta)
+            condition = f"C'(1) = {zeta:g}"
+        else:
+            t = tat.tat_transform(spec.activation, depth, tau)
+            condition = f"C''(1) = {tau:g}"
         # The shaped unit has Q(1) = C'(1) = 1, so its critical point is
         # sigma_w^2 = 1, sigma_b^2 = 0 at q* = 1: the identity's. Critical
         # gives it orthogonal per unit for widening layers too, and
@@ -227,25 +255,25 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             VarianceScaling(scale=1.0, mode="fan_in",
                             distribution="untruncated_normal", seed=base_seed),
             Zeros(), True,
-            f"TAT: {spec.name} shaped into {t.output_scale:.3g} * "
+            f"{method.upper()}: {spec.name} shaped into {t.output_scale:.3g} * "
             f"({spec.name}({t.input_scale:.3g} x {t.input_shift:+.3g}) "
-            f"{t.output_shift:+.3g}) for depth {depth} (C''(1) = {tau:g}), "
+            f"{t.output_shift:+.3g}) for depth {depth} ({condition}), "
             "orthogonal kernels" + _scaled(weight_scale),
-            activation_rescale=1.0 / weight_scale, transform=t,
+            activation_rescale=1.0 / weight_scale, transform=t, shaping=method,
         )
 
     if spec.homogeneous:
         gain = spec.gain
-        kernel = Orthogonal(gain=gain, seed=base_seed)
         return InitRecipe(
-            spec.name, {}, kernel, Zeros(), kernel, Zeros(), False,
+            spec.name, {}, _orthogonal_per_unit(gain, base_seed), Zeros(),
+            Orthogonal(gain=gain, seed=base_seed), Zeros(), False,
             f"{spec.name} is scale-free: orthogonal kernels with its gain "
             f"{gain:.3f} (chi_1 = 1); shaping=True also keeps correlations",
         )
 
     centred = not spec.zero_centred
     point = mean_field.shallow_critical_point(spec.activation, depth, eta, centred)
-    scale = _checked_weight_scale(weight_scale, depth) if shaping else 1.0
+    scale = _checked_weight_scale(weight_scale, depth) if method else 1.0
     kernel = Critical(spec.name, q_star=point.q_star, centred=centred,
                       gain=scale, seed=base_seed)
     bias = kernel.bias_initializer()
@@ -254,13 +282,35 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
         distribution="untruncated_normal", seed=base_seed,
     )
     return InitRecipe(
-        spec.name, {}, kernel, bias, input_kernel, bias, shaping,
+        spec.name, {}, kernel, bias, input_kernel, bias, bool(method),
         f"critical point of {spec.name}: sigma_w^2={point.weight_variance:.3f}, "
         f"sigma_b^2={point.bias_variance:.2g}, q*={point.q_star:.3g}"
         + (", centred kernels" if centred else "")
-        + (_scaled(scale) + _why_not_tat(spec) if shaping else ""),
+        + (_scaled(scale) + _why_not_tat(spec) if method else ""),
         activation_rescale=1.0 / scale,
     )
+
+
+def shaping_method(shaping, owner):
+    """`None`, `"tat"` or `"dks"` for a `shaping` argument (False, True,
+    `"tat"` or `"dks"`)."""
+    if shaping is False:
+        return None
+    if shaping is True or (isinstance(shaping, str) and shaping == "tat"):
+        return "tat"
+    if isinstance(shaping, str) and shaping == "dks":
+        return "dks"
+    raise ValueError(
+        f"{owner}: shaping must be False, True (TAT), 'tat' or 'dks'; "
+        f"received shaping={shaping!r}."
+    )
+
+
+def _orthogonal_per_unit(gain, seed):
+    """Orthogonal kernels times `gain`, each unit's variance kept when a
+    layer widens, and delta-orthogonal for convolutions (Keras's Orthogonal
+    would mix a conv kernel's taps into one matrix)."""
+    return Critical("linear", q_star=1.0, gain=gain, seed=seed)
 
 
 def _why_not_tat(spec):

@@ -39,6 +39,12 @@ expansion, `phi_hat(z) = sum_n c_n He_n(z) / sqrt(n!)`:
 
 which needs no derivatives of `phi`, so any activation callable works at
 any precision.
+
+Deep Kernel Shaping itself (Martens et al. 2021), `dks_transform`: the same
+four-parameter transformation of a smooth unit, with `Q(1) = 1`,
+`Q'(1) = 1`, `C(0) = 0` (the output shift removes the unit's mean) and
+`C'(1) = zeta^(1 / depth)`, so that the whole network's `C'(1)` is `zeta`
+(1.5 in the paper): DKS bounds the network's slope, TAT its curvature.
 """
 
 import dataclasses
@@ -55,6 +61,7 @@ from keras_initact.math.functions import shaped_unit
 
 DEFAULT_ETA = 0.9
 DEFAULT_TAU = 0.3
+DEFAULT_ZETA = 1.5
 
 # Coefficients kept, and the quadrature nodes that compute them (exact for
 # polynomials of degree < 2 * HERMITE_POINTS): tanh's maps at unit scale to
@@ -230,26 +237,96 @@ def tat_transform(activation, depth, tau=DEFAULT_TAU):
             that does not converge).
     """
     _check_depth(depth)
-    if isinstance(tau, bool) or not isinstance(tau, (int, float)) \
-            or not math.isfinite(tau) or not tau > 0:
-        raise ValueError(f"tau must be a positive number; received tau={tau!r}.")
-    return _solve_tat(activation, depth, float(tau))
+    tau = _positive("tau", tau)
+    return _solve(activation, _TAT, depth, tau)
 
 
-@functools.lru_cache(maxsize=64)
-def _solve_tat(activation, depth, tau):
-    curvature = tau / depth
+def dks_transform(activation, depth, zeta=DEFAULT_ZETA):
+    """Deep Kernel Shaping's transformation of a smooth `activation` for a
+    plain network of `depth` nonlinear layers: the `ActivationTransform`
+    with `Q(1) = 1`, `Q'(1) = 1`, `C(0) = 0` and `C'(1) = zeta^(1 / depth)`.
 
+    `C(0) = 0` fixes the output shift (minus the unit's mean) and `Q(1) = 1`
+    the output scale; the input scale and shift solve the other two
+    conditions as in `tat_transform`, with the same choice among solutions.
+    The whole network's C map then sends 0 to 0 and has slope `zeta` at 1:
+    nearby inputs separate at most `zeta` times faster than a linear
+    network would let them.
+
+    >>> t = dks_transform(keras_initact.activations.tanh, depth=50)
+    >>> t.output_shift   # 0: tanh is odd
+
+    Args:
+        activation: a callable applying the activation to an array.
+        depth: the number of activation layers, a positive int.
+        zeta: the whole network's `C'(1)`, > 1 (1.5 as in the paper;
+            closer to 1 is closer to linear).
+
+    Raises:
+        ValueError: for a bad `depth` or `zeta`, when no transformation
+            exists, or when `activation` is not smooth enough for its
+            Hermite series to give `C'(1)` (a kink or a jump).
+
+    Reference: Martens et al., "Rapid training of deep neural networks
+    without skip connections or normalization layers using Deep Kernel
+    Shaping", arXiv:2110.01765, 2021.
+    """
+    _check_depth(depth)
+    zeta = _positive("zeta", zeta)
+    if not zeta > 1.0:
+        raise ValueError(
+            f"zeta must be > 1 (the network's C'(1) of a unit with C(0) = 0 "
+            f"is at least 1, and 1 only for a linear unit); received "
+            f"zeta={zeta!r}."
+        )
+    return _solve(activation, _DKS, depth, zeta)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Method:
+    """What a shaping method fixes in closed form and what it solves for."""
+
+    name: str
+    branches: tuple  # the roots of the output shift's condition to try
+    target_name: str
+
+    def centred(self, c, branch):
+        """`c` with `c_0` set by the method's condition on C."""
+        n = np.arange(c.size)
+        c = c.copy()
+        if self.name == "TAT":  # C'(1) = 1
+            c[0] = branch * math.sqrt(np.sum((n[2:] - 1.0) * c[2:] ** 2))
+        else:  # DKS: C(0) = 0
+            c[0] = 0.0
+        return c
+
+    def solved(self, maps, depth, target):
+        """The two residuals that the input scale and shift must zero."""
+        if self.name == "TAT":
+            second = maps.c_curvature - target / depth
+        else:
+            second = maps.c_slope - target ** (1.0 / depth)
+        return np.array([maps.q_slope - 1.0, second])
+
+    def checked(self, maps):
+        """The map whose Hermite series must have converged."""
+        return maps.c_curvature if self.name == "TAT" else maps.c_slope - 1.0
+
+
+_TAT = _Method("TAT", (1.0, -1.0), "tau")
+_DKS = _Method("DKS", (1.0,), "zeta")
+
+
+@functools.lru_cache(maxsize=128)
+def _solve(activation, method, depth, target):
     def transform(point, branch):
         scale, shift = point
-        c = hermite_coefficients(lambda z: activation(scale * z + shift))
-        n = np.arange(c.size)
-        inner_mean = c[0]
-        c[0] = branch * math.sqrt(np.sum((n[2:] - 1.0) * c[2:] ** 2))
+        inner = hermite_coefficients(lambda z: activation(scale * z + shift))
+        c = method.centred(inner, branch)
         output_scale = 1.0 / math.sqrt(np.sum(c**2))
         maps = LocalMaps.from_coefficients(c * output_scale)
         found = ActivationTransform(float(scale), float(shift),
-                                    float(c[0] - inner_mean), output_scale)
+                                    float(c[0] - inner[0]), output_scale)
         return found, maps
 
     def residual(point, branch):
@@ -257,12 +334,12 @@ def _solve_tat(activation, depth, tau):
             _, maps = transform(point, branch)
         except (FloatingPointError, ZeroDivisionError, ValueError):
             return np.full(2, 1e6)
-        value = np.array([maps.q_slope - 1.0, maps.c_curvature - curvature])
+        value = method.solved(maps, depth, target)
         return value if np.all(np.isfinite(value)) else np.full(2, 1e6)
 
     solutions = []
     with np.errstate(all="ignore"):
-        for start, branch in itertools.product(_STARTS, (1.0, -1.0)):
+        for start, branch in itertools.product(_STARTS, method.branches):
             result = optimize.root(residual, start, args=(branch,),
                                    method="hybr")
             if not (result.success and np.max(np.abs(result.fun)) < _SOLVED):
@@ -271,27 +348,44 @@ def _solve_tat(activation, depth, tau):
             found, _ = transform((abs(scale), shift), branch)
             solutions.append(found)
     if not solutions:
+        wanted = ("C''(1) = tau / depth" if method is _TAT
+                  else "C'(1) = zeta^(1 / depth)")
         raise ValueError(
-            f"tat_transform: no transformation of {_name(activation)} reaches "
-            f"C''(1) = tau / depth = {tau}/{depth} with Q'(1) = C'(1) = 1; "
-            "use shaping=False or another tau."
+            f"{method.name.lower()}_transform: no transformation of "
+            f"{_name(activation)} reaches {wanted} ({method.target_name}="
+            f"{target}, depth={depth}) with Q(1) = Q'(1) = 1; use "
+            f"shaping=False or another {method.target_name}."
         )
     best = min(solutions, key=lambda t: (round(abs(t.input_shift), 6),
                                          -t.input_shift, t.input_scale))
-    # A kink in phi (a jump in phi', as SELU's) makes C''(1) infinite: the
-    # truncated series then has a finite but meaningless sum, which keeps
-    # growing with the order.
-    longer = LocalMaps.from_coefficients(hermite_coefficients(
-        best(activation), _CONVERGENCE_ORDER)).c_curvature
-    if abs(longer - curvature) > _CONVERGED * curvature:
+    # A kink in phi (a jump in phi', as SELU's) makes C''(1) infinite, and
+    # a jump in phi C'(1): the truncated series then has a finite but
+    # meaningless sum, which keeps growing with the order.
+    solved = method.checked(LocalMaps.from_coefficients(
+        hermite_coefficients(best(activation))))
+    longer = method.checked(LocalMaps.from_coefficients(hermite_coefficients(
+        best(activation), _CONVERGENCE_ORDER)))
+    if abs(longer - solved) > _CONVERGED * abs(solved):
+        quantity = "C''(1)" if method is _TAT else "C'(1) - 1"
         raise ValueError(
-            f"tat_transform: {_name(activation)} is not smooth enough for TAT: "
-            f"C''(1) is {curvature:.4g} from {HERMITE_ORDER + 1} Hermite "
-            f"coefficients but {longer:.4g} from {_CONVERGENCE_ORDER + 1}, so "
-            "its series does not converge (a kink makes C''(1) infinite). "
-            "Use shaping=False, or a smooth activation."
+            f"{method.name.lower()}_transform: {_name(activation)} is not "
+            f"smooth enough for {method.name}: {quantity} is {solved:.4g} from "
+            f"{HERMITE_ORDER + 1} Hermite coefficients but {longer:.4g} from "
+            f"{_CONVERGENCE_ORDER + 1}, so its series does not converge (a "
+            "kink makes C''(1) infinite). Use shaping=False, or a smooth "
+            "activation."
         )
     return best
+
+
+def _positive(argument, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or not value > 0:
+        raise ValueError(
+            f"{argument} must be a positive number; received "
+            f"{argument}={value!r}."
+        )
+    return float(value)
 
 
 @functools.lru_cache(maxsize=4)

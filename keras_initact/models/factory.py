@@ -11,8 +11,8 @@ The model is a plain `keras.Sequential` of Keras and keras_initact layers
 | dense block `i`     | `dense_i`, `bn_i`*, `act_i`, `scale_i`*, `dropout_i`*    |
 | output              | `head` (a `Dense` with softmax, sigmoid or no activation)|
 
-(* only with `batch_norm=True`, `pooling` not None, `dropout > 0`.) The
-input is named `inputs`.
+(* only with `batch_norm=True`, a pooling layer ending the block,
+`dropout > 0`.) The input is named `inputs`.
 """
 
 import json
@@ -21,7 +21,8 @@ import keras
 
 from keras_initact.models.initialization import InitPlan
 from keras_initact.models.spec import (
-    AUTO, HEAD_ACTIVATIONS, conv_rank, normalize_spec,
+    AUTO, HEAD_ACTIVATIONS, conv_rank, conv_strides_of, normalize_spec,
+    pooling_layer_of,
 )
 
 # Where the factory keeps a model's spec, as a JSON string (a plain string
@@ -34,7 +35,8 @@ def build_sequential(input_shape, hidden_units, activation="relu",
                      kernel_initializer=AUTO, bias_initializer=AUTO,
                      conv_filters=(), conv_kernel_size=3, conv_strides=1,
                      conv_padding="same", pooling="max", pool_size=2,
-                     task="classification", num_classes=None,
+                     downsample_blocks=None, task="classification",
+                     num_classes=None,
                      batch_norm=False, dropout=0.0, shaping=False, seed=None,
                      name=None):
     """Builds a `keras.Sequential` whose initializers suit its activation.
@@ -47,6 +49,9 @@ def build_sequential(input_shape, hidden_units, activation="relu",
 
     >>> model = build_sequential((28, 28, 1), [128], "mish", conv_filters=[32, 64],
     ...                          num_classes=10, seed=0)  # an MNIST CNN
+    >>> deep = build_sequential((28, 28, 1), [], "tanh", conv_filters=[16] * 50,
+    ...                         pooling="stride", downsample_blocks=[0, 25],
+    ...                         num_classes=10, shaping=True)  # a plain 50-layer CNN
 
     Args:
         input_shape: the shape of one example, e.g. `(784,)` or
@@ -75,9 +80,16 @@ def build_sequential(input_shape, hidden_units, activation="relu",
             Conv2D for `(height, width, channels)`, Conv3D for rank 4.
         conv_kernel_size, conv_strides: an int or one int per spatial axis.
         conv_padding: `"same"` (default) or `"valid"`.
-        pooling: `"max"` (default), `"average"` or None: a pooling layer
-            ending each conv block.
-        pool_size: an int or one per spatial axis (the strides too).
+        pooling: how a conv block downsamples: `"max"` (default) or
+            `"average"`, a pooling layer ending the block; `"stride"`, the
+            block's convolution has stride `pool_size` (instead of
+            `conv_strides`); None: no downsampling but `conv_strides`.
+        pool_size: an int or one per spatial axis: the pooling window and
+            its strides, or the downsampling convolution's strides.
+        downsample_blocks: which conv blocks downsample (0-based indices,
+            e.g. `[0, 25]` for two stages of a 50-block stack); None
+            (default): every block. Deep plain CNNs downsample at a few
+            blocks only, or the input shrinks to nothing.
         task: `"classification"` (softmax over `num_classes`), `"binary"`
             (sigmoid) or `"regression"` (linear).
         num_classes: the softmax width (required, >= 2, for
@@ -88,15 +100,18 @@ def build_sequential(input_shape, hidden_units, activation="relu",
         dropout: the rate of a dropout layer after each hidden dense
             activation (`AlphaDropout` for SELU, to keep it self-normalizing);
             0 (default) for none.
-        shaping: with `kernel_initializer="auto"` and more than 8 hidden
-            layers, let `for_activation` shape the network: every
+        shaping: False (default), True (or `"tat"`) or `"dks"`: with
+            `kernel_initializer="auto"` and more than 8 hidden layers
+            (convolutions included), let `for_activation` shape the
+            network with TAT or DKS: every
             activation's output is scaled by `8 / depth` (a `scale_i`
             `Rescaling` layer after `act_i`) and hidden kernels after the
             first are `depth / 8` times larger, which keeps deep networks
             training under Adam; a ReLU-family network also becomes a TAT
             leaky ReLU whose slope depends on the depth, and a smooth
-            activation (GELU, tanh, sigmoid, Swish, ...) a TAT-shaped
-            `ShapedActivation` of it.
+            activation (GELU, tanh, sigmoid, Swish, ...) a TAT- or
+            DKS-shaped `ShapedActivation` of it. Hidden kernels are
+            orthogonal, delta-orthogonal for convolutions.
         seed: an int in `[0, 2**31 - 1)`; every layer's initializer and
             dropout get their own seed derived from it, so the same seed
             gives the same model. None draws one (reproducibly under
@@ -119,6 +134,7 @@ def build_sequential(input_shape, hidden_units, activation="relu",
         bias_initializer=bias_initializer, conv_filters=conv_filters,
         conv_kernel_size=conv_kernel_size, conv_strides=conv_strides,
         conv_padding=conv_padding, pooling=pooling, pool_size=pool_size,
+        downsample_blocks=downsample_blocks,
         task=task, num_classes=num_classes, batch_norm=batch_norm,
         dropout=dropout, shaping=shaping, seed=seed, name=name,
     )
@@ -154,7 +170,7 @@ def _conv_block(spec, plan, i, filters):
     conv = getattr(keras.layers, f"Conv{conv_rank(spec)}D")
     layers = [conv(
         filters * _widening(plan), spec["conv_kernel_size"],
-        strides=spec["conv_strides"],
+        strides=conv_strides_of(spec, i),
         padding=spec["conv_padding"], use_bias=not spec["batch_norm"],
         kernel_initializer=plan.kernel(i), bias_initializer=plan.bias(i),
         name=f"conv_{i}",
@@ -163,8 +179,8 @@ def _conv_block(spec, plan, i, filters):
         layers.append(_batch_norm(f"bn_conv_{i}"))
     layers.append(plan.activation_layer(f"act_conv_{i}"))
     layers.extend(plan.scale_layers(f"scale_conv_{i}"))
-    if spec["pooling"] is not None:
-        kind = "Max" if spec["pooling"] == "max" else "Average"
+    kind = pooling_layer_of(spec, i)
+    if kind is not None:
         pool = getattr(keras.layers, f"{kind}Pooling{conv_rank(spec)}D")
         layers.append(pool(spec["pool_size"], name=f"pool_{i}"))
     return layers

@@ -102,7 +102,6 @@ def _parse(model):
     tasks = {activation: task for task, activation in HEAD_ACTIVATIONS.items()}
     convs = _numbered(layers, "conv")
     first_conv = convs[0].get_config() if convs else {}
-    pool = layers.get("pool_0")
     dropout = layers.get("dropout_0")
     fields = {
         "input_shape": list(model.inputs[0].shape[1:]),
@@ -110,10 +109,7 @@ def _parse(model):
                          for layer in _numbered(layers, "dense")],
         "conv_filters": [layer.filters // widening for layer in convs],
         "conv_kernel_size": list(first_conv.get("kernel_size", [3])),
-        "conv_strides": list(first_conv.get("strides", [1])),
         "conv_padding": first_conv.get("padding", "same"),
-        "pooling": _pooling(pool) if convs else "max",
-        "pool_size": list(pool.get_config()["pool_size"]) if pool else 2,
         "task": tasks.get(_activation_name(head["activation"])),
         "num_classes": head["units"],
         "batch_norm": any(name.startswith("bn") for name in layers),
@@ -124,6 +120,7 @@ def _parse(model):
     first = (convs or _numbered(layers, "dense") or [layers["head"]])[0]
     return {
         "fields": fields,
+        "downsampling": _downsampling(layers, convs),
         "activation": activation.name if activation else "relu",
         # Shaping leaves a Rescaling after every activation.
         "shaped": any(name.startswith("scale") for name in layers),
@@ -136,6 +133,8 @@ def _parse(model):
 def _candidates(found):
     """Specs to try, most likely first."""
     activations = [(found["activation"], found["shaped"])]
+    if found["shaped"]:
+        activations.append((found["activation"], "dks"))
     if found["activation"] == "leaky_relu" and found["shaped"]:
         # TAT-shaped: every positively homogeneous activation shapes into
         # the same leaky ReLU, so the models are the same; say relu.
@@ -144,12 +143,13 @@ def _candidates(found):
             if spec.homogeneous and spec.elementwise]
     kernels = [AUTO, _canonical(found["kernel"])]
     biases = [AUTO, _canonical(found["bias"])]
-    for (activation, shaping), kernel, bias in itertools.product(
-            activations, kernels, biases):
+    for (activation, shaping), kernel, bias, downsampling in itertools.product(
+            activations, kernels, biases, found["downsampling"]):
         if kernel is None or bias is None:
             continue
-        yield dict(found["fields"], activation=activation, shaping=shaping,
-                   kernel_initializer=kernel, bias_initializer=bias)
+        yield dict(found["fields"], **downsampling, activation=activation,
+                   shaping=shaping, kernel_initializer=kernel,
+                   bias_initializer=bias)
 
 
 def _canonical(config):
@@ -191,10 +191,29 @@ def _numbered(layers, kind):
     return found
 
 
-def _pooling(layer):
-    if layer is None:
-        return None
-    return "max" if "Max" in type(layer).__name__ else "average"
+def _downsampling(layers, convs):
+    """The conv stack's possible `pooling`, `pool_size`, `conv_strides` and
+    `downsample_blocks`: pooling layers say it outright; without them the
+    convolutions' strides take one value, or two (`pooling="stride"`, and
+    either value may be the downsampling one)."""
+    if not convs:
+        return [{}]
+    pools = [i for i in range(len(convs)) if f"pool_{i}" in layers]
+    strides = [list(conv.get_config()["strides"]) for conv in convs]
+    if pools:
+        pool = layers[f"pool_{pools[0]}"]
+        return [{
+            "pooling": "max" if "Max" in type(pool).__name__ else "average",
+            "pool_size": list(pool.get_config()["pool_size"]),
+            "conv_strides": strides[0], "downsample_blocks": pools,
+        }]
+    distinct = [list(value) for value in sorted({tuple(s) for s in strides})]
+    if len(distinct) == 1:
+        return [{"pooling": None, "conv_strides": distinct[0]}]
+    return [{
+        "pooling": "stride", "pool_size": down, "conv_strides": other,
+        "downsample_blocks": [i for i, s in enumerate(strides) if s == down],
+    } for down, other in (distinct[::-1], distinct)]  # larger strides first
 
 
 def _activation_name(activation):

@@ -25,7 +25,9 @@ TASKS = ("classification", "binary", "regression")
 HEAD_ACTIVATIONS = {
     "classification": "softmax", "binary": "sigmoid", "regression": "linear",
 }
-POOLINGS = ("max", "average", None)
+POOLINGS = ("max", "average", "stride", None)
+# `shaping`: TAT (True, or "tat", kept as True) or DKS.
+SHAPINGS = (False, True, "tat", "dks")
 PADDINGS = ("same", "valid")
 AUTO = "auto"
 SEED_LIMIT = 2**31 - 1
@@ -36,7 +38,8 @@ CONV_INPUT_RANKS = (2, 3, 4)
 FIELDS = (
     "input_shape", "hidden_units", "activation", "kernel_initializer",
     "bias_initializer", "conv_filters", "conv_kernel_size", "conv_strides",
-    "conv_padding", "pooling", "pool_size", "task", "num_classes",
+    "conv_padding", "pooling", "pool_size", "downsample_blocks", "task",
+    "num_classes",
     "batch_norm", "dropout", "shaping", "seed", "name",
 )
 
@@ -47,8 +50,9 @@ def normalize_spec(input_shape, hidden_units, activation="relu",
                    kernel_initializer=AUTO, bias_initializer=AUTO,
                    conv_filters=(), conv_kernel_size=3, conv_strides=1,
                    conv_padding="same", pooling="max", pool_size=2,
-                   task="classification", num_classes=None, batch_norm=False,
-                   dropout=0.0, shaping=False, seed=None, name=None):
+                   downsample_blocks=None, task="classification",
+                   num_classes=None, batch_norm=False, dropout=0.0,
+                   shaping=False, seed=None, name=None):
     """Checks the arguments of `build_sequential`; returns the canonical spec.
 
     Raises `ValueError` naming the bad value and what is allowed. A `seed`
@@ -67,6 +71,8 @@ def normalize_spec(input_shape, hidden_units, activation="relu",
     pool_size = _per_axis("pool_size", pool_size, spatial)
     conv_padding = _choice("conv_padding", conv_padding, PADDINGS)
     pooling = _choice("pooling", pooling, POOLINGS)
+    downsample_blocks = _downsample_blocks(downsample_blocks, conv_filters,
+                                           pooling)
     task = _choice("task", task, TASKS)
     spec = {
         "input_shape": input_shape,
@@ -82,11 +88,12 @@ def normalize_spec(input_shape, hidden_units, activation="relu",
         "conv_padding": conv_padding,
         "pooling": pooling,
         "pool_size": pool_size,
+        "downsample_blocks": downsample_blocks,
         "task": task,
         "num_classes": _num_classes(task, num_classes),
         "batch_norm": _flag("batch_norm", batch_norm),
         "dropout": _rate(dropout),
-        "shaping": _flag("shaping", shaping),
+        "shaping": _shaping(shaping),
         "seed": _seed(seed),
         "name": _name(name, hidden.name, conv_filters),
     }
@@ -99,9 +106,12 @@ def _without_unused(spec, hidden):
     """Resets the arguments that have no effect on the model to their
     defaults, so that equal models have equal specs (and `spec_of` a loaded
     model gives what the factory made)."""
+    if spec["pooling"] == "stride" and spec["downsample_blocks"] is None:
+        # Every block's conv strides by pool_size: conv_strides is unused.
+        spec.update(pooling=None, conv_strides=spec["pool_size"])
     if not spec["conv_filters"]:
         spec.update(conv_kernel_size=3, conv_strides=1, conv_padding="same",
-                    pooling="max", pool_size=2)
+                    pooling="max", pool_size=2, downsample_blocks=None)
     elif spec["pooling"] is None:
         spec["pool_size"] = 2
     if not spec["hidden_units"]:
@@ -112,7 +122,10 @@ def _without_unused(spec, hidden):
         recipe = None
         if spec["kernel_initializer"] == AUTO:
             recipe = recipe_for(spec)
-        spec["shaping"] = recipe is not None and recipe.shaped
+        if recipe is None or not recipe.shaped:
+            spec["shaping"] = False
+        else:  # DKS and TAT differ only where DKS shapes the unit
+            spec["shaping"] = "dks" if recipe.shaping == "dks" else True
     return spec
 
 
@@ -227,18 +240,19 @@ def spatial_sizes(spec):
     sizes = list(spec["input_shape"][:-1])
     rank = len(sizes)
     kernel = _as_tuple(spec["conv_kernel_size"], rank)
-    strides = _as_tuple(spec["conv_strides"], rank)
     pool = _as_tuple(spec["pool_size"], rank)
     after = []
     for i in range(len(spec["conv_filters"])):
+        strides = _as_tuple(conv_strides_of(spec, i), rank)
         if spec["conv_padding"] == "same":
             sizes = [-(-n // s) for n, s in zip(sizes, strides)]
         else:
             sizes = [(n - k) // s + 1 for n, k, s in zip(sizes, kernel, strides)]
-        if spec["pooling"] is not None:
+        pooled = pooling_layer_of(spec, i) is not None
+        if pooled:
             sizes = [n // p for n, p in zip(sizes, pool)]
         if min(sizes) < 1:
-            where = f"pool_{i}" if spec["pooling"] is not None else f"conv_{i}"
+            where = f"pool_{i}" if pooled else f"conv_{i}"
             raise ValueError(
                 f"{OWNER}: the conv stack shrinks input_shape="
                 f"{tuple(spec['input_shape'])} to nothing at {where} (block {i} "
@@ -248,6 +262,72 @@ def spatial_sizes(spec):
             )
         after.append(tuple(sizes))
     return after
+
+
+def downsamples(spec, block):
+    """Whether conv block `block` ends by downsampling."""
+    blocks = spec["downsample_blocks"]
+    return spec["pooling"] is not None and (blocks is None or block in blocks)
+
+
+def conv_strides_of(spec, block):
+    """The strides of conv block `block`'s convolution: `pool_size` where
+    `pooling="stride"` downsamples, else `conv_strides`."""
+    if spec["pooling"] == "stride" and downsamples(spec, block):
+        return spec["pool_size"]
+    return spec["conv_strides"]
+
+
+def pooling_layer_of(spec, block):
+    """`"Max"`, `"Average"` or None: the pooling layer ending block `block`."""
+    if spec["pooling"] in ("max", "average") and downsamples(spec, block):
+        return "Max" if spec["pooling"] == "max" else "Average"
+    return None
+
+
+def _downsample_blocks(value, conv_filters, pooling):
+    """None (every block) or the sorted indices of the conv blocks that
+    downsample (None again when that is every block)."""
+    if value is None:
+        return None
+    count = len(conv_filters)
+    allowed = (f"None (every conv block) or a list of conv block indices "
+               f"in [0, {count})")
+    if isinstance(value, (str, bytes, dict)) or not _iterable(value):
+        raise ValueError(
+            f"{OWNER}: `downsample_blocks` must be {allowed}; received "
+            f"downsample_blocks={value!r}."
+        )
+    blocks = list(value)
+    for block in blocks:
+        if not _is_int(block) or not 0 <= block < count:
+            raise ValueError(
+                f"{OWNER}: `downsample_blocks` must be {allowed} (there are "
+                f"{count} conv blocks); received downsample_blocks={value!r}."
+            )
+    if len(set(blocks)) != len(blocks):
+        raise ValueError(
+            f"{OWNER}: `downsample_blocks` lists a block twice; received "
+            f"downsample_blocks={value!r}."
+        )
+    if pooling is None:
+        raise ValueError(
+            f"{OWNER}: downsample_blocks={value!r} needs a way to downsample: "
+            "pooling='max', 'average' or 'stride' (a strided convolution); "
+            "received pooling=None."
+        )
+    blocks = sorted(int(block) for block in blocks)
+    return None if blocks == list(range(count)) else blocks
+
+
+def _shaping(value):
+    if not any(value is choice or (isinstance(value, str) and value == choice)
+               for choice in SHAPINGS):
+        raise ValueError(
+            f"{OWNER}: `shaping` must be False, True (TAT), 'tat' or 'dks'; "
+            f"received shaping={value!r}."
+        )
+    return True if value == "tat" else value
 
 
 def _as_tuple(value, rank):
