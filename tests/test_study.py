@@ -111,7 +111,7 @@ class TestGrid:
     def test_names_are_checked_with_the_allowed_ones_listed(self):
         assert grid.check_init("he_normal") == "he_normal"
         assert grid.check_init("lsuv") == "lsuv"
-        with pytest.raises(ValueError, match=r"Unknown initializer 'he_norml'.*Did you mean.*Also allowed here: auto, shaped, lsuv"):
+        with pytest.raises(ValueError, match=r"Unknown initializer 'he_norml'.*Did you mean.*Also allowed here: auto, shaped, dks, lsuv"):
             grid.check_init("he_norml")
         assert grid.check_activation("SiLU") == "swish"
         with pytest.raises(ValueError, match=r"'softmax' mixes units.*relu"):
@@ -134,6 +134,18 @@ class TestGrid:
         assert grid.dead_fraction(alive, digits.probe) < 0.2
         smooth = grid.build_cell_model(Cell("auto", "tanh", 2), digits, options)
         assert math.isnan(grid.dead_fraction(smooth, digits.probe))
+
+    def test_shaped_and_dks_cells_build_their_shaped_units(self, digits):
+        from keras_initact.deep.shaping import dks_transform, tat_transform
+        from keras_initact.math.functions import gelu
+
+        options = StudyOptions(width=8)
+        expected = {"shaped": tat_transform(gelu, 10),
+                    "dks": dks_transform(gelu, 10)}
+        for init, transform in expected.items():
+            model = grid.build_cell_model(Cell(init, "gelu", 10), digits, options)
+            act = model.get_layer("act_4")
+            assert act.input_scale == transform.input_scale, init
 
     def test_lsuv_cells_reach_unit_variance(self, digits):
         model = grid.build_cell_model(Cell("lsuv", "tanh", 3), digits,

@@ -25,6 +25,8 @@ SPECIAL_INITS = {
     "shaped": "for_activation(..., shaping=True): as auto, plus TAT "
               "shaping deeper than 8 layers (scaled outputs; ReLU becomes "
               "a TAT leaky ReLU, smooth units a TAT-shaped unit)",
+    "dks": "for_activation(..., shaping='dks'): as shaped, but smooth "
+           "units are shaped by Deep Kernel Shaping (Martens et al. 2021)",
     "lsuv": "orthogonal kernels, then LSUV (Mishkin & Matas 2016) on a "
             "training batch",
 }
@@ -155,8 +157,9 @@ def build_cell_model(cell, data, options, initialize=True):
     from keras_initact.deep import lsuv_initialize
     from keras_initact.models import build_sequential
 
-    if cell.init in ("auto", "shaped"):
-        initialization = {"shaping": cell.init == "shaped"}
+    shaping = {"auto": False, "shaped": True, "dks": "dks"}
+    if cell.init in shaping:
+        initialization = {"shaping": shaping[cell.init]}
     elif cell.init == "lsuv":
         initialization = {"kernel_initializer": "orthogonal",
                           "bias_initializer": "zeros"}
