@@ -44,3 +44,17 @@ def test_depth_20_trains_with_for_activation(activation, shaping, digits):
     ours = accuracy(mlp(activation, shaping=shaping), digits)
     assert ours >= 0.80, f"ours {ours:.3f}, Keras's defaults {keras_default:.3f}"
     assert ours >= keras_default - 0.02
+
+
+@pytest.mark.parametrize("shaping", [True, "dks"])
+def test_a_depth_20_plain_cnn_trains_with_shaping(shaping, digits):
+    """The small version of benchmarks/deep_cnn.py: 20 delta-orthogonal
+    convolutions, stride 2 at two blocks, no pooling layer, on 8x8 digits."""
+    x_train, y_train, x_test, y_test = digits
+    images = tuple(x.reshape(-1, 8, 8, 1) for x in (x_train, x_test))
+    model = build_sequential((8, 8, 1), [], "gelu", conv_filters=[8] * DEPTH,
+                             pooling="stride", downsample_blocks=[0, 10],
+                             num_classes=10, shaping=shaping, seed=0)
+    keras.utils.set_random_seed(0)
+    ours = accuracy(model, (images[0], y_train, images[1], y_test))
+    assert ours >= 0.80, f"shaping={shaping!r}: {ours:.3f}"
