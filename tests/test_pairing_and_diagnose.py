@@ -78,7 +78,7 @@ class TestForActivation:
         assert relu.activation == "leaky_relu" and relu.shaping == "tat"
         assert relu.activation_arguments == tat.activation_arguments
         assert relu.kernel_for(3).get_config() == tat.kernel_for(3).get_config()
-        assert "its authors advise TAT's leaky ReLU" in relu.rationale
+        assert "DKS shapes smooth units only" in relu.rationale
         selu = for_activation("selu", depth=50, shaping="dks")
         assert selu.shaped and selu.transform is None and selu.shaping is None
 

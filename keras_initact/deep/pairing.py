@@ -120,8 +120,8 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
       2021) for smooth activations, `dks_transform(phi, depth, zeta)`:
       `C(0) = 0` and the whole network's `C'(1) = zeta`, with the same
       kernels as TAT's; the ReLU family gets TAT's leaky ReLU (DKS's
-      authors advise leaky ReLUs over DKS-shaped ReLUs), the others the
-      critical point, as with `shaping=True`.
+      authors discourage DKS-shaped ReLUs and advise leaky ReLUs), the
+      others the critical point, as with `shaping=True`.
     - with either shaping, every activation also gets a weight-scale
       reparametrization, keras_initact's own (neither DKS nor TAT has it;
       their "output scale" is the factor that sets `Q(1) = 1`, inside the
@@ -231,8 +231,9 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"TAT: {spec.name} shaped into leaky_relu(negative_slope={alpha:.3f}) "
             f"for depth {depth}, orthogonal kernels with gain {gain:.3f}"
             + _scaled(weight_scale)
-            + ("; DKS shapes smooth units, and its authors advise TAT's "
-               "leaky ReLU for the ReLU family" if method == "dks" else ""),
+            + ("; DKS shapes smooth units only (its authors discourage "
+               "DKS-shaped ReLUs and advise leaky ReLUs)" if method == "dks"
+               else ""),
             activation_rescale=1.0 / weight_scale, shaping="tat",
         )
 
@@ -244,10 +245,11 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
         else:
             t = tat.tat_transform(spec.activation, depth, tau)
             condition = f"C''(1) = {tau:g}"
-        # The shaped unit has Q(1) = C'(1) = 1, so its critical point is
-        # sigma_w^2 = 1, sigma_b^2 = 0 at q* = 1: the identity's. Critical
-        # gives it orthogonal per unit for widening layers too, and
-        # delta-orthogonal for convolutions.
+        # The shaped unit has Q(1) = Q'(1) = 1, so weights of variance
+        # 1 / fan_in and no biases keep q = 1 (TAT's C'(1) = 1 also makes
+        # it the critical point, sigma_w^2 = 1 at q* = 1, as DKS and TAT
+        # prescribe). Critical gives orthogonal per unit for widening layers
+        # too, and delta-orthogonal for convolutions.
         kernel = Critical("linear", q_star=1.0, gain=weight_scale,
                           seed=base_seed)
         return InitRecipe(

@@ -251,7 +251,10 @@ def dks_transform(activation, depth, zeta=DEFAULT_ZETA):
     conditions as in `tat_transform`, with the same choice among solutions.
     The whole network's C map then sends 0 to 0 and has slope `zeta` at 1:
     nearby inputs separate at most `zeta` times faster than a linear
-    network would let them.
+    network would let them. DKS needs only `C'(1)`, which exists for a unit
+    with a kink too, but the Hermite series of one whose slope jumps (SELU)
+    converges slowly: its conditions then hold to a few percent, so
+    `for_activation` applies DKS to smooth units only.
 
     >>> t = dks_transform(keras_initact.activations.tanh, depth=50)
     >>> t.output_shift   # 0: tanh is odd
