@@ -12,6 +12,7 @@ from keras_initact.activations import ACTIVATIONS
 from keras_initact.checks import check_bool
 from keras_initact.deep.lsuv import kernel_layers, layer_inputs, pre_activation
 from keras_initact.deep.pairing import for_activation
+from keras_initact.gradients import variable_gradients
 
 VANISHING, EXPLODING, HEALTHY = "vanishing", "exploding", "healthy"
 # A factor of 10 in RMS or gradient norm across the network is the alarm.
@@ -210,28 +211,27 @@ def _next_layer(model, layer):
 
 
 def _kernel_gradient_norms(model, x, y, layers):
-    import tensorflow as tf
-
+    """Each layer's kernel gradient norm: of the model's loss when it is
+    compiled and `y` is given, else of a fixed random projection of its
+    outputs (any backend)."""
     kernels = [layer.kernel for layer in layers]
-    x = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
+    x = keras.ops.convert_to_tensor(x)
+
+    def loss():
         outputs = model(x, training=False)
         if y is not None and getattr(model, "compiled", False):
-            loss = model.compute_loss(x=x, y=y, y_pred=outputs)
-        else:
-            flat = tf.nest.flatten(outputs)
-            loss = 0.0
-            for index, output in enumerate(flat):
-                projection = tf.random.stateless_normal(
-                    tf.shape(output), seed=(1, index), dtype=output.dtype
-                )
-                loss += tf.reduce_mean(tf.reduce_sum(
-                    tf.reshape(output * projection, (tf.shape(output)[0], -1)),
-                    axis=-1,
-                ))
-    grads = tape.gradient(loss, [kernel.value for kernel in kernels])
+            return model.compute_loss(x=x, y=y, y_pred=outputs)
+        total = 0.0
+        for index, output in enumerate(keras.tree.flatten(outputs)):
+            projection = keras.random.normal(
+                keras.ops.shape(output), seed=1000 + index, dtype=output.dtype)
+            total += keras.ops.mean(keras.ops.sum(keras.ops.reshape(
+                output * projection, (keras.ops.shape(output)[0], -1)), axis=-1))
+        return total
+
+    grads = variable_gradients(loss, kernels)
     return {
-        layer.name: float("nan") if grad is None else float(tf.norm(grad))
+        layer.name: float("nan") if grad is None else float(np.linalg.norm(grad))
         for layer, grad in zip(layers, grads)
     }
 
