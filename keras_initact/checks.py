@@ -240,3 +240,16 @@ def _parsed_option(text, parse, rule, allowed):
     if value is None or not allowed(value):
         raise argparse.ArgumentTypeError(f"expected {rule}; received {text!r}")
     return value
+
+
+def require_tensorflow_backend(owner, why):
+    """Raises `RuntimeError` unless Keras runs on TensorFlow: `owner` needs
+    it (`why`)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        raise RuntimeError(
+            f"{owner} needs Keras's TensorFlow backend ({why}); this process "
+            f"runs {backend!r}. Set KERAS_BACKEND=tensorflow before keras is "
+            "imported.")

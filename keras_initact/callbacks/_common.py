@@ -1,13 +1,14 @@
 """What the callbacks share: naming, probe batches, monitored layers, and
 how they put things on a model and take them off again."""
 
+import contextlib
 import functools
 import re
+import sys
 import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_initact.activations.registry import ACTIVATIONS
 from keras_initact.callbacks import _hooks
@@ -58,11 +59,16 @@ def probe_batch(probe_data):
     batch is taken) as tensors."""
     if probe_data is None:
         return None
-    if isinstance(probe_data, tf.data.Dataset):
+    if _is_tf_dataset(probe_data):
         probe_data = next(iter(probe_data))
     if isinstance(probe_data, tuple):
         probe_data = probe_data[0]
-    return tf.nest.map_structure(tf.convert_to_tensor, probe_data)
+    return keras.tree.map_structure(keras.ops.convert_to_tensor, probe_data)
+
+
+def _is_tf_dataset(value):
+    tf = sys.modules.get("tensorflow")  # a Dataset means it is imported
+    return tf is not None and isinstance(value, tf.data.Dataset)
 
 
 def activation_spec(layer):
@@ -121,14 +127,23 @@ def built_update_optimizer(model):
     innermost optimizer whose `update_step` the hooks wrap."""
     optimizer = model.optimizer
     if not optimizer.built:
-        with model.distribute_strategy.scope():
+        with distribution_scope(model):
             optimizer.build(model.trainable_variables)
     return optimizer, _hooks.update_optimizer(optimizer)
 
 
-# What Keras's epoch loop expects a train function to raise at the end of
-# data of unknown length; not a failure.
-_END_OF_DATA = (StopIteration, tf.errors.OutOfRangeError)
+def distribution_scope(model):
+    """The model's `tf.distribute` strategy scope (TensorFlow), else a
+    scope that does nothing."""
+    strategy = getattr(model, "distribute_strategy", None)
+    return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+
+def _end_of_data():
+    """What Keras's epoch loop expects a train function to raise at the end
+    of data of unknown length; not a failure."""
+    tf = sys.modules.get("tensorflow")
+    return (StopIteration,) + ((tf.errors.OutOfRangeError,) if tf else ())
 
 
 def refresh_train_function(model):
@@ -144,10 +159,10 @@ def refresh_train_function(model):
         return
     train_function = model.train_function
 
-    def guarded(iterator):
+    def guarded(*args, **kwargs):
         try:
-            return train_function(iterator)
-        except _END_OF_DATA:
+            return train_function(*args, **kwargs)
+        except _end_of_data():
             raise
         except BaseException:
             uninstall_all(model)
@@ -184,7 +199,7 @@ def check_probe_data(probe, model, owner):
     """Checks that a probe batch (see `probe_batch`) fits the model's inputs,
     before anything is traced with it."""
     inputs = getattr(model, "inputs", None) or []
-    arrays = tf.nest.flatten(probe)
+    arrays = keras.tree.flatten(probe)
     if len(arrays) != len(inputs):
         raise ValueError(
             f"{owner}: `probe_data` holds {len(arrays)} input array(s), but "

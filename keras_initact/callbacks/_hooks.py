@@ -19,6 +19,13 @@ forward/backward pass:
 * gradient clipping (`clipnorm`, ...) has already been applied; weight decay
   is applied separately and is not part of the gradient.
 
+On JAX and PyTorch the hook goes on the method their trainers call with
+the gradients: `optimizer.stateless_apply(optimizer_variables, grads,
+trainable_variables)`, traced into JAX's jitted train step, and
+`optimizer.apply(grads, trainable_variables)`, called eagerly by PyTorch's
+(`UPDATE_METHODS`); there too the inner optimizer of a loss scale optimizer
+receives the unscaled gradients.
+
 A hook is an object with `wrap(optimizer, fn) -> fn` and `uninstall()`
 (which removes it and everything else its owner put on the model); hooks
 with `observes_only = True` (they never replace the update) are wrapped
@@ -31,7 +38,25 @@ original method when the last one goes.
 
 import weakref
 
+import keras
+
 _HOOKS = weakref.WeakKeyDictionary()  # optimizer -> (original, [hooks])
+# The optimizer method that receives the gradients, per Keras backend.
+UPDATE_METHODS = {
+    "tensorflow": "_distributed_tf_update_step",
+    "jax": "stateless_apply",
+    "torch": "apply",
+}
+
+
+def update_method():
+    """The name of the optimizer method the hooks wrap on this backend."""
+    backend = keras.backend.backend()
+    if backend not in UPDATE_METHODS:
+        raise NotImplementedError(
+            f"keras_initact's gradient hooks support the {', '.join(UPDATE_METHODS)} "
+            f"backends; this is {backend!r}.")
+    return UPDATE_METHODS[backend]
 
 
 def update_optimizer(optimizer):
@@ -46,13 +71,13 @@ def install(optimizer, hook):
     """Adds `hook`, an object with `wrap(optimizer, update_step) ->
     update_step`, to `optimizer` (or its inner optimizer)."""
     opt = update_optimizer(optimizer)
+    method = update_method()
     if opt not in _HOOKS:
-        if not hasattr(opt, "_distributed_tf_update_step"):
+        if not hasattr(opt, method):
             raise TypeError(
-                f"{type(opt).__name__} is not a Keras 3 TensorFlow optimizer "
-                "(no `_distributed_tf_update_step`); keras_initact's "
-                "gradient hooks need the TensorFlow backend.")
-        _HOOKS[opt] = (opt._distributed_tf_update_step, [])
+                f"{type(opt).__name__} is not a Keras 3 optimizer of the "
+                f"{keras.backend.backend()} backend (no `{method}`).")
+        _HOOKS[opt] = (getattr(opt, method), [])
     hooks = _HOOKS[opt][1]
     if hook not in hooks:
         hooks.append(hook)
@@ -78,8 +103,9 @@ def installed(optimizer):
 
 def _rebuild(opt):
     original, hooks = _HOOKS[opt]
+    method = update_method()
     if not hooks:
-        opt.__dict__.pop("_distributed_tf_update_step", None)
+        opt.__dict__.pop(method, None)
         del _HOOKS[opt]
         return
     fn = original
@@ -87,4 +113,4 @@ def _rebuild(opt):
             getattr(h, "observes_only", False))):
         fn = hook.wrap(opt, fn)
     # object.__setattr__: Keras's attribute tracking has no business here.
-    object.__setattr__(opt, "_distributed_tf_update_step", fn)
+    object.__setattr__(opt, method, fn)

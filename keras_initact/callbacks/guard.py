@@ -4,7 +4,11 @@ import math
 import warnings
 
 import keras
-import tensorflow as tf
+import numpy as np
+try:  # the TensorFlow backend's in-graph path; JAX and PyTorch need none
+    import tensorflow as tf
+except ImportError:
+    tf = None
 
 from keras_initact.callbacks import _common, _hooks
 from keras_initact.checks import check_bool, check_positive_int
@@ -73,18 +77,26 @@ class NonFiniteGuard(keras.callbacks.Callback):
         names = dict(zip(map(id, self._weights), self._weight_names))
         self._grad_names = [names.get(id(v)) or _common.weight_names([v])[0]
                             for v in opt._trainable_variables]
-        with model.distribute_strategy.scope():
-            # [step, kind, variable index, NaN count, Inf count]; step -1:
-            # nothing yet; kind: GRADIENT or WEIGHT.
-            self._bad = tf.Variable(tf.constant([-1, 0, 0, 0, 0], tf.int64),
-                                    trainable=False, name="nonfinite_guard")
+        self._tensorflow = keras.backend.backend() == "tensorflow"
+        # [step, kind, variable index, NaN count, Inf count]; step -1:
+        # nothing yet; kind: GRADIENT or WEIGHT. JAX's and PyTorch's hooks
+        # keep it on the host (PyTorch's: the device counts of the steps
+        # since the last check, read then).
+        self._host_bad = np.array([-1, 0, 0, 0, 0], np.int64)
+        self._unchecked = []
+        if self._tensorflow:
+            with _common.distribution_scope(model):
+                self._bad = tf.Variable(
+                    tf.constant([-1, 0, 0, 0, 0], tf.int64), trainable=False,
+                    name="nonfinite_guard")
         self._layers, self._probe_model, self._probe_x = [], None, None
         if probe_x is not None:
             self._layers = _common.monitored_layers(model)
             if self._layers:
                 self._probe_model = _common.probe_model(model, self._layers)
                 self._probe_x = probe_x
-        self._check = tf.function(self._count_nonfinite)
+        self._check = tf.function(self._count_nonfinite) \
+            if self._tensorflow else self._count_nonfinite
         _hooks.install(self._optimizer, self)
         self._hooked = self._optimizer
         _common.refresh_train_function(model)
@@ -107,7 +119,13 @@ class NonFiniteGuard(keras.callbacks.Callback):
         """Wraps the optimizer's `_distributed_tf_update_step` (see
         `_hooks`): records the first step with a non-finite gradient, and
         which weight entering it was already non-finite, then updates as
-        usual."""
+        usual. On JAX (traced into the jitted step) the counts go to the
+        host by `jax.debug.callback` on every step; on PyTorch they stay on
+        the device until the host checks."""
+        if keras.backend.backend() == "jax":
+            return self._wrap_jax(opt, update_fn)
+        if keras.backend.backend() == "torch":
+            return self._wrap_torch(opt, update_fn)
 
         def guarded(distribution, grads_and_vars, learning_rate):
             grads_and_vars = list(grads_and_vars)
@@ -117,13 +135,13 @@ class NonFiniteGuard(keras.callbacks.Callback):
                 variables = [v for _, v in grads_and_vars]
                 indices = tf.constant(
                     [opt._get_variable_index(v) for v in variables], tf.int64)
-                gradient_counts = _stacked_counts(gradients)
+                gradient_counts = _tf_stacked_counts(gradients)
                 bad_gradient = tf.reduce_any(gradient_counts > 0)
                 bad = tf.convert_to_tensor(self._bad)
                 first = tf.logical_and(bad_gradient, bad[0] < 0)
 
                 def record():
-                    weight_counts = _stacked_counts(variables)
+                    weight_counts = _tf_stacked_counts(variables)
                     bad_weight = tf.reduce_any(weight_counts > 0)
                     kind = tf.where(bad_weight, tf.constant(WEIGHT, tf.int64),
                                     tf.constant(GRADIENT, tf.int64))
@@ -141,15 +159,80 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
         return guarded
 
+    def _wrap_jax(self, opt, stateless_apply):
+        import jax
+
+        iteration = next(i for i, v in enumerate(opt.variables)
+                         if v is opt.iterations)
+
+        def guarded(optimizer_variables, grads, trainable_variables):
+            if grads:
+                jax.debug.callback(
+                    self._received, optimizer_variables[iteration],
+                    _stacked_counts(grads), _stacked_counts(trainable_variables))
+            return stateless_apply(optimizer_variables, grads,
+                                   trainable_variables)
+
+        return guarded
+
+    def _wrap_torch(self, opt, apply):
+        def guarded(grads, trainable_variables=None):
+            grads = list(grads)
+            if grads and self._host_bad[0] < 0:
+                variables = trainable_variables or opt._trainable_variables
+                self._unchecked.append((
+                    keras.ops.copy(opt.iterations.value),
+                    _stacked_counts(grads),
+                    _stacked_counts([v.value for v in variables])))
+            return apply(grads, trainable_variables)
+
+        return guarded
+
+    def _received(self, iteration, gradient_counts, weight_counts):
+        """Records the first step whose gradients are not finite, blaming a
+        weight that entered it non-finite before the gradients it made."""
+        gradient_counts = np.asarray(gradient_counts)
+        if self._host_bad[0] >= 0 or not gradient_counts.any():
+            return
+        weight_counts = np.asarray(weight_counts)
+        kind, counts = (WEIGHT, weight_counts) if weight_counts.any() \
+            else (GRADIENT, gradient_counts)
+        worst = int(np.argmax(counts.sum(axis=1) > 0))
+        self._host_bad = np.array([int(iteration) + 1, kind, worst,
+                                   *counts[worst]], np.int64)
+
+    def _recorded(self):
+        """The recorded failure `[step, kind, index, nan, inf]`, step -1 if
+        none."""
+        if self._tensorflow:
+            return self._bad.numpy()
+        unchecked, self._unchecked = self._unchecked, []
+        for iteration, gradients, weights in unchecked:
+            self._received(keras.ops.convert_to_numpy(iteration),
+                           keras.ops.convert_to_numpy(gradients),
+                           keras.ops.convert_to_numpy(weights))
+        return self._host_bad
+
     def _count_nonfinite(self):
-        weights = _stacked_counts(self._weights) \
+        if not self._tensorflow:
+            weights = _stacked_counts(self._weights) if self._weights \
+                else np.zeros((0, 2), np.int64)
+            outputs = []
+            if self._probe_model is not None:
+                outputs = self._probe_model(self._probe_x, training=False)
+                if not isinstance(outputs, (list, tuple)):
+                    outputs = [outputs]
+            acts = _stacked_counts(outputs) if outputs \
+                else np.zeros((0, 2), np.int64)
+            return weights, acts
+        weights = _tf_stacked_counts(self._weights) \
             if self._weights else tf.zeros([0, 2], tf.int64)
         acts = tf.zeros([0, 2], tf.int64)
         if self._probe_model is not None:
             outputs = self._probe_model(self._probe_x, training=False)
             if not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
-            acts = _stacked_counts(outputs)
+            acts = _tf_stacked_counts(outputs)
         return weights, acts
 
     @_common.uninstalls_on_failure
@@ -160,8 +243,9 @@ class NonFiniteGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if (self._epoch_start + batch + 1) % self.every_n_steps:
             return
+        self.model  # noqa: B018 -- on JAX, puts the state back on the variables
         step = int(self._optimizer.iterations.numpy())
-        bad = self._bad.numpy()
+        bad = self._recorded()
         if bad[0] >= 0:
             kind = "weight" if bad[1] == WEIGHT else "gradient"
             name = self._grad_names[int(bad[2])]
@@ -172,7 +256,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(float(loss)):
             self._fail(step, "loss", "loss", None, None, None)
             return
-        weights, acts = (t.numpy() for t in self._check())
+        weights, acts = (keras.ops.convert_to_numpy(t) for t in self._check())
         for name, (nan, inf) in zip(self._weight_names, weights):
             if nan or inf:
                 self._fail(step, "weight", name, _layer_of(name), int(nan),
@@ -210,6 +294,18 @@ GRADIENT, WEIGHT = 0, 1  # the kind of a recorded failure
 
 
 def _stacked_counts(tensors):
+    """`[[NaN count, Inf count], ...]` (int32), one row per tensor, in
+    `keras.ops` (JAX and PyTorch)."""
+    def counts(x):
+        x = keras.ops.reshape(keras.ops.cast(x, "float32"), (-1,))
+        return keras.ops.stack([
+            keras.ops.sum(keras.ops.cast(keras.ops.isnan(x), "int32")),
+            keras.ops.sum(keras.ops.cast(keras.ops.isinf(x), "int32"))])
+
+    return keras.ops.stack([counts(x) for x in tensors])
+
+
+def _tf_stacked_counts(tensors):
     """`[[NaN count, Inf count], ...]` (int64), one row per tensor."""
     def counts(x):
         x = tf.reshape(tf.cast(tf.convert_to_tensor(x), tf.float32), [-1])

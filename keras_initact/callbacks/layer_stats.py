@@ -4,11 +4,15 @@ TensorBoard, laid out to be read at a glance, at a cost close to zero."""
 import dataclasses
 import os
 import time
+import warnings
 from typing import Optional
 
 import keras
 import numpy as np
-import tensorflow as tf
+try:  # the TensorFlow backend's in-graph path; JAX and PyTorch need none
+    import tensorflow as tf
+except ImportError:
+    tf = None
 from tensorboard.plugins.custom_scalar import layout_pb2
 
 from keras_initact import events
@@ -223,10 +227,12 @@ class LayerStats(keras.callbacks.Callback):
         self._weighted = [(run_index, tag, variable)
                           for run_index, run in enumerate(self._runs)
                           for tag, variable in run.weights]
+        self._tensorflow = keras.backend.backend() == "tensorflow"
         # Plain TensorFlow ops, no Python control flow on tensors: nothing
         # for AutoGraph to convert.
         self._compute = tf.function(self._statistics, autograph=False,
-                                    jit_compile=self._stats_xla)
+                                    jit_compile=self._stats_xla) \
+            if self._tensorflow else self._statistics
         self._history = {tag: [] for tag in HEATMAPS}  # (step, {run: value})
         self._train_start = time.perf_counter()
         self._drawing_time = 0.0
@@ -285,6 +291,19 @@ class LayerStats(keras.callbacks.Callback):
         position = {id(v): i for i, v in enumerate(variables)}
         # Row i of the captured statistics belongs to self._weighted[i].
         self._gradient_rows = [position[id(v)] for _, _, v in self._weighted]
+        if not self._tensorflow:
+            # JAX and PyTorch: the host keeps the steps to capture and what
+            # the hook captured, `{step: (norms, histograms or None)}`.
+            self._wanted, self._captured = set(), {}
+            if self.histograms and keras.backend.backend() == "jax":
+                warnings.warn(
+                    "LayerStats: on JAX, histograms=True writes activation "
+                    "histograms only; gradient histograms need the "
+                    "TensorFlow or PyTorch backend.", stacklevel=3)
+            _hooks.install(self._optimizer, self)
+            self._hooked = self._optimizer
+            _common.refresh_train_function(model)
+            return
         self._capture = tf.Variable(False, trainable=False,
                                     name="layer_stats_capture")
         self._gradient_norms = tf.Variable(tf.zeros([len(variables)]),
@@ -328,7 +347,12 @@ class LayerStats(keras.callbacks.Callback):
         """Wraps the optimizer's `_distributed_tf_update_step` (see
         `_hooks`): on logging steps (the `_capture` flag), stores each
         variable's gradient norm (and histogram); on other steps only the
-        flag is read. The update itself is Keras's, unchanged."""
+        flag is read. The update itself is Keras's, unchanged. On JAX and
+        PyTorch, see `_wrap_jax` and `_wrap_torch`."""
+        if keras.backend.backend() == "jax":
+            return self._wrap_jax(opt, update_fn)
+        if keras.backend.backend() == "torch":
+            return self._wrap_torch(opt, update_fn)
         compiled = {}  # variables -> measure, traced once per fit
 
         def skip(*_):
@@ -348,6 +372,52 @@ class LayerStats(keras.callbacks.Callback):
             tf.cond(tf.convert_to_tensor(self._capture),
                     lambda: measure(gradients), skip)
             update_fn(distribution, grads_and_vars, learning_rate)
+
+        return hooked
+
+    def _wrap_jax(self, opt, stateless_apply):
+        """JAX traces `stateless_apply` into its jitted train step, so the
+        hook computes every gradient norm there on every step (one fused
+        reduction) and hands them to the host with `jax.debug.callback`,
+        which keeps them only for the steps to log: no flag to retrace on,
+        no second pass."""
+        import jax
+
+        iteration = next(i for i, v in enumerate(opt.variables)
+                         if v is opt.iterations)
+
+        def hooked(optimizer_variables, grads, trainable_variables):
+            norms = keras.ops.stack([
+                keras.ops.sqrt(keras.ops.sum(keras.ops.square(
+                    keras.ops.cast(g, "float32")))) for g in grads])
+            jax.debug.callback(self._received, optimizer_variables[iteration],
+                               norms)
+            return stateless_apply(optimizer_variables, grads,
+                                   trainable_variables)
+
+        return hooked
+
+    def _received(self, iteration, norms):
+        step = int(iteration) + 1  # counted once the update is done
+        if step in self._wanted:
+            self._captured[step] = (np.asarray(norms), None)
+
+    def _wrap_torch(self, opt, apply):
+        """PyTorch's trainer calls `apply` eagerly: on the steps to log the
+        hook copies the gradients to the host; other steps pay one set
+        lookup."""
+        def hooked(grads, trainable_variables=None):
+            if self._wanted:
+                step = int(keras.ops.convert_to_numpy(opt.iterations)) + 1
+                if step in self._wanted:
+                    arrays = [np.asarray(keras.ops.convert_to_numpy(g),
+                                         np.float32) for g in grads]
+                    norms = np.array([np.linalg.norm(a.ravel()) for a in arrays])
+                    hists = np.stack([st.numpy_histogram(a, self.histogram_bins)
+                                      for a in arrays]) \
+                        if self.histograms else None
+                    self._captured[step] = (norms, hists)
+            return apply(grads, trainable_variables)
 
         return hooked
 
@@ -401,11 +471,15 @@ class LayerStats(keras.callbacks.Callback):
         self._log_pending()
         done = self._epoch_start + batch  # steps before this call
         log_next = self._logs_in(done, done + self._steps_per_call)
-        if self._hooked is not None and log_next != self._capturing:
+        if self._hooked is not None and not self._tensorflow:
+            if log_next:
+                self._wanted.add(done + self._steps_per_call)
+        elif self._hooked is not None and log_next != self._capturing:
             self._capture.assign(log_next)
             self._capturing = log_next
         if log_next:
             self._forced = False
+            self._sync()
             if self.log_weights and self._weighted:
                 # The weights before the logged update, for its ratio.
                 self._before = [v.numpy() for _, _, v in self._weighted]
@@ -415,9 +489,15 @@ class LayerStats(keras.callbacks.Callback):
         """Logs the logging step of the last call, if it had one."""
         if self._pending:
             self._pending = False
+            self._sync()
             # The device's count differs from the host's only when a loss
             # scale optimizer skipped steps.
             self.log(int(self._optimizer.iterations.numpy()))
+
+    def _sync(self):
+        """On JAX, puts the training state back on the model's variables
+        (Keras keeps it apart during an epoch): `Callback.model` does."""
+        return self.model
 
     @_common.uninstalls_on_failure
     def on_epoch_end(self, epoch, logs=None):
@@ -444,7 +524,20 @@ class LayerStats(keras.callbacks.Callback):
                 if before is not None:
                     values[f"{tag}/update_ratio"] = st.update_ratio(
                         before[i], after)
-        if self._hooked is not None:
+        if self._hooked is not None and not self._tensorflow:
+            norms, hists = self._captured.pop(step, (None, None))
+            self._wanted = {s for s in self._wanted if s > step}
+            self._captured = {s: v for s, v in self._captured.items() if s > step}
+            for i, (run_index, tag, _) in enumerate(self._weighted):
+                if norms is None:
+                    break
+                run = self._runs[run_index].name
+                scalars[run][f"{tag}/gradient_norm"] = \
+                    norms[self._gradient_rows[i]]
+                if hists is not None:
+                    histograms[run][f"{tag}/gradient_histogram"] = \
+                        hists[self._gradient_rows[i]]
+        elif self._hooked is not None:
             gradient_step = int(self._grad_step.numpy())
             if gradient_step > self._last_gradient_step:
                 self._last_gradient_step = gradient_step
@@ -456,7 +549,8 @@ class LayerStats(keras.callbacks.Callback):
                     scalars[run][f"{tag}/gradient_norm"] = norms[i]
                     if hists is not None:
                         histograms[run][f"{tag}/gradient_histogram"] = hists[i]
-        computed = tf.nest.map_structure(lambda t: t.numpy(), self._compute())
+        computed = keras.tree.map_structure(keras.ops.convert_to_numpy,
+                                            self._compute())
         for run in self._runs:
             if run.output is None:
                 continue
@@ -491,7 +585,7 @@ class LayerStats(keras.callbacks.Callback):
             outputs = self._probe_model(self._probe_x, training=False)
             if not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
-            out["outputs"] = [tf.cast(y, tf.float32) for y in outputs]
+            out["outputs"] = [keras.ops.cast(y, "float32") for y in outputs]
         return out
 
     # -- heat maps -------------------------------------------------------------

@@ -15,7 +15,10 @@ what `LayerStats` computes from arrays it has read anyway.
 import math
 
 import numpy as np
-import tensorflow as tf
+try:  # the TensorFlow backend's in-graph path; JAX and PyTorch need none
+    import tensorflow as tf
+except ImportError:
+    tf = None
 
 HISTOGRAM_BINS = 30
 

@@ -22,7 +22,9 @@ import uuid
 import keras
 
 from keras_initact._files import naming_folder
-from keras_initact.checks import check_bool, check_positive_int
+from keras_initact.checks import (
+    check_bool, check_positive_int, require_tensorflow_backend,
+)
 
 DEFAULT_BASE = "saved_models"
 SIGNATURE_KEY = "serving_default"
@@ -64,7 +66,10 @@ def export_saved_model(model, path=None, version=None, overwrite=False,
             False.
         OSError (PermissionError, NotADirectoryError, ...): when `path`
             cannot be written; the message names the folder.
+        RuntimeError: under a Keras backend other than TensorFlow.
     """
+    require_tensorflow_backend("export_saved_model",
+                               "a SavedModel is a TensorFlow graph")
     input_spec = _input_spec(model, input_name)
     for argument, value in (("input_name", input_name),
                             ("output_name", output_name)):

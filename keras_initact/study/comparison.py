@@ -23,7 +23,7 @@ from typing import Optional
 
 from keras_initact.checks import (
     check_positive_int, fraction_option, int_option, positive_float_option,
-    positive_int_option,
+    positive_int_option, require_tensorflow_backend,
 )
 from keras_initact.study.grid import StudyOptions
 
@@ -128,7 +128,11 @@ def compare(inits, activations, depths, dataset="auto", data_dir=None,
             the cluster cannot be reached.
         keras_initact.study.datasets.DatasetUnavailable: when the dataset
             cannot be read or downloaded.
+        RuntimeError: under a Keras backend other than TensorFlow.
     """
+    require_tensorflow_backend(
+        "keras-initact compare", "its data pipelines are tf.data and its "
+        "workers run TensorFlow")
     from tqdm.auto import tqdm
 
     from keras_initact.study import datasets, grid, runners, store
