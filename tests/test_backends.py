@@ -1,30 +1,56 @@
-"""The initializers and activations run on every Keras backend, not only TensorFlow.
+"""Every Keras backend: initializers, layers, the factory, diagnose, LSUV
+and the statistics callbacks on JAX and PyTorch give what TensorFlow gives.
 
-Each available backend runs in its own process (Keras picks its backend at
-import). A backend whose package is not installed is skipped; `.ci/run`
-installs PyTorch's CPU wheel when the machine carries it.
+Keras picks its backend at import, so each backend runs `BACKEND_SCRIPT` in
+its own process (`KERAS_BACKEND` set), on files this process (TensorFlow)
+writes: a `.keras` model and its predictions, starting weights and data.
+The script writes a JSON report and a `.keras` model of its own, which this
+process loads back. A backend whose package is not installed is skipped:
+the test extra installs JAX's CPU wheels; PyTorch's is installed by
+`.ci/run` where the machine carries it (PyPI's Linux build is CUDA's).
+
+Random initializers cannot give TensorFlow's values (each backend has its
+own random generator), so they are compared by their statistics; everything
+deterministic is compared by value.
 """
 
 import importlib.util
 import json
-import math
 import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 
-SCRIPT = r"""
-import json, math
+import keras_initact as ki
+from keras_initact.activations import ACTIVATIONS
+from keras_initact.deep.shaping import tat_transform
+from keras_initact.models import build_sequential, spec_of
+
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # tbparse
+
+BACKEND_SCRIPT = r"""
+import json, math, os, sys, warnings
 import keras, numpy as np
 import keras_initact as ki
+from keras_initact.activations import ACTIVATIONS
+from keras_initact.models import build_sequential, spec_of
+from keras_initact.deep import diagnose, lsuv_initialize
+from keras_initact.deep.shaping import tat_transform
 
-def stats(values):
-    x = np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(values, "float32")))
-    return float(x.mean()), float(x.var())
+work = sys.argv[1]
+sys.path.insert(0, work)
+from runs import callback_run  # the same run as TensorFlow's
 
+shared = np.load(os.path.join(work, "shared.npz"))
 report = {"backend": keras.backend.backend()}
+
+def numpy(values):
+    return np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(values, "float32")))
+
+# Initializers: every one builds every dtype; random ones by their statistics.
 shape = (3, 3, 64, 96)
 for name in ki.initializers.names():
     if name in ("Pretrained", "Constant", "Sparse"):  # need arguments
@@ -34,59 +60,216 @@ for name in ki.initializers.names():
         values = init(shape, dtype)
         assert tuple(values.shape) == shape, (name, values.shape)
         assert keras.backend.standardize_dtype(values.dtype) == dtype, name
-report["he_variance"] = stats(ki.HeNormal(seed=1)(shape))[1]
-q = keras.ops.convert_to_numpy(ki.Orthogonal(seed=1)((64, 64)))
+report["he_variance"] = float(numpy(ki.HeNormal(seed=1)(shape)).var())
+q = numpy(ki.Orthogonal(seed=1)((64, 64)))
 report["orthogonality_error"] = float(np.abs(q.T @ q - np.eye(64)).max())
-layer = keras.layers.Dense(8, kernel_initializer=ki.HeUniform(seed=0))
-report["dense_output"] = list(keras.ops.convert_to_numpy(layer(np.ones((1, 4)))).shape)
-x = np.linspace(-3, 3, 12, dtype="float32").reshape(2, 6)
-finite = {}
-for spec in ki.activations.ACTIVATIONS.values():
-    layer = spec.layer()
-    y = keras.ops.convert_to_numpy(layer(x, training=True))
-    finite[spec.name] = (bool(np.isfinite(y).all())
-                         and y.shape == layer.compute_output_shape(x.shape))
-report["sparse_zeros"] = int((keras.ops.convert_to_numpy(
-    ki.Sparse(0.5, seed=1)((4, 6))) == 0).sum())
-report["activation_layers_finite"] = finite
-report["mish_at_one"] = float(keras.ops.convert_to_numpy(ki.activations.mish(np.float32(1.0))))
-from keras_initact.deep.shaping import tat_transform
-t = tat_transform(ki.activations.ACTIVATIONS.spec("gelu").activation, 60)
+report["sparse_zeros"] = int((numpy(ki.Sparse(0.5, seed=1)((4, 6))) == 0).sum())
+report["deterministic"] = {
+    name: numpy(init((3, 3, 4, 4))).ravel().tolist() for name, init in (
+        ("Identity", ki.Identity(gain=1.5)), ("Dirac", ki.initializers.get("Dirac")),
+        ("Constant", ki.Constant(0.25)), ("Sinusoidal", ki.initializers.get("Sinusoidal")),
+        ("ZerO", ki.initializers.get("ZerO")))}
+
+# Every activation layer at its defaults, on the same inputs.
+x = shared["activation_inputs"]
+report["activations"] = {
+    spec.name: numpy(spec.layer()(x, training=False)).ravel().tolist()
+    for spec in ACTIVATIONS.values()}
+t = tat_transform(ACTIVATIONS.spec("gelu").activation, 60)
 report["tat_gelu"] = [t.input_scale, t.input_shift, t.output_shift, t.output_scale]
-y = keras.ops.convert_to_numpy(ki.layers.ShapedActivation("gelu", *report["tat_gelu"])(x))
-report["shaped_gelu"] = y.ravel().tolist()
+
+# A model saved by TensorFlow loads here and predicts the same.
+loaded = keras.models.load_model(os.path.join(work, "tensorflow.keras"))
+report["tensorflow_model"] = numpy(loaded.predict(shared["model_inputs"], verbose=0)).tolist()
+
+# The factory, diagnose and LSUV here; a model saved here for TensorFlow.
+images = shared["images"]
+cnn = build_sequential((8, 8, 1), [], "tanh", conv_filters=[4] * 12,
+                       pooling="stride", downsample_blocks=[0, 6],
+                       num_classes=3, shaping=True, seed=0)
+report["cnn_spec"] = spec_of(cnn)
+report["diagnose"] = diagnose(cnn, images, verbose=False).verdict
+report["lsuv_converged"] = all(row.converged for row in lsuv_initialize(cnn, images, seed=0))
+cnn.save(os.path.join(work, "backend.keras"))
+np.save(os.path.join(work, "backend_predictions.npy"), numpy(cnn.predict(images, verbose=0)))
+
+# The statistics callbacks, on the run TensorFlow makes too.
+rows, failure = callback_run(work, os.path.join(work, "logs"))
+report["layer_stats"] = rows
+report["guard_failure"] = failure
+try:
+    from keras_initact.models import export_saved_model
+    export_saved_model(cnn, os.path.join(work, "export"))
+except RuntimeError as error:
+    report["export_error"] = str(error)
 print(json.dumps(report))
 """
 
+# The run both sides make: the same starting weights, data and batches.
+CALLBACK_RUN = r"""
+import os
+import warnings
 
-@pytest.mark.parametrize("backend, package", [("torch", "torch"), ("jax", "jax")])
-def test_initializers_on_another_backend(backend, package):
+import keras
+import numpy as np
+
+from keras_initact.callbacks import LayerStats, NonFiniteGuard
+from keras_initact.models import build_sequential
+from keras_initact.reporting import read_logs
+
+
+def callback_run(work, log_dir):
+    shared = np.load(os.path.join(work, "shared.npz"))
+    x, y = shared["x"], shared["y"]
+    model = build_sequential((6,), [8, 8], "tanh", num_classes=2, seed=0)
+    model.set_weights([shared[f"weight_{i}"] for i in range(len(model.weights))])
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    guard = NonFiniteGuard()
+    model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+              callbacks=[LayerStats(log_dir, probe_data=x[:16], every_n_steps=2),
+                         guard])
+    assert guard.failure is None, guard.failure
+    table = read_logs(os.path.join(log_dir, "layer_stats"))
+    rows = sorted([name, statistic, int(step), float(value)] for name, statistic,
+                  step, value in table[["name", "statistic", "step", "value"]].values)
+    # A NaN in the data from the fifth batch on: the guard names the step.
+    broken = x.copy()
+    broken[32:] = np.nan
+    guard = NonFiniteGuard()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(broken, y, batch_size=8, epochs=1, shuffle=False, verbose=0,
+                  callbacks=[guard])
+    failure = {k: guard.failure[k] for k in ("kind", "name", "nan", "inf")}
+    failure["step_in_fit"] = guard.failure["step"] - 16  # after 16 steps
+    return rows, failure
+"""
+
+BACKENDS = [("jax", "jax"), ("torch", "torch")]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    """The shared files, and TensorFlow's own results."""
+    work = tmp_path_factory.mktemp("backends")
+    (work / "runs.py").write_text(CALLBACK_RUN)
+    rng = np.random.default_rng(0)
+    model = build_sequential((6,), [8, 8], "tanh", num_classes=2, seed=0)
+    shaped = build_sequential((6,), [8] * 10, "gelu", shaping="dks",
+                              num_classes=3, seed=1)
+    shared = dict(
+        activation_inputs=np.linspace(-3, 3, 12, dtype="float32").reshape(2, 6),
+        model_inputs=rng.normal(size=(5, 6)).astype("float32"),
+        images=rng.normal(size=(32, 8, 8, 1)).astype("float32"),
+        x=rng.normal(size=(64, 6)).astype("float32"),
+        y=rng.integers(0, 2, 64),
+        **{f"weight_{i}": w for i, w in enumerate(model.get_weights())},
+    )
+    np.savez(work / "shared.npz", **shared)
+    shaped.save(work / "tensorflow.keras")
+    sys.path.insert(0, str(work))
+    try:
+        from runs import callback_run
+
+        rows, failure = callback_run(str(work), str(work / "tf_logs"))
+    finally:
+        sys.path.remove(str(work))
+    return dict(path=work, shared=shared, shaped=shaped, rows=rows,
+                failure=failure)
+
+
+@pytest.fixture(scope="module", params=BACKENDS, ids=[b for b, _ in BACKENDS])
+def report(request, work, tmp_path_factory):
+    backend, package = request.param
     if importlib.util.find_spec(package) is None:
         pytest.skip(f"{package} is not installed")
-    env = {**os.environ, "KERAS_BACKEND": backend}
+    folder = tmp_path_factory.mktemp(backend)
+    for name in ("runs.py", "shared.npz", "tensorflow.keras"):
+        (folder / name).write_bytes((work["path"] / name).read_bytes())
+    env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+        [sys.executable, "-c", BACKEND_SCRIPT, str(folder)], env=env,
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["backend"] == backend
-    fan_in = 3 * 3 * 64
-    assert report["he_variance"] == pytest.approx(2.0 / fan_in, rel=0.03)
-    assert report["orthogonality_error"] < 1e-4
-    assert report["dense_output"] == [1, 8]
-    assert all(report["activation_layers_finite"].values()), report
-    assert report["sparse_zeros"] == 4 * 3  # ceil(0.5 * 6) per row
-    assert report["mish_at_one"] == pytest.approx(math.tanh(math.log1p(math.e)), rel=1e-6)
-    # TAT's transformation is solved on that backend (in float32 on JAX)
-    # and agrees with TensorFlow's; the shaped layer computes it.
-    from keras_initact.activations import ACTIVATIONS
-    from keras_initact.deep.shaping import tat_transform
+    return dict(report, folder=folder)
 
+
+def test_random_initializers_have_the_published_statistics(report):
+    assert report["he_variance"] == pytest.approx(2.0 / (3 * 3 * 64), rel=0.03)
+    assert report["orthogonality_error"] < 1e-4
+    assert report["sparse_zeros"] == 4 * 3  # ceil(0.5 * 6) per row
+
+
+def test_deterministic_initializers_give_tensorflows_values(report):
+    expected = {
+        "Identity": ki.Identity(gain=1.5), "Dirac": ki.initializers.get("Dirac"),
+        "Constant": ki.Constant(0.25),
+        "Sinusoidal": ki.initializers.get("Sinusoidal"),
+        "ZerO": ki.initializers.get("ZerO")}
+    for name, init in expected.items():
+        np.testing.assert_allclose(
+            report["deterministic"][name],
+            keras.ops.convert_to_numpy(init((3, 3, 4, 4))).ravel(),
+            rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_every_activation_layer_gives_tensorflows_values(report, work):
+    x = work["shared"]["activation_inputs"]
+    assert set(report["activations"]) == set(ACTIVATIONS.names())
+    for spec in ACTIVATIONS.values():
+        expected = keras.ops.convert_to_numpy(spec.layer()(x, training=False))
+        np.testing.assert_allclose(report["activations"][spec.name],
+                                   np.ravel(expected), rtol=1e-5, atol=1e-6,
+                                   err_msg=spec.name)
+
+
+def test_tat_is_solved_there_as_here(report):
     expected = tat_transform(ACTIVATIONS.spec("gelu").activation, 60)
     assert report["tat_gelu"] == pytest.approx(
-        list(expected.arguments().values()), rel=1e-3)
-    x = np.linspace(-3, 3, 12)
-    assert report["shaped_gelu"] == pytest.approx(
-        expected(lambda v: v * (1 + np.vectorize(math.erf)(v / math.sqrt(2))) / 2)(x),
-        rel=1e-3, abs=1e-4)
+        list(expected.arguments().values()), rel=1e-5)
+
+
+def test_a_tensorflow_model_loads_there_and_predicts_the_same(report, work):
+    expected = work["shaped"].predict(work["shared"]["model_inputs"], verbose=0)
+    np.testing.assert_allclose(report["tensorflow_model"], expected,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_saved_there_loads_here_and_predicts_the_same(report, work):
+    loaded = keras.models.load_model(report["folder"] / "backend.keras")
+    np.testing.assert_allclose(
+        loaded.predict(work["shared"]["images"], verbose=0),
+        np.load(report["folder"] / "backend_predictions.npy"),
+        rtol=1e-5, atol=1e-6)
+    assert spec_of(loaded)["conv_filters"] == [4] * 12
+
+
+def test_the_factory_diagnose_and_lsuv_work_there(report):
+    spec = report["cnn_spec"]
+    assert spec["shaping"] is True and spec["downsample_blocks"] == [0, 6]
+    assert report["diagnose"] == "healthy"
+    assert report["lsuv_converged"]
+
+
+def test_layer_stats_writes_the_same_tags_and_values(report, work):
+    theirs = {tuple(row[:3]): row[3] for row in report["layer_stats"]}
+    ours = {tuple(row[:3]): row[3] for row in work["rows"]}
+    assert set(theirs) == set(ours)
+    assert {statistic for _, statistic, _ in ours} >= {
+        "kernel_gradient_norm", "kernel_update_ratio", "activation_std"}
+    for key, value in ours.items():
+        assert theirs[key] == pytest.approx(value, rel=2e-3, abs=1e-5), key
+
+
+def test_the_guard_finds_the_same_failure(report, work):
+    assert report["guard_failure"] == work["failure"]
+    assert work["failure"]["kind"] == "gradient"
+    assert work["failure"]["step_in_fit"] == 5
+
+
+def test_export_is_tensorflow_only_and_says_so(report):
+    assert "export_saved_model needs Keras's TensorFlow backend" in \
+        report["export_error"]
+    assert repr(report["backend"]) in report["export_error"]

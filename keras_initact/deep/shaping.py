@@ -364,8 +364,12 @@ def _solve(activation, method, depth, target):
             f"{target}, depth={depth}) with Q(1) = Q'(1) = 1; use "
             f"shaping=False or another {method.target_name}."
         )
-    best = min(solutions, key=lambda t: (round(abs(t.input_shift), 6),
-                                         -t.input_shift, t.input_scale))
+    # Ties in |input_shift| (an odd unit's mirrored solutions) are taken
+    # within 1e-4, wider than the solutions' spread on JAX.
+    smallest = min(abs(t.input_shift) for t in solutions)
+    best = min((t for t in solutions
+                if abs(t.input_shift) <= smallest + 1e-4 * max(1.0, smallest)),
+               key=lambda t: (-t.input_shift, t.input_scale))
     # A kink in phi (a jump in phi', as SELU's) makes C''(1) infinite, and
     # a jump in phi C'(1): the truncated series then has a finite but
     # meaningless sum, which keeps growing with the order.
