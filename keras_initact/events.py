@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
 from tensorboard.plugins.histogram import metadata as histogram_metadata
 from tensorboard.plugins.image import metadata as image_metadata
@@ -104,3 +105,17 @@ class RunWriter:
 
     def _write(self, event):
         self._records.write(event.SerializeToString())
+
+
+def chart_layout(groups):
+    """A custom-scalars layout: a category per group, a chart per
+    statistic (`{group: [statistic, ...]}`) showing the tag
+    `group/statistic` of every run, a line per run."""
+    return layout_pb2.Layout(category=[
+        layout_pb2.Category(title=group, chart=[
+            layout_pb2.Chart(
+                title=f"{group}/{key}",
+                multiline=layout_pb2.MultilineChartContent(
+                    tag=[rf"^{group}/{key}$"]))
+            for key in keys])
+        for group, keys in groups.items()])

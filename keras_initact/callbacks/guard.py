@@ -165,11 +165,20 @@ class NonFiniteGuard(keras.callbacks.Callback):
         iteration = next(i for i, v in enumerate(opt.variables)
                          if v is opt.iterations)
 
+        def report(step, grads, variables):
+            jax.debug.callback(self._received, step, _stacked_counts(grads),
+                               _stacked_counts(variables))
+
         def guarded(optimizer_variables, grads, trainable_variables):
             if grads:
-                jax.debug.callback(
-                    self._received, optimizer_variables[iteration],
-                    _stacked_counts(grads), _stacked_counts(trainable_variables))
+                # One finiteness test per gradient; the host hears of a
+                # step, with the counts, only when it went wrong.
+                finite = keras.ops.stack([keras.ops.all(keras.ops.isfinite(g))
+                                          for g in grads])
+                jax.lax.cond(keras.ops.logical_not(keras.ops.all(finite)),
+                             report, lambda *_: None,
+                             optimizer_variables[iteration], list(grads),
+                             list(trainable_variables))
             return stateless_apply(optimizer_variables, grads,
                                    trainable_variables)
 

@@ -13,7 +13,6 @@ try:  # the TensorFlow backend's in-graph path; JAX and PyTorch need none
     import tensorflow as tf
 except ImportError:
     tf = None
-from tensorboard.plugins.custom_scalar import layout_pb2
 
 from keras_initact import events
 from keras_initact._files import make_writable_folder
@@ -376,31 +375,38 @@ class LayerStats(keras.callbacks.Callback):
         return hooked
 
     def _wrap_jax(self, opt, stateless_apply):
-        """JAX traces `stateless_apply` into its jitted train step, so the
-        hook computes every gradient norm there on every step (one fused
-        reduction) and hands them to the host with `jax.debug.callback`,
-        which keeps them only for the steps to log: no flag to retrace on,
-        no second pass."""
+        """JAX traces `stateless_apply` into its jitted train step, where
+        a host flag cannot reach without a retrace: the hook decides from
+        the step number itself (step 1 and every `every_n_steps`-th; the
+        first steps of `every_n_epochs` epochs get no gradient norms on
+        JAX), computes the norms in a `lax.cond` branch only then and hands
+        them to the host with `jax.debug.callback`. Other steps pay one
+        integer comparison."""
         import jax
 
         iteration = next(i for i, v in enumerate(opt.variables)
                          if v is opt.iterations)
+        every = self.every_n_steps
 
-        def hooked(optimizer_variables, grads, trainable_variables):
+        def send(step, grads):
             norms = keras.ops.stack([
                 keras.ops.sqrt(keras.ops.sum(keras.ops.square(
                     keras.ops.cast(g, "float32")))) for g in grads])
-            jax.debug.callback(self._received, optimizer_variables[iteration],
-                               norms)
+            jax.debug.callback(self._received, step, norms)
+
+        def hooked(optimizer_variables, grads, trainable_variables):
+            step = optimizer_variables[iteration] + 1  # once updated
+            wanted = step == 1
+            if every:
+                wanted = wanted | (step % every == 0)
+            jax.lax.cond(wanted, send, lambda *_: None, step, grads)
             return stateless_apply(optimizer_variables, grads,
                                    trainable_variables)
 
         return hooked
 
-    def _received(self, iteration, norms):
-        step = int(iteration) + 1  # counted once the update is done
-        if step in self._wanted:
-            self._captured[step] = (np.asarray(norms), None)
+    def _received(self, step, norms):
+        self._captured[int(step)] = (np.asarray(norms), None)
 
     def _wrap_torch(self, opt, apply):
         """PyTorch's trainer calls `apply` eagerly: on the steps to log the
@@ -642,14 +648,7 @@ class LayerStats(keras.callbacks.Callback):
         for run in self._runs:
             for tag, _ in run.weights:
                 groups.setdefault(tag, WEIGHT_SCALARS)
-        return layout_pb2.Layout(category=[
-            layout_pb2.Category(title=group, chart=[
-                layout_pb2.Chart(
-                    title=f"{group}/{key}",
-                    multiline=layout_pb2.MultilineChartContent(
-                        tag=[rf"^{group}/{key}$"]))
-                for key in keys])
-            for group, keys in groups.items()])
+        return events.chart_layout(groups)
 
 
 def _png_size(png):
