@@ -373,7 +373,7 @@ def bad(**kwargs):
     (bad(input_shape=(8, 8, 1), conv_filters=[2] * 4, pooling="stride",
          conv_padding="valid"),
      r"shrinks input_shape=\(8, 8, 1\) to nothing at conv_2"),
-    (bad(shaping="tta"), r"`shaping` must be False, True \(TAT\), 'tat' or "
+    (bad(shaping="tta"), r"build_sequential: shaping must be False, True \(TAT\), 'tat' or "
                          r"'dks'; received shaping='tta'"),
     (bad(shaping=1), r"shaping=1"),
     (bad(dropout=1.0), r"dropout.*\[0, 1\)"),

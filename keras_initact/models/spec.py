@@ -18,7 +18,7 @@ import keras
 
 from keras_initact import initializers
 from keras_initact.activations import ACTIVATIONS, ActivationSpec
-from keras_initact.deep.pairing import for_activation
+from keras_initact.deep.pairing import for_activation, shaping_method
 
 TASKS = ("classification", "binary", "regression")
 # The activation of the output layer for each task (a Keras built-in name).
@@ -26,8 +26,6 @@ HEAD_ACTIVATIONS = {
     "classification": "softmax", "binary": "sigmoid", "regression": "linear",
 }
 POOLINGS = ("max", "average", "stride", None)
-# `shaping`: TAT (True, or "tat", kept as True) or DKS.
-SHAPINGS = (False, True, "tat", "dks")
 PADDINGS = ("same", "valid")
 AUTO = "auto"
 SEED_LIMIT = 2**31 - 1
@@ -321,13 +319,9 @@ def _downsample_blocks(value, conv_filters, pooling):
 
 
 def _shaping(value):
-    if not any(value is choice or (isinstance(value, str) and value == choice)
-               for choice in SHAPINGS):
-        raise ValueError(
-            f"{OWNER}: `shaping` must be False, True (TAT), 'tat' or 'dks'; "
-            f"received shaping={value!r}."
-        )
-    return True if value == "tat" else value
+    """False, True (TAT) or "dks"."""
+    return {None: False, "tat": True, "dks": "dks"}[
+        shaping_method(value, OWNER)]
 
 
 def _as_tuple(value, rank):
