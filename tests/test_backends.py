@@ -102,6 +102,12 @@ try:
     export_saved_model(cnn, os.path.join(work, "export"))
 except RuntimeError as error:
     report["export_error"] = str(error)
+try:
+    from keras_initact.study.comparison import compare
+    compare(["glorot_uniform"], ["relu"], [2], dataset="digits",
+            output_dir=os.path.join(work, "study"))
+except RuntimeError as error:
+    report["study_error"] = str(error)
 print(json.dumps(report))
 """
 
@@ -269,7 +275,10 @@ def test_the_guard_finds_the_same_failure(report, work):
     assert work["failure"]["step_in_fit"] == 5
 
 
-def test_export_is_tensorflow_only_and_says_so(report):
+def test_export_and_the_study_are_tensorflow_only_and_say_so(report):
     assert "export_saved_model needs Keras's TensorFlow backend" in \
         report["export_error"]
     assert repr(report["backend"]) in report["export_error"]
+    assert "keras-initact compare needs Keras's TensorFlow backend" in \
+        report["study_error"]
+    assert not (report["folder"] / "study").exists()
