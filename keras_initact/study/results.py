@@ -285,10 +285,12 @@ def plot_heatmap(results, path):
     inits = list(dict.fromkeys(init for init, _, _ in groups))
     activations = list(dict.fromkeys(act for _, act, _ in groups))
     depths = sorted({depth for _, _, depth in groups})
+    # At least 2.2 inches a panel, so that its title fits with one activation.
     fig, axes = plt.subplots(
         1, len(depths), squeeze=False,
-        figsize=(1.5 * len(activations) * len(depths) + 2.5,
+        figsize=(max(1.5 * len(activations), 2.2) * len(depths) + 2.5,
                  0.55 * len(inits) + 2))
+    fig.suptitle("final test accuracy (mean, ± 95% interval)")
     for ax, depth in zip(axes[0], depths):
         values = np.full((len(inits), len(activations)), np.nan)
         labels = np.full(values.shape, "", dtype=object)
@@ -316,7 +318,7 @@ def plot_heatmap(results, path):
         ax.set_xticklabels(activations, rotation=30, ha="right")
         ax.set_yticks(range(len(inits)))
         ax.set_yticklabels(inits if ax is axes[0][0] else [])
-        ax.set_title(f"final test accuracy, depth {depth}")
+        ax.set_title(f"depth {depth}")
     fig.colorbar(image, ax=list(axes[0]), label="mean test accuracy")
     save_figure(fig, path, dpi=100, bbox_inches="tight")
     plt.close(fig)
