@@ -94,22 +94,28 @@ def main(argv=None):
           + " ".join(f"{v:>9}" for v in variants) + "  best ours - reference")
     for name in args.activations:
         start = time.perf_counter()
-        reference, _ = mean_accuracy(name, REFERENCE_DEPTH, "reference", data, args)
+        reference, scores = mean_accuracy(name, REFERENCE_DEPTH, "reference",
+                                          data, args)
         print(f"{name:<10} {REFERENCE_DEPTH:5d} {'reference':>9} {reference:.3f} "
-              f"({time.perf_counter() - start:.0f}s)", flush=True)
+              f"({time.perf_counter() - start:.0f}s; per seed: "
+              + " ".join(f"{a:.3f}" for a in scores) + ")", flush=True)
         for depth in depths:
             start = time.perf_counter()
-            row = {}
+            row, seeds = {}, {}
             for variant in variants:
                 if variant == "dks" and name == "relu" and "tat" in row:
                     row[variant] = row["tat"]  # the same model
                     continue
-                row[variant], _ = mean_accuracy(name, depth, variant, data, args)
+                row[variant], seeds[variant] = mean_accuracy(
+                    name, depth, variant, data, args)
             ours = [row[v] for v in ("tat", "dks") if v in row]
             gap = f"{max(ours) - reference:+.3f}" if ours else ""
+            per_seed = "; ".join(f"{v} " + " ".join(f"{a:.3f}" for a in scores)
+                                 for v, scores in seeds.items())
             print(f"{name:<10} {depth:5d} "
                   + " ".join(f"{row[v]:9.3f}" for v in variants)
-                  + f"  {gap} ({time.perf_counter() - start:.0f}s)", flush=True)
+                  + f"  {gap} ({time.perf_counter() - start:.0f}s; per seed: "
+                  f"{per_seed})", flush=True)
 
 
 if __name__ == "__main__":
