@@ -32,6 +32,10 @@ class NonFiniteGuard(keras.callbacks.Callback):
     scaler already skips steps with non-finite (scaled) gradients, so those
     are not reported as gradients; a NaN that reaches the weights still is.
 
+    On JAX the hook, traced into the jitted step, tests each gradient's
+    finiteness and calls the host (`jax.debug.callback`) only when one
+    fails; on PyTorch the counts stay on the device until the host checks.
+
     After it fires, `guard.failure` is a dict (`step`, `kind` ("loss",
     "gradient", "weight" or "activation"), `name`, `layer`, `nan`, `inf`,
     `message`); otherwise `None`.

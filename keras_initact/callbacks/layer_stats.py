@@ -103,6 +103,14 @@ class LayerStats(keras.callbacks.Callback):
     All of it compiles with XLA (`jit_compile=True`, Keras's default on
     GPU).
 
+    On JAX and PyTorch (same runs, tags and values): on JAX a hook traced
+    into the jitted step computes the gradient norms in a `lax.cond` branch
+    on step 1 and every `every_n_steps`-th step and sends them to the host
+    (`jax.debug.callback`); the first steps of `every_n_epochs` epochs get
+    the other statistics but no gradient norms there, and `histograms=True`
+    writes activation histograms only. On PyTorch the hook runs eagerly and
+    copies the gradients on logging steps. Neither trains a step twice.
+
     The step is the optimizer's iteration count after the update, so a
     resumed `fit` continues the curves. `log_dir` can be the one given to
     `keras.callbacks.TensorBoard` (whose runs are `train/` and
