@@ -137,9 +137,10 @@ def test_shaping_names_its_method_only_where_it_differs():
 
     assert shaping("gelu", "tat") is True
     assert shaping("gelu", "dks") == "dks"
-    # DKS leaves ReLU (TAT's leaky ReLU) and SELU (the critical point) as
-    # shaping=True does: the same model, the same spec.
-    assert shaping("relu", "dks") is True and shaping("selu", "dks") is True
+    # DKS leaves ReLU to TAT's leaky ReLU, as shaping=True does: the same
+    # model, the same spec; SELU's kink leaves it to DKS under either.
+    assert shaping("relu", "dks") is True
+    assert shaping("selu", "dks") == "dks" and shaping("selu", True) == "dks"
 
 
 def test_flatten_without_conv_and_no_hidden_layers():

@@ -63,7 +63,7 @@ class TestForActivation:
         np.testing.assert_allclose(gram, gram[0, 0] * np.eye(16),
                                    atol=1e-5 * gram[0, 0])
 
-    def test_dks_shapes_smooth_units_and_leaves_the_others_as_tat_does(self):
+    def test_dks_shapes_smooth_and_kinked_units_and_leaves_relu_to_tat(self):
         gelu = ACTIVATIONS.spec("gelu").activation
         recipe = for_activation("gelu", depth=50, shaping="dks", seed=0)
         assert recipe.shaped and recipe.shaping == "dks"
@@ -78,9 +78,19 @@ class TestForActivation:
         assert relu.activation == "leaky_relu" and relu.shaping == "tat"
         assert relu.activation_arguments == tat.activation_arguments
         assert relu.kernel_for(3).get_config() == tat.kernel_for(3).get_config()
-        assert "DKS shapes smooth units only" in relu.rationale
+        assert "DKS leaves the ReLU family to TAT's leaky ReLU" in relu.rationale
+        # SELU's kink makes TAT's C''(1) infinite; DKS needs only C'(1), so
+        # it shapes SELU under either method.
         selu = for_activation("selu", depth=50, shaping="dks")
-        assert selu.shaped and selu.transform is None and selu.shaping is None
+        assert selu.shaping == "dks"
+        assert selu.transform == dks_transform(ACTIVATIONS.spec("selu").activation, 50)
+        assert for_activation("selu", depth=50, shaping=True).transform == \
+            selu.transform
+        assert "as selu has a kink" in selu.rationale
+        # hard_tanh: no transformation meets DKS's conditions either
+        hard = for_activation("hard_tanh", depth=50, shaping="dks")
+        assert hard.transform is None and hard.shaping is None
+        assert "no transformation meets DKS's conditions" in hard.rationale
 
     def test_deep_smooth_units_sit_on_the_critical_line(self):
         from keras_initact.math import mean_field
@@ -117,11 +127,12 @@ class TestForActivation:
             for_activation("relu", depth=60, shaping=True, weight_scale=0.0)
 
     def test_shaping_scales_critical_kernels_and_outputs_alike(self):
-        # SELU has a kink, so shaping keeps its critical point and adds the
-        # weight-scale reparametrization only.
-        plain = for_activation("selu", depth=60, seed=1)
-        shaped = for_activation("selu", depth=60, shaping=True, seed=1)
-        assert shaped.shaped and shaped.activation == "selu"
+        # hard_tanh can be shaped by neither TAT (kinks) nor DKS, so shaping
+        # keeps its critical point and adds the weight-scale
+        # reparametrization only.
+        plain = for_activation("hard_tanh", depth=60, seed=1)
+        shaped = for_activation("hard_tanh", depth=60, shaping=True, seed=1)
+        assert shaped.shaped and shaped.activation == "hard_tanh"
         assert shaped.transform is None
         assert shaped.activation_rescale == pytest.approx(1 / 7.5)
         assert plain.activation_rescale == 1.0

@@ -115,13 +115,17 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
           (`tat_transform(phi, depth, tau)`), orthogonal kernels of
           variance `1 / fan_in` (delta-orthogonal for convolutions), zero
           biases; the layer is a `ShapedActivation`;
-        - the others (SELU, ELU: a kink) keep the critical point.
+        - units with a kink (SELU, ELU, Softsign, ...): TAT's `C''(1)` is
+          infinite for them, so DKS shapes them (below), which needs only
+          `C'(1)`; where DKS's conditions cannot be met (hard_tanh,
+          relu6, ...) they keep the critical point.
     - deeper with `shaping="dks"`: Deep Kernel Shaping (Martens et al.
-      2021) for smooth activations, `dks_transform(phi, depth, zeta)`:
-      `C(0) = 0` and the whole network's `C'(1) = zeta`, with the same
-      kernels as TAT's; the ReLU family gets TAT's leaky ReLU (DKS's
-      authors discourage DKS-shaped ReLUs and advise leaky ReLUs), the
-      others the critical point, as with `shaping=True`.
+      2021), `dks_transform(phi, depth, zeta)`: `C(0) = 0` and the whole
+      network's `C'(1) = zeta`, with the same kernels as TAT's, for smooth
+      and kinked units alike; the ReLU family gets TAT's leaky ReLU (DKS's
+      authors discourage DKS-shaped ReLUs and advise leaky ReLUs). For a
+      unit whose slope jumps (SELU) the Hermite series gives `C'(1) - 1`
+      to a few percent, so the network's `C'(1)` is `zeta` to about 1%.
     - with either shaping, every activation also gets a weight-scale
       reparametrization, keras_initact's own (neither DKS nor TAT has it;
       their "output scale" is the factor that sets `Q(1) = 1`, inside the
@@ -231,20 +235,34 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             f"TAT: {spec.name} shaped into leaky_relu(negative_slope={alpha:.3f}) "
             f"for depth {depth}, orthogonal kernels with gain {gain:.3f}"
             + _scaled(weight_scale)
-            + ("; DKS shapes smooth units only (its authors discourage "
-               "DKS-shaped ReLUs and advise leaky ReLUs)" if method == "dks"
-               else ""),
+            + ("; DKS leaves the ReLU family to TAT's leaky ReLU (its "
+               "authors discourage DKS-shaped ReLUs and advise leaky ReLUs)"
+               if method == "dks" else ""),
             activation_rescale=1.0 / weight_scale, shaping="tat",
         )
 
+    transform = None
     if method and spec.smooth:
-        weight_scale = _checked_weight_scale(weight_scale, depth)
         if method == "dks":
-            t = tat.dks_transform(spec.activation, depth, zeta)
-            condition = f"C'(1) = {zeta:g}"
+            transform = ("dks", tat.dks_transform(spec.activation, depth, zeta),
+                         f"C'(1) = {zeta:g}", "")
         else:
-            t = tat.tat_transform(spec.activation, depth, tau)
-            condition = f"C''(1) = {tau:g}"
+            transform = ("tat", tat.tat_transform(spec.activation, depth, tau),
+                         f"C''(1) = {tau:g}", "")
+    elif method and not spec.homogeneous:
+        # A kink (SELU, ELU) makes TAT's C''(1) infinite, but DKS needs only
+        # C'(1), which exists: DKS shapes it, under either method, where
+        # its conditions can be met.
+        try:
+            transform = ("dks", tat.dks_transform(spec.activation, depth, zeta),
+                         f"C'(1) = {zeta:g}",
+                         f"; DKS, as {spec.name} has a kink, which TAT's "
+                         "C''(1) cannot have")
+        except ValueError:
+            transform = None
+    if transform is not None:
+        weight_scale = _checked_weight_scale(weight_scale, depth)
+        shaped_by, t, condition, why = transform
         # The shaped unit has Q(1) = Q'(1) = 1, so weights of variance
         # 1 / fan_in and no biases keep q = 1 (TAT's C'(1) = 1 also makes
         # it the critical point, sigma_w^2 = 1 at q* = 1, as DKS and TAT
@@ -257,11 +275,12 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             VarianceScaling(scale=1.0, mode="fan_in",
                             distribution="untruncated_normal", seed=base_seed),
             Zeros(), True,
-            f"{method.upper()}: {spec.name} shaped into {t.output_scale:.3g} * "
-            f"({spec.name}({t.input_scale:.3g} x {t.input_shift:+.3g}) "
-            f"{t.output_shift:+.3g}) for depth {depth} ({condition}), "
-            "orthogonal kernels" + _scaled(weight_scale),
-            activation_rescale=1.0 / weight_scale, transform=t, shaping=method,
+            f"{shaped_by.upper()}: {spec.name} shaped into "
+            f"{t.output_scale:.3g} * ({spec.name}({t.input_scale:.3g} x "
+            f"{t.input_shift:+.3g}) {t.output_shift:+.3g}) for depth {depth} "
+            f"({condition}), orthogonal kernels" + _scaled(weight_scale) + why,
+            activation_rescale=1.0 / weight_scale, transform=t,
+            shaping=shaped_by,
         )
 
     if spec.homogeneous:
@@ -318,7 +337,8 @@ def _orthogonal_per_unit(gain, seed):
 def _why_not_tat(spec):
     return (f"; not TAT-shaped: {spec.name} is neither smooth (TAT needs a "
             "finite C''(1), which a kink or a jump in f'' breaks) nor "
-            "positively homogeneous (the leaky-ReLU family)")
+            "positively homogeneous (the leaky-ReLU family), and no "
+            "transformation meets DKS's conditions for it")
 
 
 def _scaled(weight_scale):
