@@ -124,8 +124,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
         `_hooks`): records the first step with a non-finite gradient, and
         which weight entering it was already non-finite, then updates as
         usual. On JAX (traced into the jitted step) the counts go to the
-        host by `jax.debug.callback` on every step; on PyTorch they stay on
-        the device until the host checks."""
+        host by `jax.debug.callback`, on a failing step only; on PyTorch
+        they stay on the device until the host checks."""
         if keras.backend.backend() == "jax":
             return self._wrap_jax(opt, update_fn)
         if keras.backend.backend() == "torch":
