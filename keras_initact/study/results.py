@@ -217,6 +217,7 @@ def plot_learning_curves(results, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     groups = _groups(results)
     depths = sorted({depth for _, _, depth in groups})
@@ -252,6 +253,7 @@ def plot_learning_curves(results, path):
                                 color=colour, alpha=0.15, linewidth=0)
         ax.set_title(f"depth {depth}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(-0.02, 1.02)
         ax.grid(True, alpha=0.3)
     seeds = max(len(runs) for runs in groups.values())
