@@ -583,7 +583,7 @@ FAILURE_POINTS = {
         "keras_initact.callbacks.layer_stats.LayerStats._log_pending",
         "stats"),
     "NonFiniteGuard: tracing the hooked update": (
-        "keras_initact.callbacks.guard._tf_stacked_counts", "guard"),
+        "keras_initact.callbacks.guard._stacked_counts", "guard"),
     "NonFiniteGuard: the host check": (
         "keras_initact.callbacks.guard.NonFiniteGuard._count_nonfinite",
         "guard"),

@@ -139,13 +139,13 @@ class NonFiniteGuard(keras.callbacks.Callback):
                 variables = [v for _, v in grads_and_vars]
                 indices = tf.constant(
                     [opt._get_variable_index(v) for v in variables], tf.int64)
-                gradient_counts = _tf_stacked_counts(gradients)
+                gradient_counts = _stacked_counts(gradients, "int64")
                 bad_gradient = tf.reduce_any(gradient_counts > 0)
                 bad = tf.convert_to_tensor(self._bad)
                 first = tf.logical_and(bad_gradient, bad[0] < 0)
 
                 def record():
-                    weight_counts = _tf_stacked_counts(variables)
+                    weight_counts = _stacked_counts(variables, "int64")
                     bad_weight = tf.reduce_any(weight_counts > 0)
                     kind = tf.where(bad_weight, tf.constant(WEIGHT, tf.int64),
                                     tf.constant(GRADIENT, tf.int64))
@@ -227,26 +227,15 @@ class NonFiniteGuard(keras.callbacks.Callback):
         return self._host_bad
 
     def _count_nonfinite(self):
-        if not self._tensorflow:
-            weights = _stacked_counts(self._weights) if self._weights \
-                else np.zeros((0, 2), np.int64)
-            outputs = []
-            if self._probe_model is not None:
-                outputs = self._probe_model(self._probe_x, training=False)
-                if not isinstance(outputs, (list, tuple)):
-                    outputs = [outputs]
-            acts = _stacked_counts(outputs) if outputs \
-                else np.zeros((0, 2), np.int64)
-            return weights, acts
-        weights = _tf_stacked_counts(self._weights) \
-            if self._weights else tf.zeros([0, 2], tf.int64)
-        acts = tf.zeros([0, 2], tf.int64)
+        dtype = "int64" if self._tensorflow else "int32"
+        outputs = []
         if self._probe_model is not None:
             outputs = self._probe_model(self._probe_x, training=False)
             if not isinstance(outputs, (list, tuple)):
                 outputs = [outputs]
-            acts = _tf_stacked_counts(outputs)
-        return weights, acts
+        return tuple(_stacked_counts(tensors, dtype) if tensors
+                     else keras.ops.zeros((0, 2), dtype)
+                     for tensors in (self._weights, outputs))
 
     @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
@@ -306,27 +295,17 @@ class NonFiniteGuard(keras.callbacks.Callback):
 GRADIENT, WEIGHT = 0, 1  # the kind of a recorded failure
 
 
-def _stacked_counts(tensors):
-    """`[[NaN count, Inf count], ...]` (int32), one row per tensor, in
-    `keras.ops` (JAX and PyTorch)."""
+def _stacked_counts(tensors, dtype="int32"):
+    """`[[NaN count, Inf count], ...]`, one row per tensor: int64 for
+    TensorFlow's in-graph record, int32 elsewhere (JAX has no int64 outside
+    its 64-bit mode)."""
     def counts(x):
         x = keras.ops.reshape(keras.ops.cast(x, "float32"), (-1,))
         return keras.ops.stack([
-            keras.ops.sum(keras.ops.cast(keras.ops.isnan(x), "int32")),
-            keras.ops.sum(keras.ops.cast(keras.ops.isinf(x), "int32"))])
+            keras.ops.sum(keras.ops.cast(keras.ops.isnan(x), dtype)),
+            keras.ops.sum(keras.ops.cast(keras.ops.isinf(x), dtype))])
 
     return keras.ops.stack([counts(x) for x in tensors])
-
-
-def _tf_stacked_counts(tensors):
-    """`[[NaN count, Inf count], ...]` (int64), one row per tensor."""
-    def counts(x):
-        x = tf.reshape(tf.cast(tf.convert_to_tensor(x), tf.float32), [-1])
-        return tf.stack([
-            tf.reduce_sum(tf.cast(tf.math.is_nan(x), tf.int64)),
-            tf.reduce_sum(tf.cast(tf.math.is_inf(x), tf.int64))])
-
-    return tf.stack([counts(x) for x in tensors])
 
 
 def _layer_of(name):

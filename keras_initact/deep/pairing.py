@@ -266,12 +266,9 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
         # The shaped unit has Q(1) = Q'(1) = 1, so weights of variance
         # 1 / fan_in and no biases keep q = 1 (TAT's C'(1) = 1 also makes
         # it the critical point, sigma_w^2 = 1 at q* = 1, as DKS and TAT
-        # prescribe). Critical gives orthogonal per unit for widening layers
-        # too, and delta-orthogonal for convolutions.
-        kernel = Critical("linear", q_star=1.0, gain=weight_scale,
-                          seed=base_seed)
+        # prescribe).
         return InitRecipe(
-            spec.name, {}, kernel, Zeros(),
+            spec.name, {}, _orthogonal_per_unit(weight_scale, base_seed), Zeros(),
             VarianceScaling(scale=1.0, mode="fan_in",
                             distribution="untruncated_normal", seed=base_seed),
             Zeros(), True,
