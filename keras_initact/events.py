@@ -19,8 +19,16 @@ from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
 from tensorboard.plugins.histogram import metadata as histogram_metadata
 from tensorboard.plugins.image import metadata as image_metadata
 from tensorboard.plugins.scalar import metadata as scalar_metadata
+from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.record_writer import RecordWriter
 from tensorboard.util import tensor_util
+
+# `LayerStats`'s exact per-layer values, which `keras_initact.report` reads:
+# a tensor per statistic (`per_layer/<column>`, a value per layer, NaN where a
+# layer has none) and, once, the layers' names and positions in the model.
+PER_LAYER_PLUGIN = "keras_initact"
+PER_LAYER_NAMES = "per_layer/names"
+PER_LAYER_POSITIONS = "per_layer/positions"
 
 _sequence = iter(range(1 << 62))  # distinct file names within a process
 
@@ -61,14 +69,39 @@ class RunWriter:
             for tag, bins in values.items()])
         self._write_summary(step, summary)
 
-    def image(self, step, tag, png, width, height, description=""):
+    def image(self, step, tag, png, description=""):
         """A PNG image (bytes) for TensorBoard's Images tab."""
+        width, height = png_size(png)
         tensor = tensor_util.make_tensor_proto(
             np.array([str(width).encode(), str(height).encode(), png],
                      dtype=object))
         summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(
             tag=tag, tensor=tensor,
             metadata=self._metadata(tag, image_metadata, description))])
+        self._write_summary(step, summary)
+
+    def text(self, step, tag, markdown, description=""):
+        """A Markdown text for TensorBoard's Text tab."""
+        self._write_summary(step, summary_pb2.Summary(value=[
+            summary_pb2.Summary.Value(
+                tag=tag, tensor=tensor_util.make_tensor_proto(
+                    np.array(markdown.encode(), dtype=object)),
+                metadata=self._metadata(tag, text_metadata, description))]))
+
+    def tensors(self, step, values, plugin, content=""):
+        """One event with a tensor per tag (`values`: tag -> array) for a
+        plugin of that name: data for programs (TensorBoard's dashboards
+        show only their own plugins' data)."""
+        summary = summary_pb2.Summary()
+        for tag, array in values.items():
+            value = summary.value.add(
+                tag=tag, tensor=tensor_util.make_tensor_proto(array))
+            if tag not in self._tagged:
+                self._tagged.add(tag)
+                value.metadata.plugin_data.plugin_name = plugin
+                value.metadata.plugin_data.content = content.encode()
+                value.metadata.data_class = \
+                    summary_pb2.DATA_CLASS_TENSOR
         self._write_summary(step, summary)
 
     def summary(self, step, summary):
@@ -119,3 +152,9 @@ def chart_layout(groups):
                     tag=[rf"^{group}/{key}$"]))
             for key in keys])
         for group, keys in groups.items()])
+
+
+def png_size(png):
+    """`(width, height)` from a PNG's header."""
+    return (int.from_bytes(png[16:20], "big"),
+            int.from_bytes(png[20:24], "big"))

@@ -31,13 +31,15 @@ def read_logs(log_dir):
     """Every scalar in the event files under `log_dir` as a pandas DataFrame
     with columns `step, tag, value, dir_name, statistic, name, position`.
 
-    For a `LayerStats` run (`.../layer_stats/NN-<layer>/`) `statistic` is
-    the tag with `_` for `/` (`activation_std`, `kernel_update_ratio`),
-    `name` the layer and `position` its place in the model (`NN`). For any
-    other run (Keras's `train/`, `validation/`) `statistic` is the tag up to
-    its first `/` and `name` the rest. Histograms are in
+    A `LayerStats` run's per-layer values (its `per_layer/` tensors) give a
+    row per layer and step: `statistic` is the column (`activation_std`,
+    `kernel_update_ratio`), `name` the layer and `position` its place in
+    the model. Any other scalar (`across_layers/...`, Keras's
+    `epoch_loss`) gives a row whose `statistic` is the tag up to its first
+    `/`, `name` the rest and `position` -1. Histograms are in
     `table.attrs["histograms"]`, a DataFrame whose `value` holds `(bins, 3)`
-    arrays `[left, right, count]`.
+    arrays `[left, right, count]` (and whose `name` and `position` are the
+    layer's for `LayerStats`'s `histograms/` tags).
 
     Raises `ValueError` when `log_dir` does not exist or holds no events.
     """
@@ -73,37 +75,69 @@ def read_logs(log_dir):
         and v.shape[-1] == 3)].copy()
     table = data[is_scalar].copy()
     table["value"] = table["value"].astype(float)
-    for frame in (table, histograms):
-        _name_statistics(frame)
+    parts = table["tag"].str.split("/", n=1)
+    table["statistic"] = parts.str[0]
+    table["name"] = parts.str[1].fillna("")
+    table["position"] = -1
+    table = pd.concat([table, _per_layer_rows(data)], ignore_index=True)
+    _name_histograms(histograms)
     table = table.sort_values(["statistic", "position", "name", "dir_name",
                                "step"], ignore_index=True)
     table.attrs["histograms"] = histograms.reset_index(drop=True)
     return table
 
 
-_LAYER_RUN = re.compile(r"(?:^|/)(\d+)-([^/]+)$")
+def _per_layer_rows(data):
+    """A row per layer and step from `LayerStats`'s `per_layer/` tensors."""
+    import pandas as pd
+
+    from keras_initact.events import PER_LAYER_NAMES as NAMES_TAG
+    from keras_initact.events import PER_LAYER_POSITIONS as POSITIONS_TAG
+
+    per_layer = data[data["tag"].str.startswith("per_layer/")]
+    rows = []
+    for run, run_data in per_layer.groupby("dir_name"):
+        names = run_data[run_data["tag"] == NAMES_TAG]["value"]
+        positions = run_data[run_data["tag"] == POSITIONS_TAG]["value"]
+        if names.empty or positions.empty:
+            continue
+        names = [n.decode() if isinstance(n, bytes) else str(n)
+                 for n in names.iloc[-1]]
+        positions = [int(p) for p in positions.iloc[-1]]
+        values = run_data[~run_data["tag"].isin([NAMES_TAG, POSITIONS_TAG])]
+        for step, tag, vector in zip(values["step"], values["tag"],
+                                     values["value"]):
+            statistic = tag.split("/", 1)[1]
+            for name, position, value in zip(names, positions,
+                                             np.ravel(vector)):
+                if np.isnan(value):
+                    continue
+                rows.append((step, tag, float(value), run, statistic, name,
+                             position))
+    return pd.DataFrame(rows, columns=["step", "tag", "value", "dir_name",
+                                       "statistic", "name", "position"])
 
 
-def _name_statistics(frame):
-    """Adds `statistic`, `name` and `position` (see `read_logs`)."""
-    runs = frame["dir_name"].str.extract(_LAYER_RUN)
-    layer_run = runs[0].notna()
-    parts = frame["tag"].str.split("/", n=1)
-    frame["statistic"] = parts.str[0].where(
-        ~layer_run, frame["tag"].str.replace("/", "_"))
-    frame["name"] = parts.str[1].fillna("").where(~layer_run, runs[1])
-    frame["position"] = runs[0].fillna(-1).astype(int)
+_HISTOGRAM_TAG = re.compile(r"^histograms/(\d+)-(.+)/([^/]+)$")
+
+
+def _name_histograms(frame):
+    """`statistic`, `name` and `position` of histogram rows."""
+    parts = frame["tag"].str.extract(_HISTOGRAM_TAG)
+    frame["statistic"] = parts[2].fillna(frame["tag"])
+    frame["name"] = parts[1].fillna("")
+    frame["position"] = parts[0].fillna(-1).astype(int)
 
 
 def _series(table, statistic):
     """The statistic as a grid, a row per layer (in depth order, prefixed
     by the experiment when several share the log folder) and a column per
     step."""
-    rows = table[table["statistic"] == statistic]
+    rows = table[(table["statistic"] == statistic) & (table["position"] >= 0)]
     if rows.empty:
         return None
     rows = rows.copy()
-    experiment = rows["dir_name"].str.replace(_LAYER_RUN, "", regex=True)
+    experiment = rows["dir_name"]
     several = experiment.nunique() > 1
     rows["label"] = (experiment + ":" + rows["name"]) if several \
         else rows["name"]

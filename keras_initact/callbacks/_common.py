@@ -216,3 +216,13 @@ def check_probe_data(probe, model, owner):
                 f"{model.name!r} takes inputs of shape {wanted}; give a "
                 "non-empty batch of the model's inputs (or `(x, y)`)."
             )
+
+
+def compiled(function, jit_compile=False):
+    """`function` as a `tf.function` on TensorFlow (traced once; plain ops,
+    nothing for AutoGraph to convert), as it is on other backends."""
+    if keras.backend.backend() != "tensorflow":
+        return function
+    import tensorflow as tf
+
+    return tf.function(function, autograph=False, jit_compile=jit_compile)

@@ -40,23 +40,11 @@ import weakref
 
 import keras
 
+from keras_initact import keras_adapter
+
 _HOOKS = weakref.WeakKeyDictionary()  # optimizer -> (original, [hooks])
-# The optimizer method that receives the gradients, per Keras backend.
-UPDATE_METHODS = {
-    "tensorflow": "_distributed_tf_update_step",
-    "jax": "stateless_apply",
-    "torch": "apply",
-}
-
-
-def update_method():
-    """The name of the optimizer method the hooks wrap on this backend."""
-    backend = keras.backend.backend()
-    if backend not in UPDATE_METHODS:
-        raise NotImplementedError(
-            f"keras_initact's gradient hooks support the {', '.join(UPDATE_METHODS)} "
-            f"backends; this is {backend!r}.")
-    return UPDATE_METHODS[backend]
+UPDATE_METHODS = keras_adapter.UPDATE_METHODS
+update_method = keras_adapter.update_method_name
 
 
 def update_optimizer(optimizer):
@@ -77,7 +65,7 @@ def install(optimizer, hook):
             raise TypeError(
                 f"{type(opt).__name__} is not a Keras 3 optimizer of the "
                 f"{keras.backend.backend()} backend (no `{method}`).")
-        _HOOKS[opt] = (getattr(opt, method), [])
+        _HOOKS[opt] = (keras_adapter.update_method(opt), [])
     hooks = _HOOKS[opt][1]
     if hook not in hooks:
         hooks.append(hook)

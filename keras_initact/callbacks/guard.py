@@ -5,11 +5,8 @@ import warnings
 
 import keras
 import numpy as np
-try:  # the TensorFlow backend's in-graph path; JAX and PyTorch need none
-    import tensorflow as tf
-except ImportError:
-    tf = None
 
+from keras_initact import keras_adapter
 from keras_initact.callbacks import _common, _hooks
 from keras_initact.checks import check_bool, check_positive_int
 
@@ -80,7 +77,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
         _, opt = _common.built_update_optimizer(model)
         names = dict(zip(map(id, self._weights), self._weight_names))
         self._grad_names = [names.get(id(v)) or _common.weight_names([v])[0]
-                            for v in opt._trainable_variables]
+                            for v in keras_adapter.trainable_variables(opt)]
         self._tensorflow = keras.backend.backend() == "tensorflow"
         # [step, kind, variable index, NaN count, Inf count]; step -1:
         # nothing yet; kind: GRADIENT or WEIGHT. JAX's and PyTorch's hooks
@@ -89,6 +86,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
         self._host_bad = np.array([-1, 0, 0, 0, 0], np.int64)
         self._unchecked = []
         if self._tensorflow:
+            import tensorflow as tf
+
             with _common.distribution_scope(model):
                 self._bad = tf.Variable(
                     tf.constant([-1, 0, 0, 0, 0], tf.int64), trainable=False,
@@ -99,8 +98,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
             if self._layers:
                 self._probe_model = _common.probe_model(model, self._layers)
                 self._probe_x = probe_x
-        self._check = tf.function(self._count_nonfinite) \
-            if self._tensorflow else self._count_nonfinite
+        self._check = _common.compiled(self._count_nonfinite)
         _hooks.install(self._optimizer, self)
         self._hooked = self._optimizer
         _common.refresh_train_function(model)
@@ -130,6 +128,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
             return self._wrap_jax(opt, update_fn)
         if keras.backend.backend() == "torch":
             return self._wrap_torch(opt, update_fn)
+        import tensorflow as tf
 
         def guarded(distribution, grads_and_vars, learning_rate):
             grads_and_vars = list(grads_and_vars)
@@ -138,7 +137,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
                              for g, _ in grads_and_vars]
                 variables = [v for _, v in grads_and_vars]
                 indices = tf.constant(
-                    [opt._get_variable_index(v) for v in variables], tf.int64)
+                    [keras_adapter.variable_index(opt, v) for v in variables],
+                    tf.int64)
                 gradient_counts = _stacked_counts(gradients, "int64")
                 bad_gradient = tf.reduce_any(gradient_counts > 0)
                 bad = tf.convert_to_tensor(self._bad)
@@ -192,7 +192,8 @@ class NonFiniteGuard(keras.callbacks.Callback):
         def guarded(grads, trainable_variables=None):
             grads = list(grads)
             if grads and self._host_bad[0] < 0:
-                variables = trainable_variables or opt._trainable_variables
+                variables = trainable_variables or \
+                    keras_adapter.trainable_variables(opt)
                 self._unchecked.append((
                     keras.ops.copy(opt.iterations.value),
                     _stacked_counts(grads),

@@ -1,115 +1,71 @@
 """`LayerStats`: per-layer weight, gradient and activation statistics in
-TensorBoard, laid out to be read at a glance, at a cost close to zero."""
+TensorBoard, readable at a glance from 4 layers to 400, at a cost close to
+zero."""
 
-import dataclasses
 import os
-import time
 import warnings
-from typing import Optional
 
 import keras
 import numpy as np
-try:  # the TensorFlow backend's in-graph path; JAX and PyTorch need none
-    import tensorflow as tf
-except ImportError:
-    tf = None
 
-from keras_initact import events
 from keras_initact._files import make_writable_folder
-from keras_initact.callbacks import _common, _hooks
+from keras_initact.callbacks import _common, _hooks, writing
 from keras_initact.callbacks import statistics as st
+from keras_initact.callbacks.capture import capture_for
 from keras_initact.checks import check_bool, check_number, check_positive_int
-from keras_initact.heatmaps import heatmap_png
 
 SUBDIR = "layer_stats"
-HEATMAP_RUN = "heatmaps"
-WEIGHT_SCALARS = ("mean", "std", "norm", "gradient_norm", "update_ratio")
-ACTIVATION_SCALARS = ("mean", "std", "dead_fraction", "saturated_fraction")
-# Image tag -> (tag group, statistic, log colour scale, colour range, title)
-HEATMAPS = {
-    "heatmap/activation_std": ("activation", "std", True, None,
-                               "activation std on the probe batch"),
-    "heatmap/dead_fraction": ("activation", "dead_fraction", False, (0, 1),
-                              "fraction of dead units"),
-    "heatmap/kernel_gradient_norm": ("kernel", "gradient_norm", True, None,
-                                     "kernel gradient norm"),
-    "heatmap/kernel_update_ratio": ("kernel", "update_ratio", True, None,
-                                    "kernel update ratio ||dW|| / ||W||"),
-}
-
-
-@dataclasses.dataclass
-class _Run:
-    """One TensorBoard run: one layer's statistics."""
-
-    name: str  # the run's folder, `NN-layer`
-    layer: keras.layers.Layer
-    weights: list  # (tag group, variable): "kernel", "bias", ...
-    output: Optional[int] = None  # index among the probe model's outputs
-    spec: object = None  # the registry record of its activation
-    head: bool = False  # an output of the model: no "saturated" units
+READ_EVERY = 32  # logging steps the device keeps before the host reads them
 
 
 class LayerStats(keras.callbacks.Callback):
     """Logs per-layer weight, gradient and activation statistics to
-    TensorBoard while `model.fit` trains, one TensorBoard run per layer.
+    TensorBoard while `model.fit` trains: one TensorBoard run per training
+    run, `log_dir/layer_stats/`, whatever the depth.
 
     Every `every_n_steps` optimizer steps (and at the first step of every
-    `every_n_epochs`-th epoch) it writes, under `log_dir/layer_stats/`:
+    `every_n_epochs`-th epoch) it measures, for every layer:
 
-    | run              | tags                                          |
-    |------------------|-----------------------------------------------|
-    | `NN-<layer>/`    | `activation/{mean,std,dead_fraction,saturated_fraction}` of the layer's output on the probe batch |
-    |                  | `kernel/{mean,std,norm,gradient_norm,update_ratio}`, the same for `bias/` and any other trainable weight (`gamma/`, `alpha/`, ...) |
-    | `heatmaps/`      | images `heatmap/{activation_std,dead_fraction,kernel_gradient_norm,kernel_update_ratio}`: layer x step |
+    * `activation_{mean,std,dead_fraction,saturated_fraction}` of its output
+      on the probe batch (dead and saturated as the activation registry
+      defines them for the layer's activation: ReLU output 0, tanh
+      `|y| >= 0.99`; an output of the model has no saturated fraction: a
+      confident classifier is not a saturated one);
+    * `<weight>_{mean,std,norm,gradient_norm,update_ratio}` for each of its
+      trainable weights (`kernel`, `bias`, `gamma`, ...): the weight after
+      the update, the L2 norm of the gradient the optimizer applied, and
+      `||dW|| / max(||W_before||, ||W_after||)` (about 1e-3 is healthy; 1
+      for a weight that starts at zero).
 
-    TensorBoard colours lines by run, so in its Time Series view each card
-    (one statistic) has one line per layer, each layer its own colour, and
-    the cards fall into a few groups (`activation`, `kernel`, `bias`), with
-    Keras's own `epoch_loss` and `epoch_accuracy` beside them. Kernels and
-    biases are never in one chart. `NN` is the layer's position in the
-    model, so runs sort in depth order, and no tag contains the model's
-    name: two runs of the same architecture overlay. The heat maps (rows:
-    layers in depth order; columns: logging steps) show in one picture where
-    a signal dies; they are redrawn as training goes while drawing them
-    takes at most `heatmap_budget` of the training time, and once at the
-    end. A custom-scalars layout shows the same charts.
+    and writes them to one run (see `keras_initact.callbacks.writing`):
+    `across_layers/` scalars that point at the worst layer (the lowest and
+    highest activation std, the highest dead and saturated fractions, the
+    spread of gradient norms, the largest update ratio), `worst_layer/`
+    scalars giving which layer each comes from, `by_layer/` heat maps
+    (layer x step, rows grouped by block past 60 layers, the extremes
+    marked and named) and the text `layers`, the layer index. The exact
+    per-layer values are kept as `per_layer/` tensors, which
+    `keras_initact.report` reads. A card draws a line per training run, so
+    a study's runs, and two runs of one architecture, overlay in their own
+    colours. With `epoch_logs=True` the run also holds the `fit` logs,
+    `epoch/<key>`, so that a training run is one TensorBoard run without
+    `keras.callbacks.TensorBoard`.
 
-    Definitions: `update_ratio` is `||dW|| / max(||W_before||, ||W_after||)`
-    for the update applied at the logged step (about 1e-3 is healthy; 1 for
-    a weight that starts at zero, so a healthy run has no Inf or NaN; with
-    `steps_per_execution=k`, the update of the k steps of that call);
-    `gradient_norm` is the L2 norm of the gradient the optimizer applied;
-    dead and saturated fractions are those the activation registry defines
-    for the layer's activation (ReLU: output 0; tanh: `|y| >= 0.99`). An
-    output of the model (a softmax head, say) gets no saturated fraction:
-    a confident classifier is not a saturated one.
-
-    Histograms: with `histograms=True`, `activation/histogram` and
-    `<weight>/gradient_histogram` per run. Weight histograms are what
-    `keras.callbacks.TensorBoard(histogram_freq=1)` writes; use it for those
-    (this callback never writes them twice).
-
-    Cost: gradients are captured inside the train step only on logging
-    steps: a `tf.cond` on a flag the host sets before such a step computes
-    every gradient norm in a few fused ops (a `tf.function` traced once per
-    `fit`). Other steps only read the flag; the update is Keras's,
-    unchanged, and the train function is traced as often as Keras's own.
-    The host reads the weights before and after a logged step (update
-    ratios, weight statistics) and the probe batch's layer outputs, from one
-    compiled forward pass, and computes their statistics in NumPy; it writes
-    one event per run (`keras_initact.events`), never a summary op inside
-    the train step.
-    All of it compiles with XLA (`jit_compile=True`, Keras's default on
-    GPU).
-
-    On JAX and PyTorch (same runs, tags and values): on JAX a hook traced
-    into the jitted step computes the gradient norms in a `lax.cond` branch
-    on step 1 and every `every_n_steps`-th step and sends them to the host
-    (`jax.debug.callback`); the first steps of `every_n_epochs` epochs get
-    the other statistics but no gradient norms there, and `histograms=True`
-    writes activation histograms only. On PyTorch the hook runs eagerly and
-    copies the gradients on logging steps. Neither trains a step twice.
+    Cost: everything is computed on the device. A hook on the optimizer's
+    update (`keras_initact.callbacks.capture`) measures every variable
+    inside the train step, on logging steps only (other steps test a
+    flag); the update is Keras's, unchanged, and the train function is
+    traced as often as Keras's own. One compiled function computes the
+    probe batch's activation statistics. The results stay on the device
+    and the host reads them in batches (every 32 logging steps, and at each
+    epoch's end), so logging does not stall the device step by step. The
+    heat maps are redrawn while drawing takes at most `heatmap_budget` of
+    the training time, and once at the end. All of it compiles with XLA
+    (`jit_compile=True`, Keras's default on GPU). On JAX the hook decides
+    from the step number inside the jitted step (step 1 and every
+    `every_n_steps`-th: the first steps of `every_n_epochs` epochs get
+    activation statistics only) and hands its table to the host with
+    `jax.debug.callback`; gradient histograms need TensorFlow or PyTorch.
 
     The step is the optimizer's iteration count after the update, so a
     resumed `fit` continues the curves. `log_dir` can be the one given to
@@ -119,9 +75,10 @@ class LayerStats(keras.callbacks.Callback):
     Arguments are checked when the callback is made; the log folder
     (writable?) and `probe_data` (the model's input shape?) when training
     begins, before anything is installed. If anything in the callback
-    raises, it first takes its hook off the optimizer and restores the
-    model's train function, so the model trains normally afterwards, with
-    or without it.
+    raises, or training stops with an exception (Ctrl-C included), it
+    writes what it measured, takes its hook off the optimizer and restores
+    the model's train function, so the model trains normally afterwards,
+    with or without it.
 
     >>> model.fit(x, y, callbacks=[LayerStats("logs", probe_data=x[:256])])
 
@@ -135,7 +92,8 @@ class LayerStats(keras.callbacks.Callback):
         every_n_epochs: also log at the first step of every n-th epoch (a
             positive int or `None`).
         weights, gradients, activations: which statistics to log (bools).
-        histograms: also write activation and gradient histograms.
+        histograms: also write a histogram per layer output and gradient
+            (`histograms/`; the host reads the device every logging step).
         histogram_bins: bins per histogram, a positive int.
         heatmaps: draw the heat maps.
         heatmap_budget: the largest fraction of the training time that
@@ -144,7 +102,8 @@ class LayerStats(keras.callbacks.Callback):
         layers: names of the top-level layers to log (default: all).
         jit_compile: compile the statistics function with XLA; `None`
             (default): when the model's train step is (`model.jit_compile`).
-        subdir: the folder under `log_dir` that holds the runs.
+        subdir: the run's folder under `log_dir` (`""`: `log_dir` itself).
+        epoch_logs: also write the `fit` logs at each epoch's end.
     """
 
     def __init__(self, log_dir, probe_data=None, every_n_steps=100,
@@ -152,7 +111,7 @@ class LayerStats(keras.callbacks.Callback):
                  activations=True, histograms=False,
                  histogram_bins=st.HISTOGRAM_BINS, heatmaps=True,
                  heatmap_budget=0.01, layers=None, jit_compile=None,
-                 subdir=SUBDIR):
+                 subdir=SUBDIR, epoch_logs=False):
         super().__init__()
         owner = type(self).__name__
         if not isinstance(log_dir, (str, os.PathLike)):
@@ -187,18 +146,20 @@ class LayerStats(keras.callbacks.Callback):
         if jit_compile is not None:
             check_bool("jit_compile", jit_compile, owner)
         self.jit_compile = jit_compile
-        if not isinstance(subdir, str) or not subdir:
+        if not isinstance(subdir, str) or os.path.isabs(subdir):
             raise ValueError(
-                f"{owner}: `subdir` must be a non-empty folder name; "
-                f"received subdir={subdir!r}.")
+                f"{owner}: `subdir` must be a folder name under `log_dir` "
+                f"('' for `log_dir` itself); received subdir={subdir!r}.")
         self.subdir = subdir
-        self._writers = {}
+        self.epoch_logs = check_bool("epoch_logs", epoch_logs, owner)
+        self._view = None
+        self._capture = None
         self._hooked = None
 
     @property
     def run_dir(self):
-        """The folder that holds this callback's runs."""
-        return os.path.join(self.log_dir, self.subdir)
+        """The folder of this callback's TensorBoard run."""
+        return writing.run_dir_of(self.log_dir, self.subdir)
 
     # -- set-up ---------------------------------------------------------------
 
@@ -219,240 +180,171 @@ class LayerStats(keras.callbacks.Callback):
                     f"{model.name!r} does not have; its layers: "
                     f"{[layer.name for layer in model.layers]}.")
         self._optimizer = model.optimizer
-        self._runs, self._probe_model = self._plan_runs(model, probe_x)
-        self._probe_x = probe_x
-        for run in self._runs:
-            self._writers[run.name] = events.RunWriter(
-                os.path.join(self.run_dir, run.name))
-        self._writers[HEATMAP_RUN] = events.RunWriter(
-            os.path.join(self.run_dir, HEATMAP_RUN))
-        self._writers[HEATMAP_RUN].layout(self._layout())
-
-        self._stats_xla = (bool(getattr(model, "jit_compile", False))
-                           if self.jit_compile is None
-                           else bool(self.jit_compile))
-        self._weighted = [(run_index, tag, variable)
-                          for run_index, run in enumerate(self._runs)
-                          for tag, variable in run.weights]
-        self._tensorflow = keras.backend.backend() == "tensorflow"
-        # Plain TensorFlow ops, no Python control flow on tensors: nothing
-        # for AutoGraph to convert.
-        self._compute = tf.function(self._statistics, autograph=False,
-                                    jit_compile=self._stats_xla) \
-            if self._tensorflow else self._statistics
-        self._history = {tag: [] for tag in HEATMAPS}  # (step, {run: value})
-        self._train_start = time.perf_counter()
-        self._drawing_time = 0.0
-        self._draw_count = 0
-        self._drawn_steps = 0
         self._steps_per_call = int(
             getattr(model, "steps_per_execution", 1) or 1)
+        self._tensorflow = keras.backend.backend() == "tensorflow"
+        self._rows, probed = self._plan_rows(model, probe_x)
+        self._columns = self._plan_columns()
+        self._probe = None
+        if probed:
+            self._probe = self._activation_function(
+                _common.probe_model(model, probed), probe_x)
+        self._view = writing.RunView(self.run_dir, self._rows, self._columns,
+                                     self.heatmaps, self.heatmap_budget)
         self._forced = False
         self._epoch_start = int(self._optimizer.iterations.numpy())
-        self._last_gradient_step = -1
-        self._capturing = self._pending = False
-        self._before = None
-        self._install_capture(model)
-        # A TensorBoard already watching shows the layout from the start.
-        self._writers[HEATMAP_RUN].flush()
-
-    def _plan_runs(self, model, probe_x):
-        """The runs (layers in model order) and the probe model."""
-        monitored = {}
-        if probe_x is not None:
-            monitored = {id(layer): (index, spec) for index, (layer, spec) in
-                         enumerate(_common.monitored_layers(model, self.layers))}
-        outputs = {id(t) for t in getattr(model, "outputs", None) or []}
-        trainable = {id(v) for v in model.trainable_variables}
-        runs, probed = [], []
-        candidates = [layer for layer in model.layers
-                      if not isinstance(layer, keras.layers.InputLayer)]
-        width = max(2, len(str(len(candidates) - 1)))
-        for position, layer in enumerate(candidates):
-            if self.layers is not None and layer.name not in self.layers:
-                continue
-            weights = [v for v in _common.unique_variables(layer.weights)
-                       if id(v) in trainable] if self.log_weights or \
-                self.log_gradients else []
-            probe = monitored.get(id(layer))
-            if not weights and probe is None:
-                continue
-            run = _Run(f"{position:0{width}d}-{layer.name}", layer,
-                       _common.weight_tags(weights))
-            if probe is not None:
-                run.output, run.spec = len(probed), probe[1]
-                run.head = id(getattr(layer, "output", None)) in outputs
-                probed.append((layer, probe[1]))
-            runs.append(run)
-        probe_model = _common.probe_model(model, probed) if probed else None
-        return runs, probe_model
-
-    def _install_capture(self, model):
-        """The gradient capture: variables the hook fills on logging steps,
-        and the hook itself."""
-        self._train_xla = bool(getattr(model, "jit_compile", False))
-        if not self._weighted or not self.log_gradients:
-            return
-        _, opt = _common.built_update_optimizer(model)
-        variables = list(opt._trainable_variables)
-        position = {id(v): i for i, v in enumerate(variables)}
-        # Row i of the captured statistics belongs to self._weighted[i].
-        self._gradient_rows = [position[id(v)] for _, _, v in self._weighted]
-        if not self._tensorflow:
-            # JAX and PyTorch: the host keeps the steps to capture and what
-            # the hook captured, `{step: (norms, histograms or None)}`.
-            self._wanted, self._captured = set(), {}
+        self._pending = False
+        self._measured = []  # (device step, activation table[, outputs])
+        self._unread = 0  # logging steps measured but not read yet
+        self._read_every = 1 if self.histograms else READ_EVERY
+        if self._weighted and (self.log_weights or self.log_gradients):
+            _, opt = _common.built_update_optimizer(model)
+            self._capture = capture_for(
+                opt, self.every_n_steps, self.histograms, self.histogram_bins,
+                slots=READ_EVERY,
+                xla=bool(getattr(model, "jit_compile", False)))
             if self.histograms and keras.backend.backend() == "jax":
                 warnings.warn(
                     "LayerStats: on JAX, histograms=True writes activation "
                     "histograms only; gradient histograms need the "
-                    "TensorFlow or PyTorch backend.", stacklevel=3)
+                    "TensorFlow or PyTorch backend.", stacklevel=2)
+            # A call of k steps fills k of the capture's slots.
+            self._read_every = max(1, min(
+                self._read_every, self._capture.slots // self._steps_per_call))
+            self._variable_rows = {
+                id(v): i for i, v in enumerate(self._capture.variables)}
             _hooks.install(self._optimizer, self)
             self._hooked = self._optimizer
             _common.refresh_train_function(model)
-            return
-        self._capture = tf.Variable(False, trainable=False,
-                                    name="layer_stats_capture")
-        self._gradient_norms = tf.Variable(tf.zeros([len(variables)]),
-                                           trainable=False,
-                                           name="layer_stats_gradient_norms")
-        self._grad_hists = tf.Variable(
-            tf.zeros([len(variables), self.histogram_bins, 3]),
-            trainable=False, name="layer_stats_histograms") \
-            if self.histograms else None
-        self._grad_step = tf.Variable(tf.constant(-1, tf.int64),
-                                      trainable=False,
-                                      name="layer_stats_gradient_step")
-        _hooks.install(self._optimizer, self)
-        self._hooked = self._optimizer
-        _common.refresh_train_function(model)
+
+    def _plan_rows(self, model, probe_x):
+        """A `writing.LayerRow` per logged layer (in model order), and the
+        `(layer, spec)` pairs the probe model reads."""
+        monitored = {}
+        if probe_x is not None:
+            monitored = {id(layer): spec for layer, spec in
+                         _common.monitored_layers(model, self.layers)}
+        outputs = {id(t) for t in getattr(model, "outputs", None) or []}
+        trainable = {id(v) for v in model.trainable_variables}
+        candidates = [layer for layer in model.layers
+                      if not isinstance(layer, keras.layers.InputLayer)]
+        rows, probed = [], []
+        self._weighted = []  # (row index, tag, variable)
+        for position, layer in enumerate(candidates):
+            if self.layers is not None and layer.name not in self.layers:
+                continue
+            weights = [v for v in _common.unique_variables(layer.weights)
+                       if id(v) in trainable]
+            if not (self.log_weights or self.log_gradients):
+                weights = []
+            if not weights and id(layer) not in monitored:
+                continue
+            row = writing.LayerRow(position, layer.name,
+                                   type(layer).__name__,
+                                   _common.weight_tags(weights))
+            if id(layer) in monitored:
+                row.output, row.spec = len(probed), monitored[id(layer)]
+                row.head = id(getattr(layer, "output", None)) in outputs
+                probed.append((layer, row.spec))
+            self._weighted += [(len(rows), tag, v) for tag, v in row.weights]
+            rows.append(row)
+        return rows, probed
+
+    def _plan_columns(self):
+        """The statistics logged, each a column of values per row."""
+        columns = []
+        if any(row.output is not None for row in self._rows):
+            columns += ["activation_mean", "activation_std"]
+            if any(row.spec is not None and row.spec.dead is not None
+                   for row in self._rows if row.output is not None):
+                columns.append("activation_dead_fraction")
+            if any(row.spec is not None and row.spec.saturated is not None
+                   and not row.head for row in self._rows
+                   if row.output is not None):
+                columns.append("activation_saturated_fraction")
+        wanted = [s for s in st.VARIABLE_STATISTICS
+                  if (self.log_gradients if s == "gradient_norm"
+                      else self.log_weights)]
+        for _, tag, _ in self._weighted:
+            columns += [f"{tag}_{s}" for s in wanted
+                        if f"{tag}_{s}" not in columns]
+        return columns
+
+    def _activation_function(self, probe_model, x):
+        """`measure()` -> (the optimizer's step, the activation table[, the
+        outputs]): one compiled function, device tensors out."""
+        rows = [row for row in self._rows if row.output is not None]
+        specs = [row.spec for row in rows]
+        heads = [row.head for row in rows]
+        histograms = self.histograms
+        iterations = self._optimizer.iterations
+
+        def table(outputs):
+            if not isinstance(outputs, (list, tuple)):
+                outputs = [outputs]
+            out = (st.activation_table(outputs, specs, heads),)
+            return out + (tuple(outputs),) if histograms else out
+
+        backend = keras.backend.backend()
+        if backend == "jax":
+            import jax
+
+            pure = jax.jit(lambda trainable, other, x: table(
+                probe_model.stateless_call(trainable, other, x,
+                                           training=False)[0]))
+
+            def measure():
+                return (iterations.value,) + pure(
+                    [v.value for v in probe_model.trainable_variables],
+                    [v.value for v in probe_model.non_trainable_variables],
+                    x)
+
+            return measure
+        if backend == "torch":
+            import torch
+
+            def measure():
+                with torch.no_grad():
+                    return (keras.ops.copy(iterations.value),) + table(
+                        probe_model(x, training=False))
+
+            return measure
+        xla = (bool(getattr(self.model, "jit_compile", False))
+               if self.jit_compile is None else bool(self.jit_compile))
+        return _common.compiled(lambda: (keras.ops.convert_to_tensor(
+            iterations),) + table(probe_model(x, training=False)),
+            jit_compile=xla)
 
     # -- tear-down ------------------------------------------------------------
 
     @_common.uninstalls_on_failure
     def on_train_end(self, logs=None):
         self._log_pending()
-        if self.heatmaps and self._drawn_steps < self._logged_steps():
-            self._draw_heatmaps()
         self.uninstall()
 
     def uninstall(self):
-        """Takes the hook off the optimizer and restores the model's train
-        function (the model then trains exactly as without this callback),
-        and closes the event files."""
-        if self._hooked is not None:
-            _hooks.remove(self._hooked, self)
-            self._hooked = None
-            _common.refresh_train_function(self.model)
-        for writer in self._writers.values():
-            writer.close()
-        self._writers = {}
+        """Writes what was measured, takes the hook off the optimizer and
+        restores the model's train function (the model then trains exactly
+        as without this callback), and closes the run's event file."""
+        view, self._view = self._view, None
+        try:
+            if view is not None:
+                self._write_measured(view)
+                view.maybe_draw(final=True)
+        finally:
+            if self._hooked is not None:
+                _hooks.remove(self._hooked, self)
+                self._hooked = None
+                _common.refresh_train_function(self.model)
+            if view is not None:
+                view.close()
+            self._capture = None
 
     # -- the capture, inside the train step ------------------------------------
 
     def wrap(self, opt, update_fn):
-        """Wraps the optimizer's `_distributed_tf_update_step` (see
-        `_hooks`): on logging steps (the `_capture` flag), stores each
-        variable's gradient norm (and histogram); on other steps only the
-        flag is read. The update itself is Keras's, unchanged. On JAX and
-        PyTorch, see `_wrap_jax` and `_wrap_torch`."""
-        if keras.backend.backend() == "jax":
-            return self._wrap_jax(opt, update_fn)
-        if keras.backend.backend() == "torch":
-            return self._wrap_torch(opt, update_fn)
-        compiled = {}  # variables -> measure, traced once per fit
-
-        def skip(*_):
-            return tf.constant(False)
-
-        @tf.autograph.experimental.do_not_convert
-        def hooked(distribution, grads_and_vars, learning_rate):
-            grads_and_vars = list(grads_and_vars)
-            # Variables without a gradient are not passed: rows by index.
-            variables = [v for _, v in grads_and_vars]
-            gradients = [distribution.experimental_local_results(g)[0]
-                         for g, _ in grads_and_vars]
-            key = tuple(map(id, variables))
-            if key not in compiled:
-                compiled[key] = self._measure_function(opt, variables)
-            measure = compiled[key]
-            tf.cond(tf.convert_to_tensor(self._capture),
-                    lambda: measure(gradients), skip)
-            update_fn(distribution, grads_and_vars, learning_rate)
-
-        return hooked
-
-    def _wrap_jax(self, opt, stateless_apply):
-        """JAX traces `stateless_apply` into its jitted train step, where
-        a host flag cannot reach without a retrace: the hook decides from
-        the step number itself (step 1 and every `every_n_steps`-th; the
-        first steps of `every_n_epochs` epochs get no gradient norms on
-        JAX), computes the norms in a `lax.cond` branch only then and hands
-        them to the host with `jax.debug.callback`. Other steps pay one
-        integer comparison."""
-        import jax
-
-        iteration = next(i for i, v in enumerate(opt.variables)
-                         if v is opt.iterations)
-        every = self.every_n_steps
-
-        def send(step, grads):
-            norms = keras.ops.stack([
-                keras.ops.sqrt(keras.ops.sum(keras.ops.square(
-                    keras.ops.cast(g, "float32")))) for g in grads])
-            jax.debug.callback(self._received, step, norms)
-
-        def hooked(optimizer_variables, grads, trainable_variables):
-            step = optimizer_variables[iteration] + 1  # once updated
-            wanted = step == 1
-            if every:
-                wanted = wanted | (step % every == 0)
-            jax.lax.cond(wanted, send, lambda *_: None, step, grads)
-            return stateless_apply(optimizer_variables, grads,
-                                   trainable_variables)
-
-        return hooked
-
-    def _received(self, step, norms):
-        self._captured[int(step)] = (np.asarray(norms), None)
-
-    def _wrap_torch(self, opt, apply):
-        """PyTorch's trainer calls `apply` eagerly: on the steps to log the
-        hook copies the gradients to the host; other steps pay one set
-        lookup."""
-        def hooked(grads, trainable_variables=None):
-            if self._wanted:
-                step = int(keras.ops.convert_to_numpy(opt.iterations)) + 1
-                if step in self._wanted:
-                    arrays = [np.asarray(keras.ops.convert_to_numpy(g),
-                                         np.float32) for g in grads]
-                    norms = np.array([np.linalg.norm(a.ravel()) for a in arrays])
-                    hists = np.stack([st.numpy_histogram(a, self.histogram_bins)
-                                      for a in arrays]) \
-                        if self.histograms else None
-                    self._captured[step] = (norms, hists)
-            return apply(grads, trainable_variables)
-
-        return hooked
-
-    def _measure_function(self, opt, variables):
-        """`measure(gradients)` for these variables, a `tf.function`: the
-        train function's retraces (a last, smaller batch) reuse it."""
-        rows = [[opt._get_variable_index(v)] for v in variables]
-
-        def measure(gradients):
-            norms = st.segment_norms(st.flat_concat(gradients),
-                                     st.segment_ids(gradients), len(gradients))
-            self._gradient_norms.scatter_nd_update(rows, norms)
-            if self._grad_hists is not None:
-                self._grad_hists.scatter_nd_update(rows, tf.stack([
-                    st.histogram(g, self.histogram_bins, xla=self._train_xla)
-                    for g in gradients]))
-            # The optimizer counts this step once the update is done.
-            self._grad_step.assign(tf.cast(opt.iterations, tf.int64) + 1)
-            return tf.constant(True)
-
-        return tf.function(measure, autograph=False)
+        """The optimizer hook (see `_hooks`): the backend's capture."""
+        return self._capture.wrap(opt, update_fn)
 
     # -- on logging steps --------------------------------------------------------
 
@@ -468,14 +360,13 @@ class LayerStats(keras.callbacks.Callback):
     # Only batch-*begin* hooks: a callback that defines `on_train_batch_end`
     # makes Keras read the loss after every step (a device sync) and call it
     # synchronously; without one, Keras's steps keep running ahead. A
-    # logging step is written at the start of the next call, or at the end
+    # logging step is measured at the start of the next call, or at the end
     # of its epoch: the weights are then those after its update.
 
     @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
         # The host keeps count of the steps (reading the device's counter
-        # every batch would cost a sync); it re-reads it once per epoch and
-        # on logging steps.
+        # every batch would cost a sync); it re-reads it once per epoch.
         self._epoch_start = int(self._optimizer.iterations.numpy())
         if self.every_n_epochs and (epoch + 1) % self.every_n_epochs == 0:
             self._forced = True
@@ -485,181 +376,82 @@ class LayerStats(keras.callbacks.Callback):
         self._log_pending()
         done = self._epoch_start + batch  # steps before this call
         log_next = self._logs_in(done, done + self._steps_per_call)
-        if self._hooked is not None and not self._tensorflow:
-            if log_next:
-                self._wanted.add(done + self._steps_per_call)
-        elif self._hooked is not None and log_next != self._capturing:
-            self._capture.assign(log_next)
-            self._capturing = log_next
+        if self._capture is not None:
+            self._capture.want(log_next)
         if log_next:
             self._forced = False
-            self._sync()
-            if self.log_weights and self._weighted:
-                # The weights before the logged update, for its ratio.
-                self._before = [v.numpy() for _, _, v in self._weighted]
         self._pending = log_next
 
     def _log_pending(self):
-        """Logs the logging step of the last call, if it had one."""
-        if self._pending:
-            self._pending = False
-            self._sync()
-            # The device's count differs from the host's only when a loss
-            # scale optimizer skipped steps.
-            self.log(int(self._optimizer.iterations.numpy()))
-
-    def _sync(self):
-        """On JAX, puts the training state back on the model's variables
-        (Keras keeps it apart during an epoch): `Callback.model` does."""
-        return self.model
+        """Measures the logging step of the last call, if it had one."""
+        if not self._pending:
+            return
+        self._pending = False
+        if self._probe is not None:
+            self.model  # noqa: B018 -- on JAX, puts the state on the variables
+            self._measured.append(self._probe())
+        self._unread += 1
+        if self._unread >= self._read_every:
+            self._write_measured(self._view)
 
     @_common.uninstalls_on_failure
     def on_epoch_end(self, epoch, logs=None):
         self._log_pending()
-        if self.heatmaps and self._drawn_steps < self._logged_steps():
-            elapsed = time.perf_counter() - self._train_start
-            cost = self._drawing_time / max(1, self._draw_count)
-            if self._drawing_time + cost <= self.heatmap_budget * elapsed:
-                self._draw_heatmaps()
-        for writer in self._writers.values():
-            writer.flush()
+        self._write_measured(self._view)
+        if self.epoch_logs:
+            self._view.epoch(epoch, logs)
+        self._view.maybe_draw()
+        self._view.flush()
 
-    def log(self, step):
-        """Computes and writes every statistic now, at `step`."""
-        scalars = {run.name: {} for run in self._runs}
-        histograms = {run.name: {} for run in self._runs}
-        if self.log_weights:
-            before, self._before = self._before, None
-            for i, (run_index, tag, variable) in enumerate(self._weighted):
-                values = scalars[self._runs[run_index].name]
-                after = variable.numpy()
-                values.update({f"{tag}/{key}": value for key, value in
-                               st.numpy_moments(after).items()})
-                if before is not None:
-                    values[f"{tag}/update_ratio"] = st.update_ratio(
-                        before[i], after)
-        if self._hooked is not None and not self._tensorflow:
-            norms, hists = self._captured.pop(step, (None, None))
-            self._wanted = {s for s in self._wanted if s > step}
-            self._captured = {s: v for s, v in self._captured.items() if s > step}
-            for i, (run_index, tag, _) in enumerate(self._weighted):
-                if norms is None:
-                    break
-                run = self._runs[run_index].name
-                scalars[run][f"{tag}/gradient_norm"] = \
-                    norms[self._gradient_rows[i]]
-                if hists is not None:
-                    histograms[run][f"{tag}/gradient_histogram"] = \
-                        hists[self._gradient_rows[i]]
-        elif self._hooked is not None:
-            gradient_step = int(self._grad_step.numpy())
-            if gradient_step > self._last_gradient_step:
-                self._last_gradient_step = gradient_step
-                norms = self._gradient_norms.numpy()[self._gradient_rows]
-                hists = None if self._grad_hists is None else \
-                    self._grad_hists.numpy()[self._gradient_rows]
-                for i, (run_index, tag, _) in enumerate(self._weighted):
-                    run = self._runs[run_index].name
-                    scalars[run][f"{tag}/gradient_norm"] = norms[i]
-                    if hists is not None:
-                        histograms[run][f"{tag}/gradient_histogram"] = hists[i]
-        computed = keras.tree.map_structure(keras.ops.convert_to_numpy,
-                                            self._compute())
-        for run in self._runs:
-            if run.output is None:
-                continue
-            y = computed["outputs"][run.output]
-            values = dict(mean=y.mean(dtype=np.float64),
-                          std=y.std(dtype=np.float64))
-            if run.spec is not None:
-                values["dead_fraction"] = run.spec.dead_fraction(y)
-                if not run.head:
-                    values["saturated_fraction"] = \
-                        run.spec.saturated_fraction(y)
-            for key, value in values.items():
-                if value is not None:
-                    scalars[run.name][f"activation/{key}"] = float(value)
-            if self.histograms:
-                histograms[run.name]["activation/histogram"] = \
-                    st.numpy_histogram(y, self.histogram_bins)
-        for run in self._runs:
-            writer = self._writers[run.name]
-            if scalars[run.name]:
-                writer.scalars(step, scalars[run.name])
-            if histograms[run.name]:
-                writer.histograms(step, histograms[run.name])
-        self._remember(step, scalars)
+    def _write_measured(self, view):
+        """Reads what the device measured since the last time (one read for
+        all the steps) and writes it, step by step."""
+        captured = self._capture.collect() if self._capture is not None \
+            else {}
+        measured, self._measured = self._measured, []
+        self._unread = 0
+        activations = {}
+        for step, table, *outputs in keras.tree.map_structure(
+                keras.ops.convert_to_numpy, measured):
+            activations[int(step)] = (table, outputs[0] if outputs else None)
+        for step in sorted(set(captured) | set(activations)):
+            columns, histograms = self._columns_of(
+                captured.get(step), activations.get(step))
+            view.step(step, columns, histograms)
 
-    def _statistics(self):
-        """`outputs`: the probed layers' outputs on the probe batch, whose
-        statistics the host computes (a few milliseconds, and nothing per
-        layer to trace or compile)."""
-        out = {"outputs": []}
-        if self._probe_model is not None:
-            outputs = self._probe_model(self._probe_x, training=False)
-            if not isinstance(outputs, (list, tuple)):
-                outputs = [outputs]
-            out["outputs"] = [keras.ops.cast(y, "float32") for y in outputs]
-        return out
-
-    # -- heat maps -------------------------------------------------------------
-
-    def _remember(self, step, scalars):
-        for tag, (group, key, *_) in HEATMAPS.items():
-            values = {run: v[f"{group}/{key}"] for run, v in scalars.items()
-                      if f"{group}/{key}" in v}
-            if values:
-                self._history[tag].append((step, values))
-
-    def _logged_steps(self):
-        return max((len(h) for h in self._history.values()), default=0)
-
-    def _draw_heatmaps(self):
-        start = time.perf_counter()
-        writer = self._writers[HEATMAP_RUN]
-        step = None
-        for tag, (_, _, log, limits, title) in HEATMAPS.items():
-            history = self._history[tag]
-            if not history:
-                continue
-            runs = [run.name for run in self._runs
-                    if any(run.name in values for _, values in history)]
-            values = np.array([[column.get(run, np.nan)
-                                for _, column in history] for run in runs])
-            steps = [s for s, _ in history]
-            step = steps[-1]
-            vmin, vmax = limits if limits else (None, None)
-            png = heatmap_png(values, runs, steps, title, log=log, vmin=vmin,
-                              vmax=vmax)
-            width, height = _png_size(png)
-            writer.image(step, tag, png, width, height, description=(
-                f"{title}: a row per layer (top: input side), a column "
-                "per logging step."))
-        writer.flush()
-        self._drawn_steps = self._logged_steps()
-        self._draw_count += 1
-        self._drawing_time += time.perf_counter() - start
-
-    def _layout(self):
-        """A custom-scalars layout: a chart per statistic logged, a line per
-        run."""
-        probed = [run for run in self._runs if run.output is not None]
-        activation = [key for key in ACTIVATION_SCALARS if key in (
-            "mean", "std")
-            or key == "dead_fraction" and any(
-                run.spec is not None and run.spec.dead is not None
-                for run in probed)
-            or key == "saturated_fraction" and any(
-                run.spec is not None and run.spec.saturated is not None
-                and not run.head for run in probed)]
-        groups = {"activation": activation} if probed else {}
-        for run in self._runs:
-            for tag, _ in run.weights:
-                groups.setdefault(tag, WEIGHT_SCALARS)
-        return events.chart_layout(groups)
-
-
-def _png_size(png):
-    """`(width, height)` from a PNG's header."""
-    return (int.from_bytes(png[16:20], "big"),
-            int.from_bytes(png[20:24], "big"))
+    def _columns_of(self, captured, activations):
+        """`{column: values per row}` and the histograms of one step."""
+        count = len(self._rows)
+        columns, histograms = {}, {}
+        if activations is not None:
+            table, outputs = activations
+            for j, name in enumerate(st.ACTIVATION_STATISTICS):
+                column = f"activation_{name}"
+                if column not in self._columns:
+                    continue
+                values = np.full(count, np.nan)
+                for i, row in enumerate(self._rows):
+                    if row.output is not None:
+                        values[i] = table[row.output, j]
+                columns[column] = values
+            if outputs is not None:
+                for row in self._rows:
+                    if row.output is not None:
+                        histograms[writing.histogram_tags(
+                            row, "activation")] = st.numpy_histogram(
+                            outputs[row.output], self.histogram_bins)
+        if captured is not None:
+            table, gradient_histograms = captured
+            for row_index, tag, variable in self._weighted:
+                index = self._variable_rows[id(variable)]
+                for j, name in enumerate(st.VARIABLE_STATISTICS):
+                    column = f"{tag}_{name}"
+                    if column in self._columns:
+                        values = columns.setdefault(column,
+                                                    np.full(count, np.nan))
+                        values[row_index] = table[index, j]
+                if gradient_histograms is not None:
+                    histograms[writing.histogram_tags(
+                        self._rows[row_index], f"{tag}_gradient")] = \
+                        gradient_histograms[index]
+        return columns, histograms

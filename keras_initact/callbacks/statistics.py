@@ -1,36 +1,133 @@
-"""In-graph statistics for the monitoring callbacks.
+"""The statistics `LayerStats` logs, computed on the device.
 
-Every function here takes tensors and returns small tensors (per-tensor
-statistics stacked into one tensor, and `(bins, 3)` histograms), uses only
-XLA-compilable TensorFlow ops (`histogram` with `xla=False` uses the faster
-`tf.histogram_fixed_width`), and ignores nothing silently: non-finite values
-are excluded from the histogram and the range but counted by
-`nonfinite_count`, and they make the moments NaN/Inf, as they should.
-Statistics of many tensors are computed on their concatenation with
-segment sums, so a model of 100 layers adds a handful of ops, not hundreds.
-The `numpy_*` functions and `update_ratio` are their host-side twins, for
-what `LayerStats` computes from arrays it has read anyway.
+Two tables a logging step fills, both small:
+
+* a row per trainable variable, `VARIABLE_STATISTICS`: the L2 norm of the
+  gradient the optimizer applied, the weight's mean, std and L2 norm after
+  the update, and the update ratio `||dW|| / max(||W_before||, ||W_after||)`
+  (1 for a weight that starts at zero, 0 for one that stays zero: never
+  Inf or NaN for finite weights);
+* a row per probed layer output, `ACTIVATION_STATISTICS`: mean, std, and
+  the dead and saturated fractions the activation registry defines (NaN
+  where the activation has no such region).
+
+`variable_table` and `activation_table` use `keras.ops` (every backend).
+On TensorFlow, where a graph runs its ops one by one, `tf_variable_table`
+computes the variable table of hundreds of variables with a handful of
+segment sums instead. Non-finite values are not hidden: they make the
+moments NaN or Inf, and `histogram` leaves them out of its bins.
+TensorFlow is imported only by the functions that need it.
 """
 
 import math
 
+import keras
 import numpy as np
-try:  # the TensorFlow backend's in-graph path; JAX and PyTorch need none
-    import tensorflow as tf
-except ImportError:
-    tf = None
 
 HISTOGRAM_BINS = 30
+VARIABLE_STATISTICS = ("gradient_norm", "mean", "std", "norm", "update_ratio")
+ACTIVATION_STATISTICS = ("mean", "std", "dead_fraction", "saturated_fraction")
 
 
-def _flat(x):
-    return tf.reshape(tf.cast(x, tf.float32), [-1])
+def _ratio(delta, before, after):
+    base = keras.ops.maximum(before, after)
+    return keras.ops.where(base > 0, delta / keras.ops.where(
+        base > 0, base, 1.0), 0.0)
 
 
-def nonfinite_count(x):
-    """The number of NaN and Inf entries of `x` (float32 scalar)."""
-    return tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(
-        _flat(x))), tf.float32))
+def variable_table(gradients, before, after):
+    """A `(len(gradients), 5)` float32 tensor, `VARIABLE_STATISTICS` per
+    variable, from its gradient and its values before and after the
+    update (`keras.ops`, one reduction per variable: for JAX, whose
+    compiler fuses them, and PyTorch)."""
+    ops = keras.ops
+
+    def flat(x):
+        return ops.reshape(ops.cast(x, "float32"), (-1,))
+
+    def norm(x):
+        return ops.sqrt(ops.sum(ops.square(x)))
+
+    rows = []
+    for g, b, a in zip(gradients, before, after):
+        g, b, a = flat(g), flat(b), flat(a)
+        rows.append(ops.stack([
+            norm(g), ops.mean(a), ops.std(a), norm(a),
+            _ratio(norm(a - b), norm(b), norm(a))]))
+    return ops.stack(rows)
+
+
+def activation_table(outputs, specs, heads):
+    """A `(len(outputs), 4)` float32 tensor, `ACTIVATION_STATISTICS` per
+    layer output; `specs` are the outputs' registry records (or `None`),
+    `heads` whether each is an output of the model (no saturated fraction:
+    a confident classifier is not a saturated one)."""
+    ops = keras.ops
+    nan = ops.convert_to_tensor(math.nan, "float32")
+    rows = []
+    for y, spec, head in zip(outputs, specs, heads):
+        y = ops.cast(y, "float32")
+        dead = spec.dead_fraction(y) if spec is not None else None
+        saturated = spec.saturated_fraction(y) \
+            if spec is not None and not head else None
+        rows.append(ops.stack([
+            ops.mean(y), ops.std(y),
+            nan if dead is None else ops.cast(dead, "float32"),
+            nan if saturated is None else ops.cast(saturated, "float32")]))
+    return ops.stack(rows) if rows else ops.zeros((0, 4), "float32")
+
+
+# -- TensorFlow's in-graph twins ---------------------------------------------
+
+def segment_ids(tensors):
+    """int32 ids giving each entry of the tensors' flattened concatenation
+    the index of its tensor (made when run, so that the graph holds no
+    constant the size of the model)."""
+    import tensorflow as tf
+
+    sizes = [int(np.prod(t.shape)) for t in tensors]
+    return tf.repeat(tf.range(len(sizes), dtype=tf.int32), sizes)
+
+
+def flat_concat(tensors):
+    """Every entry of `tensors`, float32, in one vector."""
+    import tensorflow as tf
+
+    return tf.concat([tf.reshape(tf.cast(t, tf.float32), [-1])
+                      for t in tensors], axis=0)
+
+
+def segment_norms(values, ids, count):
+    """The L2 norm of each segment of `values`, from one segment sum."""
+    import tensorflow as tf
+
+    return tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), ids,
+                                                count))
+
+
+def tf_variable_table(gradients, before, variables):
+    """`variable_table` in a few segment sums: `before` is
+    `flat_concat` of the variables' values before the update,
+    `variables` the variables after it."""
+    import tensorflow as tf
+
+    count = len(variables)
+    ids = segment_ids(variables)
+    sizes = tf.constant([max(1, int(np.prod(v.shape))) for v in variables],
+                        tf.float32)
+    after = flat_concat(variables)
+
+    def segment_sum(x):
+        return tf.math.unsorted_segment_sum(x, ids, count)
+
+    mean = segment_sum(after) / sizes
+    std = tf.sqrt(segment_sum(tf.square(after - tf.gather(mean, ids)))
+                  / sizes)
+    norm = tf.sqrt(segment_sum(tf.square(after)))
+    ratio = _ratio(tf.sqrt(segment_sum(tf.square(after - before))),
+                   tf.sqrt(segment_sum(tf.square(before))), norm)
+    gradient_norm = segment_norms(flat_concat(gradients), ids, count)
+    return tf.stack([gradient_norm, mean, std, norm, ratio], axis=1)
 
 
 def histogram(x, bins=HISTOGRAM_BINS, xla=True):
@@ -43,7 +140,9 @@ def histogram(x, bins=HISTOGRAM_BINS, xla=True):
     Constant data gets the range `[c - 0.5, c + 0.5]`, as
     `tf.summary.histogram` does.
     """
-    x = _flat(x)
+    import tensorflow as tf
+
+    x = tf.reshape(tf.cast(x, tf.float32), [-1])
     finite = tf.math.is_finite(x)
     big = tf.constant(3.0e38, tf.float32)
     lo = tf.reduce_min(tf.where(finite, x, big))
@@ -60,8 +159,7 @@ def histogram(x, bins=HISTOGRAM_BINS, xla=True):
         index = tf.clip_by_value(tf.floor((safe_x - lo) / width), 0.0,
                                  bins - 1.0)
         counts = tf.math.unsorted_segment_sum(
-            tf.cast(finite, tf.float32), tf.cast(index, tf.int32), bins
-        )
+            tf.cast(finite, tf.float32), tf.cast(index, tf.int32), bins)
     else:
         # Non-finite values go to a value outside the range, then to the
         # first bin: remove them from it again.
@@ -74,53 +172,9 @@ def histogram(x, bins=HISTOGRAM_BINS, xla=True):
     return tf.stack([edges[:-1], edges[1:], counts], axis=1)
 
 
-def segment_ids(tensors):
-    """For tensors of static shapes: int32 ids giving each entry of their
-    flattened concatenation the index of the tensor it came from (made when
-    run, so the graph holds no constant the size of the model)."""
-    sizes = [int(np.prod(t.shape)) for t in tensors]
-    return tf.repeat(tf.range(len(sizes), dtype=tf.int32), sizes)
-
-
-def flat_concat(tensors):
-    """Every entry of `tensors`, float32, in one vector."""
-    return tf.concat([_flat(t) for t in tensors], axis=0)
-
-
-def segment_norms(values, ids, count):
-    """The L2 norm of each segment of `values`, a `(count,)` float32
-    tensor, from one segment sum whatever the number of segments."""
-    return tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), ids,
-                                                count))
-
-
-# The host-side twins below use ufunc reductions, never BLAS (`dot`,
-# `linalg.norm`): OpenBLAS's threads keep spinning after a call and take
-# the cores from the training that goes on.
-
-
-def _norm(x):
-    return math.sqrt(float(np.sum(np.square(x, dtype=np.float64))))
-
-
-def numpy_moments(x):
-    """`mean`, `std` and L2 `norm` of an array, accumulated in float64."""
-    x = np.asarray(x)
-    return {"mean": float(x.mean(dtype=np.float64)),
-            "std": float(x.std(dtype=np.float64)), "norm": _norm(x)}
-
-
-def update_ratio(before, after):
-    """`||after - before|| / max(||before||, ||after||)`, in float64.
-
-    The usual `||dW|| / ||W||`, and 1 for a weight that starts at zero (its
-    whole value is this update), 0 for one that is zero and stays so: never
-    Inf or NaN for finite weights.
-    """
-    base = max(_norm(before), _norm(after))
-    delta = _norm(np.subtract(after, before, dtype=np.float64))
-    return delta / base if base > 0 else 0.0
-
+# -- on the host ---------------------------------------------------------------
+# Ufunc reductions, never BLAS (`dot`, `linalg.norm`): OpenBLAS's threads
+# keep spinning after a call and take the cores from the training.
 
 def numpy_histogram(x, bins=HISTOGRAM_BINS):
     """`histogram`'s bins computed on the host, from a NumPy array."""

@@ -1,0 +1,244 @@
+"""What the optimizer's update does on logging steps, captured on the device.
+
+`capture_for(optimizer, ...)` gives one object per backend with one small
+interface:
+
+* `wrap(optimizer, update_fn)`: the hook `_hooks` installs on the method
+  that receives the gradients. On a logging step it computes
+  `statistics.VARIABLE_STATISTICS` for every trainable variable (gradient
+  norm; mean, std and norm after the update; update ratio) inside the
+  train step, from the gradients and the weights before and after the
+  update it leaves to Keras, unchanged. Other steps pay a flag test.
+* `want(flag)`: whether the next train-function call logs (the host's
+  schedule; JAX decides from the step number inside its jitted step).
+* `collect()`: every table captured since the last call, `{step: (table,
+  gradient histograms or None)}`, with one device read for all of them.
+  The rows follow the optimizer's variables (`keras_adapter`).
+
+TensorFlow keeps the tables in a ring of `slots` device variables, so the
+host reads them once per `slots` logging steps rather than once per step;
+JAX hands each table to the host with `jax.debug.callback` when it is made;
+PyTorch keeps the device tensors until `collect`.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from keras_initact import keras_adapter
+from keras_initact.callbacks import statistics as st
+
+
+def capture_for(optimizer, every_n_steps, histograms=False,
+                bins=st.HISTOGRAM_BINS, slots=32, xla=False):
+    """The backend's capture for `optimizer` (the one whose update method
+    the hook wraps: the innermost of loss scale optimizers, built)."""
+    kind = {"tensorflow": TensorFlowCapture, "jax": JaxCapture,
+            "torch": TorchCapture}[keras.backend.backend()]
+    return kind(optimizer, every_n_steps, histograms, bins, slots, xla)
+
+
+class Capture:
+    """See the module: the interface shared by the backends."""
+
+    def __init__(self, optimizer, every_n_steps, histograms, bins, slots,
+                 xla):
+        self.optimizer = optimizer
+        self.variables = keras_adapter.trainable_variables(optimizer)
+        self.every_n_steps = every_n_steps
+        self.histograms = histograms
+        self.bins = bins
+        self.slots = slots if not histograms else 1
+        self.xla = xla
+
+    def want(self, flag):
+        pass
+
+    def collect(self):
+        raise NotImplementedError
+
+
+class TensorFlowCapture(Capture):
+    """The tables go to a ring of device variables that `collect` reads at
+    once. A `tf.cond` on a flag the host sets runs the measurement only on
+    logging steps; under XLA both branches keep the shapes XLA needs."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        import tensorflow as tf
+
+        count = len(self.variables)
+        self._flag = tf.Variable(False, trainable=False,
+                                 name="layer_stats_capture")
+        self._flag_value = False
+        self._tables = tf.Variable(
+            tf.fill([self.slots, count, len(st.VARIABLE_STATISTICS)],
+                    math.nan), trainable=False, name="layer_stats_tables")
+        self._steps = tf.Variable(tf.fill([self.slots], tf.constant(
+            -1, tf.int64)), trainable=False, name="layer_stats_steps")
+        self._count = tf.Variable(tf.constant(0, tf.int64), trainable=False,
+                                  name="layer_stats_count")
+        self._hists = tf.Variable(tf.zeros([count, self.bins, 3]),
+                                  trainable=False, name="layer_stats_hists") \
+            if self.histograms else None
+        self._read = 0
+
+    def want(self, flag):
+        if flag != self._flag_value:
+            self._flag.assign(flag)
+            self._flag_value = flag
+
+    def wrap(self, opt, update_fn):
+        import tensorflow as tf
+
+        measures = {}  # variables -> measure, traced once per fit
+
+        def skip(*_):
+            return tf.constant(False)
+
+        @tf.autograph.experimental.do_not_convert
+        def hooked(distribution, grads_and_vars, learning_rate):
+            grads_and_vars = list(grads_and_vars)
+            # Variables without a gradient are not passed: rows by index.
+            variables = [v for _, v in grads_and_vars]
+            gradients = [distribution.experimental_local_results(g)[0]
+                         for g, _ in grads_and_vars]
+            key = tuple(map(id, variables))
+            if key not in measures:
+                measures[key] = self._measure_function(opt, variables)
+            measure = measures[key]
+            total = sum(int(np.prod(v.shape)) for v in variables)
+            before = tf.cond(
+                tf.convert_to_tensor(self._flag),
+                lambda: st.flat_concat(variables),
+                lambda: tf.zeros([total if self.xla else 0]))
+            update_fn(distribution, grads_and_vars, learning_rate)
+            tf.cond(tf.convert_to_tensor(self._flag),
+                    lambda: measure(gradients, before), skip)
+
+        return hooked
+
+    def _measure_function(self, opt, variables):
+        import tensorflow as tf
+
+        rows = [[keras_adapter.variable_index(opt, v)] for v in variables]
+        empty = tf.fill([len(self.variables), len(st.VARIABLE_STATISTICS)],
+                        math.nan)
+
+        def measure(gradients, before):
+            table = tf.tensor_scatter_nd_update(
+                empty, rows, st.tf_variable_table(gradients, before,
+                                                  variables))
+            slot = tf.math.floormod(self._count, self.slots)
+            self._tables.scatter_nd_update([[slot]], [table])
+            # The optimizer counts this step once the update is done.
+            self._steps.scatter_nd_update(
+                [[slot]], [tf.cast(opt.iterations, tf.int64) + 1])
+            self._count.assign_add(1)
+            if self._hists is not None:
+                self._hists.scatter_nd_update(rows, tf.stack([
+                    st.histogram(g, self.bins, xla=self.xla)
+                    for g in gradients]))
+            return tf.constant(True)
+
+        return tf.function(measure, autograph=False)
+
+    def collect(self):
+        count = int(self._count.numpy())
+        if count == self._read:
+            return {}
+        tables, steps = self._tables.numpy(), self._steps.numpy()
+        hists = self._hists.numpy() if self._hists is not None else None
+        out = {}
+        for n in range(max(self._read, count - self.slots), count):
+            out[int(steps[n % self.slots])] = (tables[n % self.slots], None)
+        self._read = count
+        if hists is not None:
+            last = max(out)
+            out[last] = (out[last][0], hists)
+        return out
+
+
+class JaxCapture(Capture):
+    """JAX traces the update into its jitted train step, where a host flag
+    cannot reach without a retrace: the hook decides from the step number
+    (step 1 and every `every_n_steps`-th), measures in a `lax.cond` branch
+    only then and hands the table to the host (`jax.debug.callback`).
+    Gradient histograms are not captured on JAX."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._received = {}
+
+    def wrap(self, opt, stateless_apply):
+        import jax
+
+        iteration = next(i for i, v in enumerate(opt.variables)
+                         if v is opt.iterations)
+        every = self.every_n_steps
+
+        def send(step, grads, before, after):
+            jax.debug.callback(self._receive, step,
+                               st.variable_table(grads, before, after))
+
+        def hooked(optimizer_variables, grads, trainable_variables):
+            after, optimizer_after = stateless_apply(
+                optimizer_variables, grads, trainable_variables)
+            step = optimizer_variables[iteration] + 1  # once updated
+            wanted = step == 1
+            if every:
+                wanted = wanted | (step % every == 0)
+            jax.lax.cond(wanted, send, lambda *_: None, step, list(grads),
+                         list(trainable_variables), list(after))
+            return after, optimizer_after
+
+        return hooked
+
+    def _receive(self, step, table):
+        self._received[int(step)] = (np.asarray(table), None)
+
+    def collect(self):
+        out, self._received = self._received, {}
+        return out
+
+
+class TorchCapture(Capture):
+    """PyTorch's trainer calls `apply` eagerly: on logging steps the hook
+    copies the weights, lets Keras update them, and keeps the table on the
+    device until `collect`."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._flag = False
+        self._pending = []
+
+    def want(self, flag):
+        self._flag = flag
+
+    def wrap(self, opt, apply):
+        def hooked(grads, trainable_variables=None):
+            if not self._flag:
+                return apply(grads, trainable_variables)
+            grads = list(grads)
+            variables = list(trainable_variables) if trainable_variables \
+                else keras_adapter.trainable_variables(opt)
+            before = [keras.ops.copy(v.value) for v in variables]
+            result = apply(grads, trainable_variables)
+            table = st.variable_table(grads, before,
+                                      [v.value for v in variables])
+            hists = np.stack([st.numpy_histogram(
+                keras.ops.convert_to_numpy(g), self.bins) for g in grads]) \
+                if self.histograms else None
+            self._pending.append(
+                (keras.ops.copy(opt.iterations.value), table, hists))
+            return result
+
+        return hooked
+
+    def collect(self):
+        pending, self._pending = self._pending, []
+        # The count was copied after the update: it is the step's number.
+        return {int(keras.ops.convert_to_numpy(step)):
+                (keras.ops.convert_to_numpy(table), hists)
+                for step, table, hists in pending}

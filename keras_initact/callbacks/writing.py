@@ -1,0 +1,234 @@
+"""What `LayerStats` writes to TensorBoard: one run per training run, laid
+out to be read at a glance from 4 layers to 400.
+
+A logging step gives a value per layer for each statistic (a *column*:
+`activation_std`, `kernel_gradient_norm`, ...). A TensorBoard card draws a
+line per run, so a line per layer would need a run per layer, which stops
+being readable after a handful of layers and buries a study. Instead the
+training run's one folder holds, in Time Series order:
+
+| tag group        | what                                                       |
+|------------------|------------------------------------------------------------|
+| `across_layers/` | scalars over layers: `SUMMARY` (lowest activation std, highest dead fraction, spread of gradient norms, ...) |
+| `by_layer/`      | images, layer x step heat maps (`HEATMAPS`), the extremes marked and named |
+| `epoch/`         | with `epoch_logs=True`: the `fit` logs (`loss`, `val_loss`, ...) per epoch |
+| `worst_layer/`   | scalars: the position of the layer each `across_layers/` value comes from |
+| `histograms/`    | with `histograms=True`: a histogram per layer output and gradient |
+
+plus the text `layers` (the layer index: position, name, class) and the
+exact per-layer values, `per_layer/<column>` tensors, which TensorBoard's
+dashboards leave alone and `keras_initact.report` reads back. Tags never
+name the model, so training runs of one architecture overlay.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import time
+from typing import Optional
+
+import numpy as np
+
+from keras_initact import events
+from keras_initact.heatmaps import heatmap_png
+
+PLUGIN, NAMES_TAG, POSITIONS_TAG = (events.PER_LAYER_PLUGIN,
+                                    events.PER_LAYER_NAMES,
+                                    events.PER_LAYER_POSITIONS)
+LAYERS_TEXT_TAG = "layers"
+# across_layers/<name>: (column, reduction). "min" and "max" also write
+# worst_layer/<name>; "spread" (max / min) writes worst_layer/<prefix>_min
+# and _max, where <prefix> is the name without "_spread".
+SUMMARY = (
+    ("activation_std_min", "activation_std", "min"),
+    ("activation_std_max", "activation_std", "max"),
+    ("dead_fraction_max", "activation_dead_fraction", "max"),
+    ("saturated_fraction_max", "activation_saturated_fraction", "max"),
+    ("gradient_norm_spread", "kernel_gradient_norm", "spread"),
+    ("update_ratio_max", "kernel_update_ratio", "max"),
+)
+DESCRIPTIONS = {
+    "activation_std_min": "the lowest activation std over layers, on the "
+                          "probe batch: a signal that dies",
+    "activation_std_max": "the highest activation std over layers: a "
+                          "signal that explodes",
+    "dead_fraction_max": "the highest fraction of dead units over layers",
+    "saturated_fraction_max": "the highest fraction of saturated units "
+                              "over layers (model outputs excluded)",
+    "gradient_norm_spread": "largest / smallest kernel gradient norm over "
+                            "layers: vanishing or exploding gradients",
+    "update_ratio_max": "the largest kernel update ratio ||dW|| / ||W|| "
+                        "over layers (about 1e-3 is healthy)",
+}
+# by_layer/<name>: (column, log colour scale, colour range, title)
+HEATMAPS = {
+    "activation_std": ("activation_std", True, None,
+                       "activation std on the probe batch"),
+    "dead_fraction": ("activation_dead_fraction", False, (0, 1),
+                      "fraction of dead units"),
+    "gradient_norm": ("kernel_gradient_norm", True, None,
+                      "kernel gradient norm"),
+    "update_ratio": ("kernel_update_ratio", True, None,
+                     "kernel update ratio ||dW|| / ||W||"),
+}
+
+
+@dataclasses.dataclass
+class LayerRow:
+    """One logged layer: its place in the model and what is read from it."""
+
+    position: int  # among the model's layers, InputLayers left out
+    name: str
+    class_name: str
+    weights: list  # (tag, row in the optimizer's variables)
+    output: Optional[int] = None  # index among the probe model's outputs
+    spec: object = None  # the registry record of its activation
+    head: bool = False  # an output of the model
+
+    @property
+    def label(self):
+        return f"{self.position} {self.name}"
+
+
+def summarize(columns, rows):
+    """The `across_layers/` and `worst_layer/` scalars of one step, from
+    `columns` (`{column: values per row}`)."""
+    scalars = {}
+    for name, column, reduction in SUMMARY:
+        values = columns.get(column)
+        if values is None:
+            continue
+        finite = np.flatnonzero(np.isfinite(values))
+        if not finite.size:
+            continue
+        low = finite[np.argmin(values[finite])]
+        high = finite[np.argmax(values[finite])]
+        if reduction == "spread":
+            if values[low] > 0:
+                scalars[f"across_layers/{name}"] = values[high] / values[low]
+            prefix = name[:-len("_spread")]
+            scalars[f"worst_layer/{prefix}_min"] = rows[low].position
+            scalars[f"worst_layer/{prefix}_max"] = rows[high].position
+        else:
+            at = low if reduction == "min" else high
+            scalars[f"across_layers/{name}"] = values[at]
+            scalars[f"worst_layer/{name}"] = rows[at].position
+    return scalars
+
+
+def layer_index_markdown(rows):
+    lines = ["| position | layer | class | statistics |", "|---|---|---|---|"]
+    for row in rows:
+        what = ", ".join(([] if row.output is None else ["activation"])
+                         + [tag for tag, _ in row.weights])
+        lines.append(f"| {row.position} | {row.name} | {row.class_name} | "
+                     f"{what} |")
+    return "\n".join(lines)
+
+
+class RunView:
+    """Writes one training run's statistics (see the module)."""
+
+    def __init__(self, run_dir, rows, columns, heatmaps=True,
+                 heatmap_budget=0.01):
+        self.rows = rows
+        self.columns = list(columns)
+        self.heatmaps = heatmaps
+        self.heatmap_budget = heatmap_budget
+        self.writer = events.RunWriter(run_dir)
+        self.writer.text(0, LAYERS_TEXT_TAG, layer_index_markdown(rows),
+                         description="the logged layers, by position")
+        self.writer.tensors(0, {
+            NAMES_TAG: np.array([row.name.encode() for row in rows],
+                                dtype=object),
+            POSITIONS_TAG: np.array([row.position for row in rows], np.int32),
+        }, plugin=PLUGIN, content=json.dumps({"version": 1}))
+        self.writer.layout(self.layout())
+        self.writer.flush()
+        self._history = []  # (step, {column: values})
+        self._drawn = 0
+        self._start = time.perf_counter()
+        self._drawing = 0.0
+        self._draws = 0
+
+    def step(self, step, columns, histograms=None):
+        """Writes one logging step: `columns` maps a column to its value
+        per row (NaN where a layer has none)."""
+        self.writer.tensors(step, {
+            f"per_layer/{column}": np.asarray(values, np.float32)
+            for column, values in columns.items()}, plugin=PLUGIN)
+        scalars = summarize(columns, self.rows)
+        if scalars:
+            self.writer.scalars(step, scalars, descriptions={
+                f"across_layers/{name}": text
+                for name, text in DESCRIPTIONS.items()})
+        if histograms:
+            self.writer.histograms(step, histograms)
+        self._history.append((step, columns))
+
+    def epoch(self, epoch, logs):
+        """Keras's epoch logs, `epoch/<key>`, at step `epoch` as Keras's
+        TensorBoard callback writes them."""
+        values = {f"epoch/{key}": float(value) for key, value in
+                  (logs or {}).items() if np.ndim(value) == 0
+                  and math.isfinite(float(value))}
+        if values:
+            self.writer.scalars(epoch, values)
+
+    def maybe_draw(self, final=False):
+        """Redraws the heat maps if new steps came and drawing stays within
+        its budget of the training time (always when `final`)."""
+        if not self.heatmaps or self._drawn >= len(self._history):
+            return
+        if not final:
+            elapsed = time.perf_counter() - self._start
+            cost = self._drawing / max(1, self._draws)
+            if self._drawing + cost > self.heatmap_budget * elapsed:
+                return
+        start = time.perf_counter()
+        steps = [step for step, _ in self._history]
+        for name, (column, log, limits, title) in HEATMAPS.items():
+            grid = np.array([columns.get(column, np.full(len(self.rows),
+                                                         np.nan))
+                             for _, columns in self._history]).T
+            keep = np.flatnonzero(np.isfinite(grid).any(axis=1))
+            if not keep.size:
+                continue
+            vmin, vmax = limits if limits else (None, None)
+            png = heatmap_png(grid[keep], [self.rows[i].label for i in keep],
+                              steps, title, log=log, vmin=vmin, vmax=vmax)
+            self.writer.image(steps[-1], f"by_layer/{name}", png,
+                              description=(
+                                  f"{title}: a row per layer (top: input "
+                                  "side), a column per logging step; the "
+                                  "lowest and highest layers at the last "
+                                  "step are marked and named"))
+        self.writer.flush()
+        self._drawn = len(self._history)
+        self._draws += 1
+        self._drawing += time.perf_counter() - start
+
+    def flush(self):
+        self.writer.flush()
+
+    def close(self):
+        self.writer.close()
+
+    def layout(self):
+        """A custom-scalars layout: each `across_layers/` statistic, and the
+        lowest and highest activation std in one chart."""
+        present = {column for column in self.columns}
+        charts = {"across_layers": [
+            name for name, column, _ in SUMMARY if column in present]}
+        return events.chart_layout(charts)
+
+
+def histogram_tags(row, kind):
+    """The tag of a layer's histogram (`kind`: `activation` or
+    `<weight>_gradient`)."""
+    return f"histograms/{row.position:03d}-{row.name}/{kind}"
+
+
+def run_dir_of(log_dir, subdir):
+    return os.path.join(log_dir, subdir) if subdir else log_dir

@@ -1,0 +1,75 @@
+"""Every private Keras internal keras_initact relies on, in one place.
+
+Keras 3 has no public hook on the gradients an optimizer applies, nor a
+public map from a variable to its row in the optimizer's state. The
+monitoring callbacks need both. Each use is a small function here that
+fails with a message naming the Keras release that moved it, so that a new
+Keras breaks one module, loudly, rather than a callback in the middle of
+training (`tests/test_keras_adapter.py` checks each against the installed
+Keras). Tested with Keras 3.15.
+
+| internal                                  | used for                           |
+|-------------------------------------------|------------------------------------|
+| `Optimizer._distributed_tf_update_step`   | TensorFlow: the method the gradients pass through, once per step |
+| `Optimizer.stateless_apply`, `.apply`     | JAX and PyTorch: the same (public) |
+| `Optimizer._trainable_variables`          | the variables, in the optimizer's order |
+| `Optimizer._get_variable_index(variable)` | a variable's row in that order     |
+"""
+
+import keras
+
+# The optimizer method that receives the gradients, per Keras backend.
+UPDATE_METHODS = {
+    "tensorflow": "_distributed_tf_update_step",
+    "jax": "stateless_apply",
+    "torch": "apply",
+}
+
+
+class KerasInternalsError(RuntimeError):
+    """A private Keras internal keras_initact uses is gone or changed."""
+
+
+def _moved(what, error=None):
+    return KerasInternalsError(
+        f"keras_initact relies on the private Keras internal {what}, which "
+        f"Keras {keras.__version__} does not have (tested with Keras 3.15); "
+        "please report it with your Keras version."
+        + (f" ({type(error).__name__}: {error})" if error else ""))
+
+
+def update_method_name():
+    """The name of the optimizer method that receives the gradients on this
+    backend."""
+    backend = keras.backend.backend()
+    if backend not in UPDATE_METHODS:
+        raise NotImplementedError(
+            f"keras_initact's gradient hooks support the "
+            f"{', '.join(UPDATE_METHODS)} backends; this is {backend!r}.")
+    return UPDATE_METHODS[backend]
+
+
+def update_method(optimizer):
+    """The optimizer's bound method that receives the gradients."""
+    name = update_method_name()
+    method = getattr(optimizer, name, None)
+    if method is None:
+        raise _moved(f"`{type(optimizer).__name__}.{name}`")
+    return method
+
+
+def trainable_variables(optimizer):
+    """The variables an optimizer updates, in its own order (the order of
+    `variable_index`)."""
+    try:
+        return list(optimizer._trainable_variables)
+    except AttributeError as error:
+        raise _moved("`Optimizer._trainable_variables`", error) from None
+
+
+def variable_index(optimizer, variable):
+    """The row of `variable` in `trainable_variables(optimizer)`."""
+    try:
+        return optimizer._get_variable_index(variable)
+    except AttributeError as error:
+        raise _moved("`Optimizer._get_variable_index`", error) from None
