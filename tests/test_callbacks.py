@@ -91,63 +91,96 @@ def trained(tmp_path_factory):
                 stats=stats, history=history)
 
 
-LAYER_RUNS = ["00-relu_dense", "01-block", "02-tanh_act", "03-drop",
-              "04-dead_relu", "05-frozen", "06-concat", "07-out"]
+LAYERS = ["relu_dense", "block", "tanh_act", "drop", "dead_relu", "frozen",
+          "concat", "out"]
 
 
-def test_one_run_per_layer_beside_keras_runs(trained):
+def test_one_run_per_training_run_beside_keras_runs(trained):
     log_dir = pathlib.Path(trained["log_dir"])
     assert sorted(p.name for p in log_dir.iterdir()) == [
         "layer_stats", "train", "validation"]
-    runs = sorted(p.name for p in (log_dir / "layer_stats").iterdir())
-    assert runs == sorted([*LAYER_RUNS, "heatmaps"])
-    for run in runs:
-        assert len(list((log_dir / "layer_stats" / run).glob(
-            "events.out.tfevents*"))) == 1
+    run = log_dir / "layer_stats"
+    assert [p.is_file() for p in run.iterdir()] == [True]  # no sub-runs
+    assert len(list(run.glob("events.out.tfevents*"))) == 1
 
 
-def test_tags_name_the_statistic_not_the_model_or_layer(trained):
+def _statistics_by_layer(table):
+    ours = table[(table["dir_name"] == "layer_stats") & (table["position"] >= 0)]
+    return {name: set(rows["statistic"]) for name, rows in ours.groupby("name")}
+
+
+def test_every_layer_has_its_statistics_by_name_and_position(trained):
     table = trained["table"]
-    ours = table[table["dir_name"].str.startswith("layer_stats/")]
-    tags = {(run.split("/")[1], tag) for run, tag in
-            zip(ours["dir_name"], ours["tag"])}
-    weight_tags = {f"{w}/{s}" for w in ("kernel", "bias")
-                   for s in ("mean", "std", "norm", "gradient_norm",
-                             "update_ratio")}
+    weight = {f"{w}_{s}" for w in ("kernel", "bias")
+              for s in ("mean", "std", "norm", "gradient_norm", "update_ratio")}
+    moments = {"activation_mean", "activation_std"}
     expected = {
         # a trainable Dense with a fused ReLU: weights, and its output
-        "00-relu_dense": weight_tags | {"activation/mean", "activation/std",
-                                        "activation/dead_fraction"},
+        "relu_dense": weight | moments | {"activation_dead_fraction"},
         # a nested model: its trainable weights under their own names
-        "01-block": {f"{w}/{s}" for w in ("kernel", "bias", "gamma", "beta")
-                     for s in ("mean", "std", "norm", "gradient_norm",
-                               "update_ratio")}
-        | {"activation/mean", "activation/std"},
-        "02-tanh_act": {"activation/mean", "activation/std",
-                        "activation/saturated_fraction"},
-        "03-drop": {"activation/mean", "activation/std"},
-        "04-dead_relu": weight_tags | {"activation/mean", "activation/std",
-                                       "activation/dead_fraction"},
+        "block": {f"{w}_{s}" for w in ("kernel", "bias", "gamma", "beta")
+                  for s in ("mean", "std", "norm", "gradient_norm",
+                            "update_ratio")} | moments,
+        "tanh_act": moments | {"activation_saturated_fraction"},
+        "drop": moments,
+        "dead_relu": weight | moments | {"activation_dead_fraction"},
         # frozen: no trainable weights, so activations only
-        "05-frozen": {"activation/mean", "activation/std"},
-        "06-concat": {"activation/mean", "activation/std"},
+        "frozen": moments,
+        "concat": moments,
         # the softmax head: no saturated fraction (confidence is no fault)
-        "07-out": weight_tags | {"activation/mean", "activation/std"},
+        "out": weight | moments,
     }
-    for run, run_tags in expected.items():
-        assert {t for r, t in tags if r == run} == run_tags, run
-    assert not any("model" in t or "functional" in t for _, t in tags)
+    assert _statistics_by_layer(table) == expected
+    ours = table[(table["dir_name"] == "layer_stats") & (table["position"] >= 0)]
+    positions = dict(zip(ours["name"], ours["position"]))
+    assert [positions[name] for name in LAYERS] == list(range(len(LAYERS)))
+
+
+def test_tags_never_name_the_model_or_a_layer(trained):
+    table = trained["table"]
+    tags = set(table[table["dir_name"] == "layer_stats"]["tag"])
+    groups = {tag.split("/")[0] for tag in tags}
+    assert groups == {"across_layers", "worst_layer", "per_layer"}
+    assert not any(name in tag for tag in tags for name in
+                   LAYERS + ["functional", "model"])
+
+
+def test_across_layers_points_at_the_worst_layer(trained):
+    table = trained["table"]
+    ours = table[table["dir_name"] == "layer_stats"]
+    summary = ours[ours["position"] < 0].set_index(["tag", "step"])["value"]
+    per_layer = ours[ours["position"] >= 0]
+    for step in (1, 8):
+        at = per_layer[per_layer["step"] == step]
+        std = at[at["statistic"] == "activation_std"].set_index("position")[
+            "value"]
+        assert summary["across_layers/activation_std_min", step] == \
+            pytest.approx(std.min(), rel=1e-6)
+        assert summary["worst_layer/activation_std_min", step] == std.idxmin()
+        assert summary["worst_layer/activation_std_max", step] == std.idxmax()
+        # The planted dead layer is the worst, all dead.
+        assert summary["across_layers/dead_fraction_max", step] == 1.0
+        assert summary["worst_layer/dead_fraction_max", step] == \
+            LAYERS.index("dead_relu")
+        norms = at[at["statistic"] == "kernel_gradient_norm"].set_index(
+            "position")["value"]
+        assert summary["across_layers/gradient_norm_max", step] == \
+            pytest.approx(norms.max(), rel=1e-6)
+        # The dead layer passes no gradient to its kernel.
+        assert summary["across_layers/gradient_norm_min", step] == 0.0
+        assert summary["worst_layer/gradient_norm_min", step] == \
+            LAYERS.index("dead_relu")
 
 
 def test_histograms_of_activations_and_gradients_only(trained):
     hist = trained["table"].attrs["histograms"]
-    assert set(hist["tag"]) == {"activation/histogram",
-                                "kernel/gradient_histogram",
-                                "bias/gradient_histogram",
-                                "gamma/gradient_histogram",
-                                "beta/gradient_histogram"}
-    rows = hist[(hist["tag"] == "activation/histogram")
-                & (hist["dir_name"] == "layer_stats/00-relu_dense")]
+    assert set(hist["statistic"]) == {"activation", "kernel_gradient",
+                                      "bias_gradient", "gamma_gradient",
+                                      "beta_gradient"}
+    assert set(hist["tag"]) >= {"histograms/000-relu_dense/activation",
+                                "histograms/001-block/gamma_gradient"}
+    rows = hist[(hist["statistic"] == "activation")
+                & (hist["name"] == "relu_dense")]
     bins = rows.sort_values("step")["value"].iloc[-1]
     assert bins.shape == (30, 3) and bins[:, 2].sum() == 16 * 8
 
@@ -163,7 +196,7 @@ def test_logging_steps(trained):
 
 def test_a_healthy_run_logs_no_inf_or_nan(trained):
     table = trained["table"]
-    ours = table[table["dir_name"].str.startswith("layer_stats/")]
+    ours = table[table["dir_name"] == "layer_stats"]
     assert np.isfinite(ours["value"]).all()
     # A bias that starts at zero moved by all of its value at step 1.
     ratio = _rows(table, "out", "bias_update_ratio")["value"].iloc[0]
@@ -214,36 +247,63 @@ def test_dead_relu_layer_is_all_dead(trained):
     np.testing.assert_array_equal(rows["value"].to_numpy(), 1.0)
 
 
-def test_heatmaps_are_images_in_depth_order(trained):
+def test_heatmaps_are_images_in_the_run(trained):
     from tbparse import SummaryReader
 
     reader = SummaryReader(str(trained["log_dir"]), pivot=False,
                            extra_columns={"dir_name"})
-    images = reader.tensors[reader.tensors["tag"].str.startswith("heatmap/")]
+    images = reader.tensors[reader.tensors["tag"].str.startswith("by_layer/")]
     assert set(images["tag"]) == {
-        "heatmap/activation_std", "heatmap/dead_fraction",
-        "heatmap/kernel_gradient_norm", "heatmap/kernel_update_ratio"}
-    assert set(images["dir_name"]) == {"layer_stats/heatmaps"}
-    last = images[images["tag"] == "heatmap/activation_std"] \
+        "by_layer/activation_std", "by_layer/dead_fraction",
+        "by_layer/gradient_norm", "by_layer/update_ratio"}
+    assert set(images["dir_name"]) == {"layer_stats"}
+    last = images[images["tag"] == "by_layer/activation_std"] \
         .sort_values("step")["value"].iloc[-1]
     png = last[2]
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert int(last[0]) > 300 and int(last[1]) > 100  # width, height
+    assert int(last[0]) == 400 and int(last[1]) > 100  # width, height
 
 
-def test_a_custom_scalars_chart_per_statistic(trained):
+def test_the_layer_index_is_a_text(trained):
+    from tbparse import SummaryReader
+
+    text = SummaryReader(str(trained["log_dir"] / "layer_stats")).text
+    index = text[text["tag"] == "layers"]["value"].iloc[0]
+    for position, name in enumerate(LAYERS):
+        assert f"| {position} | {name} |" in index
+
+
+def test_a_custom_scalars_chart_per_summary(trained):
+    from tbparse import SummaryReader
     from tensorboard.plugins.custom_scalar import layout_pb2
 
+    tensors = SummaryReader(str(trained["log_dir"] / "layer_stats")).tensors
     layout = layout_pb2.Layout.FromString(
-        trained["stats"]._layout().SerializeToString())
+        tensors[tensors["tag"] == "custom_scalars__config__"]["value"].iloc[0])
     titles = {category.title: [chart.title for chart in category.chart]
               for category in layout.category}
-    assert titles["activation"] == [
-        "activation/mean", "activation/std", "activation/dead_fraction",
-        "activation/saturated_fraction"]
-    assert titles["kernel"] == ["kernel/mean", "kernel/std", "kernel/norm",
-                                "kernel/gradient_norm", "kernel/update_ratio"]
-    assert set(titles) == {"activation", "kernel", "bias", "gamma", "beta"}
+    assert titles == {"across_layers": [
+        "across_layers/activation_std_min", "across_layers/activation_std_max",
+        "across_layers/dead_fraction_max",
+        "across_layers/saturated_fraction_max",
+        "across_layers/gradient_norm_min", "across_layers/gradient_norm_max",
+        "across_layers/update_ratio_max"]}
+
+
+def test_epoch_logs_make_one_run_hold_everything(tmp_path):
+    x, y = _data()
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0,
+              validation_data=(x[:8], y[:8]), callbacks=[LayerStats(
+                  tmp_path, probe_data=x[:8], subdir="", epoch_logs=True)])
+    assert [p.is_file() for p in tmp_path.iterdir()] == [True]
+    table = read_logs(tmp_path)
+    epochs = table[table["statistic"] == "epoch"]
+    assert set(epochs["name"]) == {"loss", "accuracy", "val_loss",
+                                   "val_accuracy"}
+    assert sorted(set(epochs["step"])) == [0, 1]
 
 
 def test_hooks_removed_after_training(trained):
@@ -300,8 +360,8 @@ def test_resume_continues_steps(tmp_path):
                       "kernel_gradient_norm", "bias_update_ratio"):
         steps = [int(s) for s in _rows(table, "hidden", statistic)["step"]]
         assert steps == [1, 3, 6, 9, 12, 15], (statistic, steps)
-    assert len(list((tmp_path / "layer_stats" / "00-hidden").glob(
-        "events*"))) == 2
+    # One run: each fit appends an event file to it.
+    assert len(list((tmp_path / "layer_stats").glob("events*"))) == 2
 
 
 def test_every_n_epochs(tmp_path):
@@ -461,7 +521,7 @@ def test_guard_blames_the_weight_that_went_bad_not_its_gradients():
     (lambda: LayerStats("logs", histograms=None), "`histograms` must be True"),
     (lambda: LayerStats("logs", layers="hidden"), "`layers` must be a list"),
     (lambda: LayerStats("logs", jit_compile="auto"), "`jit_compile` must be"),
-    (lambda: LayerStats("logs", subdir=""), "`subdir` must be a non-empty"),
+    (lambda: LayerStats("logs", subdir="/abs"), "`subdir` must be a folder"),
     (lambda: NonFiniteGuard(every_n_steps=0),
      "`every_n_steps` must be a positive integer; received every_n_steps=0"),
     (lambda: NonFiniteGuard(every_n_steps=2.5), "every_n_steps=2.5"),
@@ -569,16 +629,15 @@ FAILURE_POINTS = {
     "LayerStats: tracing the hooked update": (
         "keras_initact.callbacks.statistics.segment_norms", "stats"),
     "LayerStats: the statistics function": (
-        "keras_initact.callbacks.layer_stats.LayerStats._statistics",
-        "stats"),
+        "keras_initact.callbacks.statistics.activation_table", "stats"),
     "LayerStats: host statistics": (
-        "keras_initact.callbacks.statistics.update_ratio", "stats"),
+        "keras_initact.callbacks.writing.summarize", "stats"),
     "LayerStats: writing summaries": (
         "keras_initact.events.RunWriter.scalars", "stats"),
     "LayerStats: after the hook, in on_train_begin": (
         "keras_initact.events.RunWriter.flush", "stats"),
     "LayerStats: drawing heat maps at an epoch's end": (
-        "keras_initact.callbacks.layer_stats.heatmap_png", "stats"),
+        "keras_initact.callbacks.writing.heatmap_png", "stats"),
     "LayerStats: before a call, logging the last one": (
         "keras_initact.callbacks.layer_stats.LayerStats._log_pending",
         "stats"),
@@ -679,7 +738,7 @@ def test_mirrored_strategy_two_cpus(tmp_path):
                             env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     runs = {p.parent.name for p in log_dir.rglob("events.out.tfevents*")}
-    assert runs == {"00-hidden", "01-out", "heatmaps"}
+    assert runs == {"layer_stats"}
     table = read_logs(log_dir)
     names = result.stdout.split("names ")[1].strip().split(",")
     expected = np.load(log_dir / "grad_norms.npy")

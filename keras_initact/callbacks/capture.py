@@ -123,12 +123,11 @@ class TensorFlowCapture(Capture):
         import tensorflow as tf
 
         rows = [[keras_adapter.variable_index(opt, v)] for v in variables]
-        empty = tf.fill([len(self.variables), len(st.VARIABLE_STATISTICS)],
-                        math.nan)
+        shape = [len(self.variables), len(st.VARIABLE_STATISTICS)]
 
         def measure(gradients, before):
             table = tf.tensor_scatter_nd_update(
-                empty, rows, st.tf_variable_table(gradients, before,
+                tf.fill(shape, math.nan), rows, st.tf_variable_table(gradients, before,
                                                   variables))
             slot = tf.math.floormod(self._count, self.slots)
             self._tables.scatter_nd_update([[slot]], [table])

@@ -40,7 +40,7 @@ class LayerStats(keras.callbacks.Callback):
     and writes them to one run (see `keras_initact.callbacks.writing`):
     `across_layers/` scalars that point at the worst layer (the lowest and
     highest activation std, the highest dead and saturated fractions, the
-    spread of gradient norms, the largest update ratio), `worst_layer/`
+    smallest and largest gradient norms, the largest update ratio), `worst_layer/`
     scalars giving which layer each comes from, `by_layer/` heat maps
     (layer x step, rows grouped by block past 60 layers, the extremes
     marked and named) and the text `layers`, the layer index. The exact

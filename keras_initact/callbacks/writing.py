@@ -9,7 +9,7 @@ training run's one folder holds, in Time Series order:
 
 | tag group        | what                                                       |
 |------------------|------------------------------------------------------------|
-| `across_layers/` | scalars over layers: `SUMMARY` (lowest activation std, highest dead fraction, spread of gradient norms, ...) |
+| `across_layers/` | scalars over layers: `SUMMARY` (lowest activation std, highest dead fraction, smallest and largest gradient norms, ...) |
 | `by_layer/`      | images, layer x step heat maps (`HEATMAPS`), the extremes marked and named |
 | `epoch/`         | with `epoch_logs=True`: the `fit` logs (`loss`, `val_loss`, ...) per epoch |
 | `worst_layer/`   | scalars: the position of the layer each `across_layers/` value comes from |
@@ -37,15 +37,15 @@ PLUGIN, NAMES_TAG, POSITIONS_TAG = (events.PER_LAYER_PLUGIN,
                                     events.PER_LAYER_NAMES,
                                     events.PER_LAYER_POSITIONS)
 LAYERS_TEXT_TAG = "layers"
-# across_layers/<name>: (column, reduction). "min" and "max" also write
-# worst_layer/<name>; "spread" (max / min) writes worst_layer/<prefix>_min
-# and _max, where <prefix> is the name without "_spread".
+# across_layers/<name>: the lowest ("min") or highest ("max") value of a
+# column over layers; worst_layer/<name>: the position of that layer.
 SUMMARY = (
     ("activation_std_min", "activation_std", "min"),
     ("activation_std_max", "activation_std", "max"),
     ("dead_fraction_max", "activation_dead_fraction", "max"),
     ("saturated_fraction_max", "activation_saturated_fraction", "max"),
-    ("gradient_norm_spread", "kernel_gradient_norm", "spread"),
+    ("gradient_norm_min", "kernel_gradient_norm", "min"),
+    ("gradient_norm_max", "kernel_gradient_norm", "max"),
     ("update_ratio_max", "kernel_update_ratio", "max"),
 )
 DESCRIPTIONS = {
@@ -56,8 +56,11 @@ DESCRIPTIONS = {
     "dead_fraction_max": "the highest fraction of dead units over layers",
     "saturated_fraction_max": "the highest fraction of saturated units "
                               "over layers (model outputs excluded)",
-    "gradient_norm_spread": "largest / smallest kernel gradient norm over "
-                            "layers: vanishing or exploding gradients",
+    "gradient_norm_min": "the smallest kernel gradient norm over layers: "
+                         "gradients that vanish (or a layer that no longer "
+                         "learns)",
+    "gradient_norm_max": "the largest kernel gradient norm over layers: "
+                         "gradients that explode",
     "update_ratio_max": "the largest kernel update ratio ||dW|| / ||W|| "
                         "over layers (about 1e-3 is healthy)",
 }
@@ -102,18 +105,10 @@ def summarize(columns, rows):
         finite = np.flatnonzero(np.isfinite(values))
         if not finite.size:
             continue
-        low = finite[np.argmin(values[finite])]
-        high = finite[np.argmax(values[finite])]
-        if reduction == "spread":
-            if values[low] > 0:
-                scalars[f"across_layers/{name}"] = values[high] / values[low]
-            prefix = name[:-len("_spread")]
-            scalars[f"worst_layer/{prefix}_min"] = rows[low].position
-            scalars[f"worst_layer/{prefix}_max"] = rows[high].position
-        else:
-            at = low if reduction == "min" else high
-            scalars[f"across_layers/{name}"] = values[at]
-            scalars[f"worst_layer/{name}"] = rows[at].position
+        pick = np.argmin if reduction == "min" else np.argmax
+        at = finite[pick(values[finite])]
+        scalars[f"across_layers/{name}"] = values[at]
+        scalars[f"worst_layer/{name}"] = rows[at].position
     return scalars
 
 
