@@ -79,13 +79,16 @@ def test_compare_logs_one_tensorboard_run_per_cell(compared):
                   if os.path.isdir(out / "logs" / p))
     assert runs == [f"{init}-{act}-d2-s{seed}" for init in ("he_normal", "lsuv")
                     for act in ("relu", "tanh") for seed in (3, 4)]
-    for run in runs:
-        for part in ("train", "validation", "layer_stats/heatmaps",
-                     "layer_stats/00-dense_0"):
-            assert glob.glob(str(out / "logs" / run / part / "events.out.tfevents.*"))
+    for run in runs:  # one folder, no sub-runs: the cell's statistics,
+        # epoch logs and hparams are all in it
+        assert all(p.is_file() for p in (out / "logs" / run).iterdir())
+        assert glob.glob(str(out / "logs" / run / "events.out.tfevents.*"))
     stats = read_logs(str(out / "logs" / "lsuv-tanh-d2-s3"))
-    assert {"kernel_std", "kernel_gradient_norm", "activation_std"} <= set(
-        stats["statistic"])
+    assert {"kernel_std", "kernel_gradient_norm", "activation_std",
+            "epoch", "across_layers"} <= set(stats["statistic"])
+    epochs = stats[stats["statistic"] == "epoch"]
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(
+        epochs["name"])
 
 
 def test_every_run_carries_its_hparams_for_tensorboard(compared):

@@ -10,6 +10,7 @@ import dataclasses
 import math
 import os
 import re
+import shutil
 import time
 from typing import Optional, Tuple
 
@@ -215,14 +216,20 @@ def train_cell(cell, data, options, log_dir=None, callbacks=()):
     never raises for the cell's own failures. Returns
     `(CellResult, model or None)`.
 
-    With `log_dir`, the cell's TensorBoard runs go to `log_dir/<cell.id>/`
-    (Keras's `train/` and `validation/`, `LayerStats`'s `layer_stats/`),
-    and its hyperparameters and final metrics to that folder itself, for
-    TensorBoard's HParams dashboard."""
+    With `log_dir`, the cell is one TensorBoard run, `log_dir/<cell.id>/`:
+    `LayerStats`'s statistics, the epoch logs (`epoch/loss`,
+    `epoch/val_accuracy`, ...), and its hyperparameters and final metrics
+    for TensorBoard's HParams dashboard. A study of N cells is N runs (and
+    the experiment's HParams configuration at the root), so TensorBoard
+    selects and draws all of them, a line per cell on each card. A cell
+    trained again starts a clean folder: an unfinished earlier attempt
+    left no record, and its curves would double the new ones."""
     from keras_initact.callbacks import LayerStats
 
     start = time.perf_counter()
     run_dir = None if log_dir is None else os.path.join(log_dir, cell.id)
+    if run_dir is not None:
+        shutil.rmtree(run_dir, ignore_errors=True)
     try:
         keras.utils.set_random_seed(cell.seed)
         model = build_cell_model(cell, data, options)
@@ -231,12 +238,10 @@ def train_cell(cell, data, options, log_dir=None, callbacks=()):
                       metrics=["accuracy"])
         cell_callbacks = [keras.callbacks.TerminateOnNaN(), *callbacks]
         if run_dir is not None:
-            cell_callbacks += [
-                keras.callbacks.TensorBoard(run_dir),
-                LayerStats(run_dir, probe_data=data.probe[:64],
-                           every_n_steps=options.stats_every_n_steps,
-                           every_n_epochs=1),
-            ]
+            cell_callbacks.append(LayerStats(
+                run_dir, probe_data=data.probe[:64], subdir="",
+                every_n_steps=options.stats_every_n_steps, every_n_epochs=1,
+                epoch_logs=True))
         history = model.fit(data.batches(cell.seed), validation_data=data.test,
                             epochs=options.epochs, callbacks=cell_callbacks,
                             shuffle=False,  # the pipeline shuffles, seeded
