@@ -289,12 +289,15 @@ class LayerStats(keras.callbacks.Callback):
         if backend == "jax":
             import jax
 
-            pure = jax.jit(lambda trainable, other, x: table(
+            # The step goes through the function: the train step donates
+            # the counter's buffer, a copy outlives it.
+            pure = jax.jit(lambda step, trainable, other, x: (step + 0,) + table(
                 probe_model.stateless_call(trainable, other, x,
                                            training=False)[0]))
 
             def measure():
-                return (iterations.value,) + pure(
+                return pure(
+                    iterations.value,
                     [v.value for v in probe_model.trainable_variables],
                     [v.value for v in probe_model.non_trainable_variables],
                     x)
