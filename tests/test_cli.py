@@ -311,3 +311,23 @@ def test_python_dash_m_shows_every_command():
     assert result.returncode == 0
     for command in ("compare", "diagnose", "report", "list"):
         assert command in result.stdout
+
+
+def test_tensorboard_shows_the_study_as_one_run_per_cell(compared):
+    from tensorboard_server import get, layer_index, lines_per_card, serve
+
+    _, out, _ = compared
+    cells = [f"{init}-{act}-d2-s{seed}" for init in ("he_normal", "lsuv")
+             for act in ("relu", "tanh") for seed in (3, 4)]
+    with serve(out / "logs", cells) as base:
+        # N cells, N runs, and the experiment's HParams at the root: few
+        # enough that TensorBoard selects, and draws, every one.
+        assert sorted(get(base, "/data/runs")) == sorted(cells + ["."])
+        counts = lines_per_card(base)
+        # A card draws a line per cell, whatever it shows.
+        for tag in ("across_layers/activation_std_min", "epoch/val_accuracy",
+                    "epoch/loss", "final_test_accuracy"):
+            assert counts[tag] == len(cells), tag
+        assert max(counts.values()) == len(cells)
+        for cell in cells:
+            assert "dense_1" in layer_index(base, cell)
