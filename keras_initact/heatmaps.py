@@ -9,12 +9,16 @@ already installed with Matplotlib) in a few milliseconds, so the images can
 follow training. `keras_initact.report` draws the full Matplotlib figures
 after training.
 
-The image is 400 px wide, the width of TensorBoard's image card, so that it
-shows unscaled and its text stays legible (11 px and more) whatever the
-depth: up to 60 layers each row has its label; deeper models are labelled by
-block or stage (`layer_groups`), with a thin white gap between groups, while
-every layer keeps its own pixel row(s). Markers right of the map and a
-footer name the layers with the lowest and highest value at the last step.
+The image has one size, WIDTH x HEIGHT (440 x 250 px), whatever the depth.
+TensorBoard 2.21's Time Series view shows an image card's image with
+`object-fit: contain` in a box of about 380-450 x 225-230 px, so the image
+shows at 86 % or more and its smallest text (12 px) at 10 px or more. The
+map draws at most MAX_ROWS (60) rows: a row per layer up to 60 layers;
+past that a row per block or stage (`layer_groups`), each cell showing its
+group's most extreme layer (the farthest from the column's median), so that
+a dying layer and an exploding one both show. Markers right of the map and
+a one-line footer name the layers with the lowest and highest value at the
+last step.
 
 This module sits at the bottom of the package: it imports only NumPy,
 Pillow and Matplotlib.
@@ -34,21 +38,34 @@ BACKGROUND = (255, 255, 255)
 INK = (30, 30, 30)
 LOW_MARK, HIGH_MARK = (31, 100, 200), (215, 40, 30)  # the markers
 
-WIDTH = 400  # TensorBoard's image card: the image shows unscaled
+# The image: one size whatever the depth. TensorBoard's image card fits it
+# into about 380 x 230 px at the least: a scale of min(380 / 440, 230 / 250)
+# = 0.86, so 12 px text shows at 10 px.
+WIDTH, HEIGHT = 440, 250
+TITLE_SIZE, TEXT_SIZE = 13, 12  # font sizes in px; no text is smaller
+FONT_SIZES = (TITLE_SIZE, TEXT_SIZE)
 MARGIN = 4
-LABEL_WIDTH = 120  # the most the row labels may take, in px
-TITLE_SIZE, TEXT_SIZE = 13, 11
-LINE = 14  # the height of a line of 11 px text (ascent + descent)
-MAX_CELL, TARGET_HEIGHT, MIN_HEIGHT, MAX_HEIGHT = 18, 480, 200, 800
+# top to bottom: the title, the map, the x axis (ticks and step labels),
+# the footer
+MAP_TOP = 23
+MAP_HEIGHT = 190
+TICK = 3  # the x axis's ticks, under the map
+LINE = 15  # a line of TEXT_SIZE text: ascent + descent
+FOOTER_TOP = MAP_TOP + MAP_HEIGHT + TICK + LINE  # 231
+assert FOOTER_TOP + LINE + 2 <= HEIGHT
+# left to right: row labels | ticks | map | markers | colour bar | its text
+LABEL_WIDTH = 130  # the most the row labels may take, in px
 MARK_WIDTH, BAR_WIDTH = 8, 10
-LABEL_GAP = 12  # the least vertical distance between two y-axis labels
+MAX_ROWS = 60  # the most rows drawn; more layers: a row per group
+LABEL_GAP = 13  # the least vertical distance between two row labels
+LOWEST_LABEL = MAP_HEIGHT - 4  # lower row labels would touch "step" below
 # palette indices (the PNG is palette-coded: a third of the bytes of RGB,
 # and no per-row filter search, so it encodes in a few milliseconds)
 LEVELS = 224  # colour-map levels, 0 .. LEVELS - 1
 MISSING_INDEX, BACKGROUND_INDEX, LOW_INDEX, HIGH_INDEX = range(LEVELS,
                                                                LEVELS + 4)
 INK_INDEX, INK_LEVELS = LEVELS + 4, 256 - LEVELS - 4
-ALL_ROW_LABELS = 60  # up to this many rows, every row has its own label
+FOOTER_GAP = "   "  # between the footer's lowest and highest
 
 
 @functools.lru_cache(maxsize=4)
@@ -103,12 +120,16 @@ def _palette(cmap="viridis"):
     return palette.ravel().tolist()
 
 
-def _levels(values, log, vmin, vmax):
-    """The palette index of each value, and the value range the colours
-    span; NaN (and <= 0 on a log scale) -> MISSING_INDEX."""
+def _good(values, log):
+    """Where `values` have a colour: finite (and > 0 on a log scale)."""
     with np.errstate(invalid="ignore"):
-        good = np.isfinite(values) & ((values > 0) if log else True)
-    finite = values[good]
+        return np.isfinite(values) & ((values > 0) if log else True)
+
+
+def _limits(values, log, vmin, vmax):
+    """The value range the colours span: `vmin` and `vmax` where given
+    (and usable), else the range of the values that have a colour."""
+    finite = values[_good(values, log)]
     if vmin is None or not math.isfinite(vmin) or (log and vmin <= 0):
         vmin = float(finite.min()) if finite.size else (1e-8 if log else 0.0)
     if vmax is None or not math.isfinite(vmax):
@@ -117,6 +138,13 @@ def _levels(values, log, vmin, vmax):
     vmin, vmax = float(vmin), float(vmax)
     if vmax <= vmin:
         vmax = vmin * 10 if log else vmin + 1.0
+    return vmin, vmax
+
+
+def _levels(values, log, vmin, vmax):
+    """The palette index of each value for the range `vmin`..`vmax`; NaN
+    (and <= 0 on a log scale) -> MISSING_INDEX."""
+    good = _good(values, log)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if log:
             scaled = (np.log10(values) - math.log10(vmin)) / (
@@ -126,7 +154,7 @@ def _levels(values, log, vmin, vmax):
         levels = np.rint(np.clip(np.nan_to_num(scaled), 0, 1) * (LEVELS - 1))
     levels = levels.astype(np.uint8)
     levels[~good] = MISSING_INDEX
-    return levels, vmin, vmax
+    return levels
 
 
 def _extremes(values, log):
@@ -136,12 +164,38 @@ def _extremes(values, log):
     if values.ndim != 2 or values.shape[1] == 0:
         return None
     last = values[:, -1]
-    with np.errstate(invalid="ignore"):
-        good = np.isfinite(last) & ((last > 0) if log else True)
+    good = _good(last, log)
     if not good.any():
         return None
     rows = np.flatnonzero(good)
     return (int(rows[np.argmin(last[rows])]), int(rows[np.argmax(last[rows])]))
+
+
+def _aggregate(values, starts, log):
+    """A row per group: the groups are the runs of rows from each of
+    `starts` (increasing, the first 0) to the next; each group's cell at a
+    step is its most extreme member there, the one farthest from the median
+    of the column's values that have a colour (in log10 on a log scale,
+    among the values > 0), its value kept as it is (sign included). NaN
+    where no member has a colour."""
+    values = np.asarray(values, dtype=np.float64)
+    good = _good(values, log)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = np.where(good, np.log10(np.where(good, values, 1.0))
+                          if log else values, np.nan)
+    counts = good.sum(axis=0)
+    median = np.zeros(values.shape[1])
+    if counts.any():
+        median[counts > 0] = np.nanmedian(scaled[:, counts > 0], axis=0)
+    distance = np.where(good, np.abs(scaled - median), -1.0)
+    stops = list(starts[1:]) + [values.shape[0]]
+    out = np.full((len(starts), values.shape[1]), np.nan)
+    columns = np.arange(values.shape[1])
+    for group, (start, stop) in enumerate(zip(starts, stops)):
+        member = start + np.argmax(distance[start:stop], axis=0)
+        keep = good[member, columns]
+        out[group, keep] = values[member[keep], columns[keep]]
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -236,48 +290,109 @@ def layer_groups(names, max_groups=40):
 
 
 # --------------------------------------------------------------------------
-# Drawing
+# The drawn rows: a row per layer, or per group past MAX_ROWS layers
 
-def _cell_height(rows):
-    """Integer px per row: about TARGET_HEIGHT in all, between 1 and 18."""
-    cell = max(TARGET_HEIGHT // rows, math.ceil(MIN_HEIGHT / rows))
-    return max(1, min(MAX_CELL, cell))
-
-
-def _pixel_rows(rows, starts):
-    """The data row of each pixel row of the map, -1 for the one-pixel gap
-    before each group start in `starts` (other than row 0)."""
-    cell = _cell_height(rows)
-    budget = MAX_HEIGHT - len(starts)
-    if rows * cell <= budget:
-        pixels = np.repeat(np.arange(rows), cell)
-    else:  # more rows than pixels: the nearest row for each pixel
-        pixels = ((np.arange(budget) + 0.5) * rows / budget).astype(int)
-    if starts:
-        at = np.searchsorted(pixels, sorted(starts))
-        pixels = np.insert(pixels, at, -1)
-    return pixels
-
-
-def _row_spans(pixels, rows):
-    """(first, last) pixel row of each data row."""
-    drawn = np.flatnonzero(pixels >= 0)
-    order = pixels[drawn]
-    first = np.searchsorted(order, np.arange(rows), side="left")
-    last = np.searchsorted(order, np.arange(rows), side="right") - 1
-    first = drawn[np.clip(first, 0, drawn.size - 1)]
-    last = drawn[np.clip(last, 0, drawn.size - 1)]
-    return first, np.maximum(first, last)
-
-
-def _clean_groups(groups, rows):
+def _clean_groups(groups, row_labels):
+    """`groups` as [(first_row, label), ...]: first rows in range, each
+    once, in order, the first 0 (else a group from row 0 is added, named
+    after its first row); merged into at most MAX_ROWS groups (chunks of
+    ceil(n / MAX_ROWS) consecutive groups, each named after its first)."""
+    rows = len(row_labels)
     out = {}
     for first, label in groups:
         first = int(first)
         if 0 <= first < rows and first not in out:
             out[first] = str(label)
-    return sorted(out.items())
+    out.setdefault(0, row_labels[0])
+    groups = sorted(out.items())
+    size = math.ceil(len(groups) / MAX_ROWS)
+    return groups[::size]
 
+
+def _drawn_rows(values, row_labels, groups, log):
+    """What the map draws: (its values, a row per layer or per group, at
+    most MAX_ROWS; its labels [(first drawn row, stop, label), ...]; the
+    drawn row of each layer).
+
+    Up to MAX_ROWS layers, a row per layer, labelled by the `groups` if
+    given, else each by its own label. Past that, a row per group
+    (`groups`, else `layer_groups(row_labels, max_groups=MAX_ROWS)`), its
+    cells its most extreme member's values (`_aggregate`)."""
+    rows = len(row_labels)
+    if rows <= MAX_ROWS:
+        if groups:
+            groups = _clean_groups(groups, row_labels)
+            stops = [first for first, _ in groups[1:]] + [rows]
+            spans = [(first, stop, label)
+                     for (first, label), stop in zip(groups, stops)]
+        else:
+            spans = [(row, row + 1, label)
+                     for row, label in enumerate(row_labels)]
+        return values, spans, np.arange(rows)
+    groups = _clean_groups(groups or layer_groups(
+        row_labels, max_groups=MAX_ROWS), row_labels)
+    starts = [first for first, _ in groups]
+    spans = [(group, group + 1, label)
+             for group, (_, label) in enumerate(groups)]
+    row_of = np.searchsorted(starts, np.arange(rows), side="right") - 1
+    return _aggregate(values, starts, log), spans, row_of
+
+
+def _row_tops(rows):
+    """The first pixel row (from the map's top) of each drawn row, and one
+    past the map: MAP_HEIGHT px shared out, 3 px or more per row."""
+    return (np.arange(rows + 1) * MAP_HEIGHT + rows - 1) // rows
+
+
+def _label_rows(spans, tops, marked=()):
+    """[(y, label), ...] in order down the map: the labels to draw, each at
+    its span's middle (y from the map's top), at least LABEL_GAP px apart.
+    First the first span's, then the `marked` spans' (those of the extreme
+    layers), then, with a span per drawn row, every k-th row's from the
+    first, k the least that keeps them apart, or, with groups of rows,
+    each group's; each only if it keeps LABEL_GAP px from those taken, and
+    (other than the marked and the first) if its middle is LOWEST_LABEL px
+    or less from the map's top, clear of the x axis's "step"."""
+    middles = [(tops[first] + tops[stop]) / 2 for first, stop, _ in spans]
+    if all(stop == first + 1 for first, stop, _ in spans):
+        every = 1
+        while any(b - a < LABEL_GAP
+                  for a, b in zip(middles[::every], middles[every::every])):
+            every += 1
+    else:
+        every = 1
+    chosen = []
+    for i in [0, *marked, *range(every, len(spans), every)]:
+        if all(abs(middles[i] - middles[j]) >= LABEL_GAP for j in chosen) \
+                and (middles[i] <= LOWEST_LABEL or i in marked or i == 0):
+            chosen.append(i)
+    return [(middles[i], _fit(spans[i][2], LABEL_WIDTH))
+            for i in sorted(chosen)]
+
+
+def _footer(values, row_labels, log, width=WIDTH - 2 * MARGIN):
+    """The footer's one line, [(LOW_INDEX, "lowest: <label> <value>"),
+    (HIGH_INDEX, "highest: <label> <value>")] for the layers with the
+    lowest and highest value at the last step (`_extremes`), the labels cut
+    to fit `width` px with the markers; [] where no value has a colour."""
+    extremes = _extremes(values, log)
+    if extremes is None:
+        return []
+    parts = [(index, head, row_labels[row], " " + _number(values[row, -1]))
+             for index, head, row in zip((LOW_INDEX, HIGH_INDEX),
+                                         ("lowest: ", "highest: "),
+                                         extremes)]
+    room = width - 2 * (MARK_WIDTH + 3) - _width(FOOTER_GAP) - sum(
+        _width(head + tail) for _, head, _, tail in parts)
+    wide = [_width(label) for _, _, label, _ in parts]
+    if sum(wide) > room:  # the shorter keeps what it needs, if under half
+        wide = [max(room / 2, room - other) for other in wide[::-1]]
+    return [(index, head + _fit(label, max(20, math.ceil(w))) + tail)
+            for (index, head, label, tail), w in zip(parts, wide)]
+
+
+# --------------------------------------------------------------------------
+# Drawing
 
 @functools.lru_cache(maxsize=4096)
 def _glyphs(text, size, anchor):
@@ -317,31 +432,6 @@ def _triangle(draw, x, y, index):
                   (x + MARK_WIDTH - 1, y + 4)], fill=index)
 
 
-def _footer_lines(low, high, width):
-    """The footer as lines of [(marker index, text), ...], fitted to
-    `width` px: `lowest: <label> <value>   highest: <label> <value>` on one
-    line if it fits, else on two, the labels cut to fit."""
-    font = _font(TEXT_SIZE)
-    mark = MARK_WIDTH + 3
-    parts = [(LOW_INDEX, "lowest: ", *low), (HIGH_INDEX, "highest: ", *high)]
-
-    def text(head, label, value, room):
-        tail = " " + _number(value)
-        fitted = _fit(label, max(20, int(room - _width(head + tail))))
-        return head + fitted + tail
-
-    one = [text(head, label, value, 10 ** 6)
-           for _, head, label, value in parts]
-    if (sum(_width(t) for t in one) + 2 * mark
-            + _width(FOOTER_GAP) <= width):
-        return [[(parts[0][0], one[0]), (parts[1][0], one[1])]]
-    return [[(index, text(head, label, value, width - mark))]
-            for index, head, label, value in parts]
-
-
-FOOTER_GAP = "   "
-
-
 def _canvas_png(canvas, ink, marks):
     """The PNG of palette indices `canvas` with the coverage layer `ink`
     over it, and the `marks` [(x, y, index), ...] triangles."""
@@ -362,8 +452,9 @@ def _canvas_png(canvas, ink, marks):
 
 def heatmap_png(values, row_labels, steps, title, log=False, vmin=None,
                 vmax=None, groups=None, marks=True):
-    """A 400 px wide PNG (bytes) of `values` (rows x steps) with labels, a
-    colour bar and markers on the extreme layers of the last step.
+    """A WIDTH x HEIGHT (440 x 250 px) PNG (bytes) of `values` (layers x
+    steps) with labels, a colour bar and markers on the extreme layers of
+    the last step.
 
     Args:
         values: 2-D array, a row per layer in depth order (top: input side),
@@ -373,19 +464,28 @@ def heatmap_png(values, row_labels, steps, title, log=False, vmin=None,
         steps: the step of each column (a few label the x axis).
         title: drawn above the map.
         log: a logarithmic colour scale (for norms, stds and ratios).
-        vmin, vmax: the colour range (default: the finite values' range).
-        groups: `[(first_row, label), ...]`, first rows increasing from 0:
-            a one-pixel gap across the map before each group and one label
-            per group (labels that would touch the previous one are left
-            out). Default: `layer_groups(row_labels)` for more than 60
-            rows; up to 60, each row its own label.
-        marks: mark, right of the map, the rows with the lowest and highest
-            finite value in the last column (on a log scale: among the
-            values > 0), and name them with their values in a footer.
+        vmin, vmax: the colour range (default: the range of the values
+            that have a colour, over all layers).
+        groups: `[(first_row, label), ...]`, first rows increasing from 0.
+            Up to MAX_ROWS (60) layers, they only label the rows (a label
+            per group); past that, a drawn row per group (merged into at
+            most 60). Default: no groups up to 60 layers, a label per row;
+            past that, `layer_groups(row_labels, max_groups=60)`.
+        marks: mark, right of the map, the rows holding the layers with the
+            lowest and highest value in the last column (on a log scale:
+            among the values > 0), and name those layers with their values
+            in a one-line footer.
 
-    Every row keeps its own pixel rows (1 to 18 px each; the map is 200 to
-    800 px high, about 480 for 27 to 480 rows), up to 800 rows; the map's
-    last pixel column is always the last step.
+    The map is 190 px high whatever the depth: up to 60 layers, a row per
+    layer (3 px or more each); past 60, a row per group, each cell the
+    group's most extreme member at that step (the farthest from the
+    column's median, in log10 on a log scale), so that a dying layer and an
+    exploding one both show (a group none of whose members has a value is
+    grey). Row labels are at least LABEL_GAP (13) px apart: every k-th row
+    or group is labelled, from the first. The columns share the map's
+    width, the nearest column per pixel; the last pixel column is always
+    the last step. The markers and the footer are found on the layers'
+    own values, not the groups'.
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
@@ -399,117 +499,87 @@ def heatmap_png(values, row_labels, steps, title, log=False, vmin=None,
         raise ValueError(f"heatmap_png: {rows} rows but {len(row_labels)} "
                          "row labels.")
     steps = list(steps)
-    font = _font(TEXT_SIZE)
     title = _fit(str(title), WIDTH - 2 * MARGIN, TITLE_SIZE)
+    canvas = np.full((HEIGHT, WIDTH), BACKGROUND_INDEX, np.uint8)
+    ink = np.zeros(canvas.shape, np.uint8)
+    _text(ink, MARGIN, 2, title, TITLE_SIZE)
     if rows == 0 or columns == 0:
-        canvas = np.full((48, WIDTH), BACKGROUND_INDEX, np.uint8)
-        ink = np.zeros(canvas.shape, np.uint8)
-        _text(ink, MARGIN, MARGIN, title, TITLE_SIZE)
-        _text(ink, MARGIN, MARGIN + TITLE_SIZE + 10, "no values yet")
+        _text(ink, MARGIN, MAP_TOP, "no values yet")
         return _canvas_png(canvas, ink, [])
 
-    if groups is None and rows > ALL_ROW_LABELS:
-        groups = layer_groups(row_labels)
-    groups = _clean_groups(groups, rows) if groups else None
+    drawn, spans, row_of = _drawn_rows(values, row_labels, groups, log)
+    tops = _row_tops(drawn.shape[0])
+    extremes = _extremes(values, log) if marks else None
+    marked = [] if extremes is None else [int(row_of[row]) for row in extremes]
+    firsts = [first for first, _, _ in spans]
+    labels = _label_rows(spans, tops, [
+        int(np.searchsorted(firsts, row, side="right")) - 1 for row in marked])
+    vmin, vmax = _limits(values, log, vmin, vmax)  # all layers' range
+    levels = _levels(drawn, log, vmin, vmax)
 
-    # vertical layout: pixel row -> data row (-1: the gap before a group)
-    pixels = _pixel_rows(rows, [g for g, _ in groups or [] if g > 0])
-    first_y, last_y = _row_spans(pixels, rows)
-    height = pixels.size
-    if groups:  # a label in the middle of each group
-        stops = [g for g, _ in groups[1:]] + [rows]
-        wanted = [((first_y[g] + last_y[stop - 1] + 1) / 2, label)
-                  for (g, label), stop in zip(groups, stops)]
-    else:
-        wanted = [((first_y[r] + last_y[r] + 1) / 2, row_labels[r])
-                  for r in range(rows)]
-    labels, previous = [], -math.inf
-    for center, label in wanted:  # leave out the labels that would touch
-        if center - previous >= LABEL_GAP:
-            labels.append((center, _fit(label, LABEL_WIDTH)))
-            previous = center
-
-    # horizontal layout: labels | ticks | map | markers | colour bar | text
-    levels, vmin, vmax = _levels(values, log, vmin, vmax)
+    # left to right: labels | ticks | map | markers | colour bar | its text
     bar_labels = [_number(vmax), _number(vmin)]
     bar_text = max(_width(t) for t in bar_labels + ["log"])
     left = MARGIN + 6 + math.ceil(max(
         [_width(t) for _, t in labels] + [_width("step")]))
     bar_left = WIDTH - MARGIN - math.ceil(bar_text) - 3 - BAR_WIDTH
-    plot_width = bar_left - 4 - MARK_WIDTH - 2 - left
-    plot_right = left + plot_width
+    plot_right = bar_left - 4 - MARK_WIDTH - 2
+    plot_width = plot_right - left
 
-    extremes = _extremes(values, log) if marks else None
-    footer = []
-    if extremes is not None:
-        low, high = extremes
-        footer = _footer_lines((row_labels[low], values[low, -1]),
-                               (row_labels[high], values[high, -1]),
-                               WIDTH - 2 * MARGIN)
-
-    top = MARGIN + TITLE_SIZE + 8
-    bar_height = max(height, 2 * LINE + 2)
-    axis = top + bar_height + 1
-    total = axis + 4 + LINE + (len(footer) * LINE + 6 if footer else 2)
-    canvas = np.full((total, WIDTH), BACKGROUND_INDEX, np.uint8)
-    ink = np.zeros(canvas.shape, np.uint8)
-    _text(ink, MARGIN, MARGIN, title, TITLE_SIZE)
-
-    # the cells: each data row keeps its pixel rows; the last pixel column
-    # is the last step
+    # the cells; the last pixel column is the last step
+    pixel_rows = np.repeat(np.arange(drawn.shape[0]), np.diff(tops))
     pixel_columns = ((np.arange(plot_width) + 0.5) * columns
                      / plot_width).astype(np.intp)
     pixel_columns[-1] = columns - 1
-    cells = levels[np.ix_(np.maximum(pixels, 0), pixel_columns)]
-    cells[pixels < 0] = BACKGROUND_INDEX
-    canvas[top:top + height, left:plot_right] = cells
+    canvas[MAP_TOP:MAP_TOP + MAP_HEIGHT, left:plot_right] = \
+        levels[np.ix_(pixel_rows, pixel_columns)]
 
     # y axis: row or group labels, each with a tick
-    for center, text in labels:
-        y = top + int(center)
-        ink[y, left - 3:left - 1] = 255
-        _text(ink, left - 5, top + center, text, anchor="rm")
+    for y, text in labels:
+        ink[MAP_TOP + int(y), left - 3:left - 1] = 255
+        _text(ink, left - 5, MAP_TOP + y, text, anchor="rm")
 
     # x axis: a few steps (always the last), and "step" left of them
-    y = top + height + 1
+    y = MAP_TOP + MAP_HEIGHT
     ticks = np.unique(np.linspace(0, columns - 1, min(
-        columns, max(2, plot_width // 60))).round().astype(int))
+        columns, max(2, plot_width // 70))).round().astype(int))
     taken = []
     for column in [ticks[-1], *ticks[:-1]]:
         x = left + int((column + 0.5) * plot_width / columns)
         text = str(steps[column]) if column < len(steps) else ""
         half = _width(text) / 2
         middle = min(max(x, left + half), WIDTH - MARGIN - half)
-        box = (middle - half - 4, middle + half + 4)
+        box = (middle - half - 6, middle + half + 6)
         if any(box[0] < b and a < box[1] for a, b in taken):
             continue
         taken.append(box)
-        ink[y:y + 3, x] = 255
-        _text(ink, middle, y + 3, text, anchor="mt")
-    _text(ink, left - 5, y + 3, "step", anchor="rt")
+        ink[y:y + TICK, x] = 255
+        _text(ink, middle, y + TICK, text, anchor="mt")
+    if labels[-1][0] <= LOWEST_LABEL:  # else a marked label is there
+        _text(ink, left - 5, y + TICK, "step", anchor="rt")
 
     # colour bar: vmax at the top, vmin at the bottom
-    ramp = np.linspace(LEVELS - 1, 0, bar_height).round().astype(np.uint8)
-    canvas[top:top + bar_height, bar_left:bar_left + BAR_WIDTH] = ramp[:, None]
+    ramp = np.linspace(LEVELS - 1, 0, MAP_HEIGHT).round().astype(np.uint8)
+    canvas[MAP_TOP:MAP_TOP + MAP_HEIGHT,
+           bar_left:bar_left + BAR_WIDTH] = ramp[:, None]
     x = bar_left + BAR_WIDTH + 3
-    _text(ink, x, top, bar_labels[0], anchor="lt")
-    _text(ink, x, top + bar_height, bar_labels[1], anchor="ls")
+    _text(ink, x, MAP_TOP, bar_labels[0], anchor="lt")
+    _text(ink, x, MAP_TOP + MAP_HEIGHT, bar_labels[1], anchor="ls")
     if log:
-        _text(ink, x, top + bar_height / 2, "log", anchor="lm")
+        _text(ink, x, MAP_TOP + MAP_HEIGHT / 2, "log", anchor="lm")
 
-    # the extreme rows of the last column: markers and a footer
+    # the extreme layers of the last column: markers on their drawn rows,
+    # and the footer naming them
     triangles = []
     if extremes is not None:
-        for row, index in ((extremes[1], HIGH_INDEX), (extremes[0], LOW_INDEX)):
-            triangles.append((plot_right + 2,
-                              top + (first_y[row] + last_y[row]) // 2, index))
-        y = axis + 4 + LINE + 2 + LINE // 2
-        for line in footer:
-            x = MARGIN
-            for index, text in line:
-                triangles.append((x, y, index))
-                x += MARK_WIDTH + 3
-                _text(ink, x, y, text, anchor="lm")
-                x += _width(text + FOOTER_GAP)
-            y += LINE
+        low, high = marked
+        for row, index in ((high, HIGH_INDEX), (low, LOW_INDEX)):
+            y = MAP_TOP + (tops[row] + tops[row + 1] - 1) // 2
+            triangles.append((plot_right + 2, y, index))
+        x, y = MARGIN, FOOTER_TOP + LINE // 2 + 1
+        for index, text in _footer(values, row_labels, log):
+            triangles.append((x, y, index))
+            x += MARK_WIDTH + 3
+            _text(ink, x, y, text, anchor="lm")
+            x += _width(text + FOOTER_GAP)
     return _canvas_png(canvas, ink, triangles)

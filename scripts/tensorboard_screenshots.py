@@ -1,15 +1,17 @@
 """Screenshots of LayerStats in TensorBoard, as a person sees them.
 
-Trains `examples/tensorboard_callbacks.py`'s two MLPs (a healthy He
-initialization and one whose weights are far too small), starts
-`tensorboard --logdir` on 127.0.0.1, takes screenshots of its Time Series,
-Images and Custom Scalars views in headless Chromium, and stops it.
+Trains `examples/deep_model_in_tensorboard.py` (a depth-100 factory MLP,
+201 layers, with a dying and an exploding layer planted) and a study of 8
+runs (`keras-initact compare` on digits: 2 initializers x 2 activations x
+2 depths), starts `tensorboard --logdir` on 127.0.0.1 for each, takes
+screenshots of its Time Series and Images views in headless Chromium with
+the brief's flags, and stops it.
 
     apt-get install -y chromium          # Debian's package
     python scripts/tensorboard_screenshots.py --out-dir docs
 
-Writes `tensorboard_time_series.png`, `tensorboard_images.png` and
-`tensorboard_custom_scalars.png` to `--out-dir`.
+Writes `tensorboard_deep_time_series.png`, `tensorboard_deep_images.png`
+and `tensorboard_study_time_series.png` to `--out-dir`.
 """
 
 import argparse
@@ -23,10 +25,13 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VIEWS = {  # file: (view, window height)
-    "tensorboard_time_series.png": ("#timeseries", 2000),
-    "tensorboard_images.png": ("#images", 1100),
-    "tensorboard_custom_scalars.png": ("#custom_scalars", 2000),
+STUDY = ["--dataset", "digits", "--inits", "he_normal,glorot_uniform",
+         "--activations", "relu,tanh", "--depths", "3,20", "--seeds", "0",
+         "--epochs", "3", "--width", "64", "--no-export", "--no-progress"]
+SHOTS = {  # file: (log folder, view, window height)
+    "tensorboard_deep_time_series.png": ("deep", "#timeseries", 2000),
+    "tensorboard_deep_images.png": ("deep", "#images", 1200),
+    "tensorboard_study_time_series.png": ("study/logs", "#timeseries", 2000),
 }
 
 
@@ -50,13 +55,27 @@ def wait_for(url, process, seconds=120):
 
 
 def screenshot(chromium, url, path, width, height):
-    subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-webgl",  # charts drawn on a canvas, not blank
-         "--hide-scrollbars", f"--window-size={width},{height}",
-         "--virtual-time-budget=20000", f"--screenshot={path}", url],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        timeout=180)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+             f"--window-size={width},{height}", "--virtual-time-budget=25000",
+             f"--screenshot={path}", url],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=240)
+
+
+def train(log_root):
+    deep = os.path.join(log_root, "deep")
+    if not os.path.isdir(deep):
+        subprocess.run([sys.executable, os.path.join(
+            ROOT, "examples", "deep_model_in_tensorboard.py"), "--log-dir",
+            deep, "--epochs", "3"], check=True)
+    study = os.path.join(log_root, "study")
+    if not os.path.isdir(os.path.join(study, "logs")):
+        subprocess.run([sys.executable, "-m", "keras_initact", "compare",
+                        *STUDY, "--output-dir", study], check=True)
 
 
 def main():
@@ -64,36 +83,37 @@ def main():
     parser.add_argument("--out-dir", default=os.path.join(ROOT, "docs"))
     parser.add_argument("--log-dir", default=None,
                         help="train into this folder (default: a temporary "
-                             "one); an existing one is shown as it is")
+                             "one); what it already holds is shown as it is")
     parser.add_argument("--chromium", default=shutil.which("chromium")
                         or shutil.which("chromium-browser"))
     parser.add_argument("--width", type=int, default=1600)
     args = parser.parse_args()
     if not args.chromium:
         parser.error("no chromium on PATH: apt-get install -y chromium")
-    log_dir = args.log_dir or tempfile.mkdtemp(prefix="layer_stats_")
-    if not os.path.isdir(log_dir) or not os.listdir(log_dir):
-        subprocess.run([sys.executable,
-                        os.path.join(ROOT, "examples", "tensorboard_callbacks.py"),
-                        "--log-dir", log_dir], check=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tensorboard.main", "--logdir", log_dir,
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_root = args.log_dir or tempfile.mkdtemp(prefix="layer_stats_")
+    os.makedirs(args.out_dir, exist_ok=True)
     try:
-        base = f"http://127.0.0.1:{port}/"
-        wait_for(base + "data/runs", server)
-        os.makedirs(args.out_dir, exist_ok=True)
-        for name, (view, height) in VIEWS.items():
-            path = os.path.join(args.out_dir, name)
-            screenshot(args.chromium, base + view, path, args.width, height)
-            print(f"wrote {path}")
+        train(log_root)
+        for name, (folder, view, height) in SHOTS.items():
+            port = free_port()
+            server = subprocess.Popen(
+                [sys.executable, "-m", "tensorboard.main", "--logdir",
+                 os.path.join(log_root, folder), "--host", "127.0.0.1",
+                 "--port", str(port)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                base = f"http://127.0.0.1:{port}/"
+                wait_for(base + "data/runs", server)
+                path = os.path.join(args.out_dir, name)
+                screenshot(args.chromium, base + view, path, args.width,
+                           height)
+                print(f"wrote {path}")
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         if args.log_dir is None:
-            shutil.rmtree(log_dir, ignore_errors=True)
+            shutil.rmtree(log_root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,8 @@ Two tables a logging step fills, both small:
   the dead and saturated fractions the activation registry defines (NaN
   where the activation has no such region).
 
-`variable_table` and `activation_table` use `keras.ops` (every backend).
-On TensorFlow, where a graph runs its ops one by one, `tf_variable_table`
-computes the variable table of hundreds of variables with a handful of
-segment sums instead. Non-finite values are not hidden: they make the
+`variable_table` and `activation_table` use `keras.ops`, so every backend
+computes them the same way, inside its compiled functions. Non-finite values are not hidden: they make the
 moments NaN or Inf, and `histogram` leaves them out of its bins.
 TensorFlow is imported only by the functions that need it.
 """
@@ -38,8 +36,7 @@ def _ratio(delta, before, after):
 def variable_table(gradients, before, after):
     """A `(len(gradients), 5)` float32 tensor, `VARIABLE_STATISTICS` per
     variable, from its gradient and its values before and after the
-    update (`keras.ops`, one reduction per variable: for JAX, whose
-    compiler fuses them, and PyTorch)."""
+    update (a gradient of `None`: NaN)."""
     ops = keras.ops
 
     def flat(x):
@@ -50,9 +47,11 @@ def variable_table(gradients, before, after):
 
     rows = []
     for g, b, a in zip(gradients, before, after):
-        g, b, a = flat(g), flat(b), flat(a)
+        b, a = flat(b), flat(a)
+        g = ops.convert_to_tensor(math.nan, "float32") if g is None \
+            else norm(flat(g))
         rows.append(ops.stack([
-            norm(g), ops.mean(a), ops.std(a), norm(a),
+            g, ops.mean(a), ops.std(a), norm(a),
             _ratio(norm(a - b), norm(b), norm(a))]))
     return ops.stack(rows)
 
@@ -77,58 +76,7 @@ def activation_table(outputs, specs, heads):
     return ops.stack(rows) if rows else ops.zeros((0, 4), "float32")
 
 
-# -- TensorFlow's in-graph twins ---------------------------------------------
-
-def segment_ids(tensors):
-    """int32 ids giving each entry of the tensors' flattened concatenation
-    the index of its tensor (made when run, so that the graph holds no
-    constant the size of the model)."""
-    import tensorflow as tf
-
-    sizes = [int(np.prod(t.shape)) for t in tensors]
-    return tf.repeat(tf.range(len(sizes), dtype=tf.int32), sizes)
-
-
-def flat_concat(tensors):
-    """Every entry of `tensors`, float32, in one vector."""
-    import tensorflow as tf
-
-    return tf.concat([tf.reshape(tf.cast(t, tf.float32), [-1])
-                      for t in tensors], axis=0)
-
-
-def segment_norms(values, ids, count):
-    """The L2 norm of each segment of `values`, from one segment sum."""
-    import tensorflow as tf
-
-    return tf.sqrt(tf.math.unsorted_segment_sum(tf.square(values), ids,
-                                                count))
-
-
-def tf_variable_table(gradients, before, variables):
-    """`variable_table` in a few segment sums: `before` is
-    `flat_concat` of the variables' values before the update,
-    `variables` the variables after it."""
-    import tensorflow as tf
-
-    count = len(variables)
-    ids = segment_ids(variables)
-    sizes = tf.constant([max(1, int(np.prod(v.shape))) for v in variables],
-                        tf.float32)
-    after = flat_concat(variables)
-
-    def segment_sum(x):
-        return tf.math.unsorted_segment_sum(x, ids, count)
-
-    mean = segment_sum(after) / sizes
-    std = tf.sqrt(segment_sum(tf.square(after - tf.gather(mean, ids)))
-                  / sizes)
-    norm = tf.sqrt(segment_sum(tf.square(after)))
-    ratio = _ratio(tf.sqrt(segment_sum(tf.square(after - before))),
-                   tf.sqrt(segment_sum(tf.square(before))), norm)
-    gradient_norm = segment_norms(flat_concat(gradients), ids, count)
-    return tf.stack([gradient_norm, mean, std, norm, ratio], axis=1)
-
+# -- TensorFlow's in-graph histogram -----------------------------------------
 
 def histogram(x, bins=HISTOGRAM_BINS, xla=True):
     """A `(bins, 3)` float32 tensor `[left, right, count]` over the finite
