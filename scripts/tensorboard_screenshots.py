@@ -58,6 +58,7 @@ def screenshot(chromium, url, path, width, height):
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-webgl",  # else several charts of a study stay blank
              "--disable-background-networking", "--disable-component-update",
              "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
              f"--window-size={width},{height}", "--virtual-time-budget=25000",

@@ -175,6 +175,7 @@ def _chromium(url, *mode, height=2000):
     with tempfile.TemporaryDirectory() as profile:
         return subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-webgl",  # else several charts of a study stay blank
              "--disable-background-networking", "--disable-component-update",
              "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
              f"--window-size=1600,{height}", "--virtual-time-budget=25000",
