@@ -7,10 +7,19 @@ a fit with `LayerStats` (every 100 steps, and every 10), and one with
 first compiles the train step). Prints the median time per step of each
 and its ratio to the plain fit, and where the statistics went.
 
-It needs JAX and Keras, not TensorFlow. LayerStats writes TensorBoard event
-files with the `tensorboard` package (no TensorFlow needed); where that is
-not installed either, the statistics go to a NumPy file instead
-(`stats.npz`: one array per run and tag, rows of `step, value`).
+It needs JAX, Keras and the `tensorboard` package (which needs no
+TensorFlow): LayerStats writes real TensorBoard event files, which it
+lists at the end. On a machine without some of them (the GPU machine here
+has JAX, PyTorch and tensorboard but no Keras), carry wheels built for its
+Python, from a machine that reaches PyPI:
+
+    python3 -m pip download --no-deps --only-binary=:all: \
+        --python-version 3.12 --implementation cp \
+        --platform manylinux_2_17_x86_64 --platform any -d .whl \
+        keras==3.15.1 namex optree tensorboard tensorboard-data-server
+    # there:
+    python3 -m pip install --no-index --no-deps --target /tmp/site .whl/*.whl
+    PYTHONPATH=/tmp/site:. KERAS_BACKEND=jax python3 benchmarks/gpu_check.py
 
     KERAS_BACKEND=jax python benchmarks/gpu_check.py
     python benchmarks/gpu_check.py --steps 300 --rounds 5 --width 512
@@ -23,50 +32,9 @@ import statistics
 import sys
 import tempfile
 import time
-import types
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def numpy_events():
-    """A stand-in for `keras_initact.events` that keeps the scalars and
-    saves them to `<log_dir>/stats.npz` (no `tensorboard` package here)."""
-    import numpy as np
-
-    recorded = {}
-
-    class RunWriter:
-        def __init__(self, run_dir):
-            self.run = os.path.basename(run_dir)
-            self.root = os.path.dirname(run_dir)
-
-        def scalars(self, step, values):
-            for tag, value in values.items():
-                recorded.setdefault(f"{self.run}/{tag}", []).append(
-                    (step, float(value)))
-
-        def histograms(self, step, values):
-            pass
-
-        def image(self, *args, **kwargs):
-            pass
-
-        def layout(self, layout):
-            pass
-
-        def flush(self):
-            if recorded:
-                os.makedirs(self.root, exist_ok=True)
-                np.savez(os.path.join(self.root, "stats.npz"),
-                         **{k: np.array(v) for k, v in recorded.items()})
-
-        close = flush
-
-    module = types.ModuleType("keras_initact.events")
-    module.RunWriter = RunWriter
-    module.chart_layout = lambda groups: None
-    return module
 
 
 def epoch_timer():
@@ -95,9 +63,10 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args(argv)
 
-    writes_events = importlib.util.find_spec("tensorboard") is not None
-    if not writes_events:
-        sys.modules["keras_initact.events"] = numpy_events()
+    if importlib.util.find_spec("tensorboard") is None:
+        parser.error("LayerStats writes TensorBoard event files: install the "
+                     "`tensorboard` package (no TensorFlow needed; see the "
+                     "module's docstring for carrying its wheel)")
     import keras
     import numpy as np
 
@@ -116,10 +85,13 @@ def main(argv=None):
         "plain": lambda: [],
         "LayerStats every 100": lambda: [LayerStats(
             os.path.join(log_root, "every100"), probe_data=x[:256],
-            every_n_steps=100, heatmaps=writes_events)],
+            every_n_steps=100)],
         "LayerStats every 10": lambda: [LayerStats(
             os.path.join(log_root, "every10"), probe_data=x[:256],
-            every_n_steps=10, heatmaps=writes_events)],
+            every_n_steps=10)],
+        "LayerStats every 1": lambda: [LayerStats(
+            os.path.join(log_root, "every1"), probe_data=x[:256],
+            every_n_steps=1)],
         "NonFiniteGuard": lambda: [NonFiniteGuard(every_n_steps=100)],
     }
     print(f"Keras {keras.__version__} on {keras.backend.backend()}, JAX "
@@ -147,9 +119,11 @@ def main(argv=None):
     for name, values in times.items():
         step = statistics.median(values)
         print(f"{name:<22} {1000 * step:8.3f} ms/step  {step / plain:5.3f}x")
-    where = "TensorBoard event files" if writes_events else \
-        "stats.npz (no tensorboard package)"
-    print(f"statistics written to {log_root} as {where}")
+    runs = sorted({os.path.relpath(folder, log_root)
+                   for folder, _, files in os.walk(log_root)
+                   if any(f.startswith("events.out.tfevents") for f in files)})
+    print(f"TensorBoard runs written under {log_root}: {', '.join(runs)}; "
+          f"tensorflow imported: {'tensorflow' in sys.modules}")
 
 
 if __name__ == "__main__":
