@@ -269,6 +269,41 @@ def test_layer_stats_writes_the_same_tags_and_values(report, work):
         assert theirs[key] == pytest.approx(value, rel=2e-3, abs=1e-5), key
 
 
+NO_TENSORFLOW_SCRIPT = r"""
+import sys
+import keras, numpy as np
+import keras_initact
+from keras_initact import build_sequential
+from keras_initact.callbacks import LayerStats, NonFiniteGuard
+x = np.random.default_rng(0).normal(size=(64, 6)).astype("float32")
+y = (x[:, 0] > 0).astype("int32")
+model = build_sequential((6,), [8] * 3, "relu", num_classes=2, seed=0)
+model.compile("adam", "sparse_categorical_crossentropy")
+model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[
+    LayerStats(sys.argv[1], probe_data=x[:16], every_n_steps=2,
+               epoch_logs=True), NonFiniteGuard()])
+print("tensorflow" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("backend, package", BACKENDS,
+                         ids=[b for b, _ in BACKENDS])
+def test_the_package_and_callbacks_do_not_import_tensorflow_there(
+        backend, package, tmp_path):
+    # TensorFlow is installed here; under JAX or PyTorch nothing of ours
+    # needs it (Keras's own serialization imports it when it is there).
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} is not installed")
+    result = subprocess.run(
+        [sys.executable, "-c", NO_TENSORFLOW_SCRIPT, str(tmp_path)],
+        env={**os.environ, "KERAS_BACKEND": backend,
+             "CUDA_VISIBLE_DEVICES": ""},
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert list((tmp_path / "layer_stats").glob("events.out.tfevents.*"))
+
+
 def test_the_guard_finds_the_same_failure(report, work):
     assert report["guard_failure"] == work["failure"]
     assert work["failure"]["kind"] == "gradient"

@@ -769,3 +769,29 @@ def test_histogram_paths_agree_and_skip_nonfinite():
     assert constant[0, 0] == -0.5 and constant[-1, 1] == 0.5
     assert constant[:, 2].sum() == 5
 
+
+
+def test_an_interrupted_fit_keeps_every_step_measured(tmp_path):
+    """Ctrl-C in the middle of a train step: what was measured before it
+    is on disk, and the model trains normally afterwards."""
+    x, y = _data()
+    model = _mlp()
+    calls = {"n": 0}
+
+    def interrupted_at_step_4(y_true, y_pred):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+    model.compile("adam", interrupted_at_step_4, run_eagerly=True)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0,
+                  callbacks=[LayerStats(tmp_path, probe_data=x[:8],
+                                        every_n_steps=1)])
+    table = read_logs(tmp_path)
+    assert [int(s) for s in _rows(table, "hidden", "activation_std")["step"]
+            ] == [1, 2, 3]
+    assert [int(s) for s in _rows(table, "hidden",
+                                  "kernel_gradient_norm")["step"]] == [1, 2, 3]
+    _assert_trains_without_traces_of_us(model, x, y)

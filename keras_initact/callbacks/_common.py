@@ -150,18 +150,33 @@ def refresh_train_function(model):
     """Rebuilds the model's train function after a hook was installed or
     removed, so that its next call traces it with the hooks in place.
 
+    On JAX, where a hook is traced into the jitted step and a flag the host
+    sets cannot reach it without a retrace, a hook that is only needed on
+    some steps (`traced_when_wanted`) gets two compiled train functions:
+    Keras's step without it, and one with it; each call runs the second
+    only when the hook `wanted()` it, after setting its `tracing`, which
+    the hook reads when the function is traced.
+
     While hooks are installed the function is guarded: if it raises (apart
     from the end of the data), every keras_initact hook on the model's
     optimizer is uninstalled, so that the model trains as before, and the
     exception goes on. With no hook left it is Keras's own again."""
     model.make_train_function(force=True)
-    if not (model.optimizer and _hooks.installed(model.optimizer)):
+    hooks = _hooks.installed(model.optimizer) if model.optimizer else []
+    if not hooks:
         return
-    train_function = model.train_function
+    switched = [hook for hook in hooks
+                if getattr(hook, "traced_when_wanted", False)]
+    functions = {False: model.train_function}
+    functions[True] = _distinct_train_function(model) if switched \
+        else functions[False]
 
     def guarded(*args, **kwargs):
+        wanted = not switched or any(hook.wanted() for hook in switched)
+        for hook in switched:
+            hook.tracing = wanted
         try:
-            return train_function(*args, **kwargs)
+            return functions[wanted](*args, **kwargs)
         except _end_of_data():
             raise
         except BaseException:
@@ -170,6 +185,23 @@ def refresh_train_function(model):
 
     guarded._initact_guarded = True
     model.train_function = guarded
+
+
+def _distinct_train_function(model):
+    """Another train function of the model, compiled apart from the first:
+    JAX caches traces by function, and both would otherwise share the
+    bound `model.train_step`'s."""
+    bound = model.train_step
+
+    def train_step(*args, **kwargs):
+        return bound(*args, **kwargs)
+
+    object.__setattr__(model, "train_step", train_step)
+    try:
+        model.make_train_function(force=True)
+    finally:
+        object.__delattr__(model, "train_step")
+    return model.train_function
 
 
 def uninstall_all(model):

@@ -170,35 +170,42 @@ class TensorFlowCapture(Capture):
 
 class JaxCapture(Capture):
     """JAX traces the update into its jitted train step, where a host flag
-    cannot reach without a retrace: the hook decides from the step number
-    (step 1 and every `every_n_steps`-th), measures in a `lax.cond` branch
-    only then and hands the table to the host (`jax.debug.callback`).
-    Gradient histograms are not captured on JAX."""
+    cannot reach without a retrace, and a host callback left in the step
+    costs every step. So the capture is in a second compiled train function
+    of its own (`_common.refresh_train_function`), called only for logging
+    steps (`traced_when_wanted`): there it measures every step and hands
+    the table to the host with `jax.debug.callback`; Keras's own function,
+    untouched, runs the others. Gradient histograms are not captured on
+    JAX."""
+
+    traced_when_wanted = True
 
     def __init__(self, *args):
         super().__init__(*args)
         self._received = {}
+        self._wanted = False
+        self.tracing = True  # set before each call, read when tracing
+
+    def want(self, flag):
+        self._wanted = flag
+
+    def wanted(self):
+        return self._wanted
 
     def wrap(self, opt, stateless_apply):
         import jax
 
         iteration = next(i for i, v in enumerate(opt.variables)
                          if v is opt.iterations)
-        every = self.every_n_steps
-
-        def send(step, grads, before, after):
-            jax.debug.callback(self._receive, step,
-                               st.variable_table(grads, before, after))
 
         def hooked(optimizer_variables, grads, trainable_variables):
             after, optimizer_after = stateless_apply(
                 optimizer_variables, grads, trainable_variables)
-            step = optimizer_variables[iteration] + 1  # once updated
-            wanted = step == 1
-            if every:
-                wanted = wanted | (step % every == 0)
-            jax.lax.cond(wanted, send, lambda *_: None, step, list(grads),
-                         list(trainable_variables), list(after))
+            if self.tracing:
+                jax.debug.callback(
+                    self._receive, optimizer_variables[iteration] + 1,
+                    st.variable_table(list(grads), list(trainable_variables),
+                                      list(after)))
             return after, optimizer_after
 
         return hooked

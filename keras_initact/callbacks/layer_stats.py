@@ -349,6 +349,22 @@ class LayerStats(keras.callbacks.Callback):
         """The optimizer hook (see `_hooks`): the backend's capture."""
         return self._capture.wrap(opt, update_fn)
 
+    # On JAX, two compiled train functions (see `_common`).
+    @property
+    def traced_when_wanted(self):
+        return getattr(self._capture, "traced_when_wanted", False)
+
+    def wanted(self):
+        return self._capture.wanted()
+
+    @property
+    def tracing(self):
+        return self._capture.tracing
+
+    @tracing.setter
+    def tracing(self, active):
+        self._capture.tracing = active
+
     # -- on logging steps --------------------------------------------------------
 
     def _logs_in(self, previous, step):

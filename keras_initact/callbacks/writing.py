@@ -211,9 +211,9 @@ class RunView:
         self.writer.close()
 
     def layout(self):
-        """A custom-scalars layout: each `across_layers/` statistic, and the
-        lowest and highest activation std in one chart."""
-        present = {column for column in self.columns}
+        """A custom-scalars layout: a chart per `across_layers/` statistic
+        logged, a line per run."""
+        present = set(self.columns)
         charts = {"across_layers": [
             name for name, column, _ in SUMMARY if column in present]}
         return events.chart_layout(charts)
