@@ -11,11 +11,14 @@ layers of the last step."""
 
 import ast
 import io
-import re
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from layer_names import factory_names as _factory_names
+from layer_names import indexed as _indexed
+from layer_names import resnet50v2_names as _resnet50v2_names
 
 from keras_initact import heatmaps
 from keras_initact.heatmaps import heatmap_png, layer_groups
@@ -25,31 +28,6 @@ BACKGROUND = (255, 255, 255)
 GREY = heatmaps.MISSING
 MAP = slice(heatmaps.MAP_TOP, heatmaps.MAP_TOP + heatmaps.MAP_HEIGHT)
 MIDDLE = heatmaps.WIDTH // 2  # a pixel column inside the map, always
-
-
-def _resnet50v2_names():
-    """The layer names of Keras Applications' ResNet50V2, in order."""
-    names = ["conv1_pad", "conv1_conv", "pool1_pad", "pool1_pool"]
-    for stage, blocks in zip(range(2, 6), (3, 4, 6, 3)):
-        for block in range(1, blocks + 1):
-            p = f"conv{stage}_block{block}_"
-            names += [p + "preact_bn", p + "preact_relu", p + "1_conv"]
-            if block == 1:
-                names.append(p + "0_conv")
-            names += [p + s for s in ("1_bn", "1_relu", "2_pad", "2_conv",
-                                      "2_bn", "2_relu", "3_conv", "out")]
-    return names + ["post_bn", "post_relu", "avg_pool", "predictions"]
-
-
-def _factory_names(blocks, kinds=("dense", "act", "scale")):
-    """A Sequential factory model: `dense_i, act_i, scale_i` per block."""
-    names = [f"{kind}_{b}" for b in range(blocks) for kind in kinds]
-    return names + ["head"]
-
-
-def _indexed(names):
-    """Row labels as the callbacks pass them: `"37 act_37"`."""
-    return [f"{i} {name}" for i, name in enumerate(names)]
 
 
 def _draw(values, labels=None, **kwargs):
@@ -396,81 +374,6 @@ def test_the_marked_rows_are_labelled_and_labels_stay_apart():
 
 
 # --------------------------------------------------------------------------
-# Grouping layers by the numbers in their names
-
-
-def test_resnet50v2_names_group_into_blocks():
-    names = _resnet50v2_names()
-    groups = layer_groups(names)
-    blocks = [f"conv{s}_block{b}" for s, n in zip(range(2, 6), (3, 4, 6, 3))
-              for b in range(1, n + 1)]
-    assert [label for _, label in groups] == ["conv1_pad", *blocks,
-                                              "post_bn"]
-    assert layer_groups(names, max_groups=60) == groups
-    starts = [row for row, _ in groups]
-    assert starts[0] == 0 and starts == sorted(starts)
-    for row, label in groups:
-        assert names[row].startswith(label)  # each starts where it says
-
-
-def test_resnet50v2_names_group_into_stages_when_blocks_are_too_many():
-    groups = layer_groups(_resnet50v2_names(), max_groups=10)
-    assert [label for _, label in groups] == [
-        "conv1_pad", "conv2", "conv3", "conv4", "conv5", "post_bn"]
-
-
-def test_indexed_labels_keep_their_index():
-    labels = _indexed(_resnet50v2_names())
-    groups = layer_groups(labels)
-    assert groups[1] == (4, "4 conv2_block1")
-    for row, label in groups:
-        assert label.startswith(f"{row} ")
-
-
-def test_100_factory_blocks_merge_into_at_most_40_groups():
-    labels = _indexed(_factory_names(100))
-    groups = layer_groups(labels)
-    assert 2 <= len(groups) <= 40
-    assert groups[0] == (0, "0 dense_0")
-    for row, label in groups:
-        assert re.fullmatch(r"\d+ dense_\d+", label)
-        assert label == labels[row]  # a block's first layer
-    # whole blocks of 3 layers each, evenly
-    assert {b - a for (a, _), (b, _) in zip(groups, groups[1:])} == {9}
-
-
-@pytest.mark.parametrize("blocks", [50, 100, 333])
-def test_max_groups_60_is_honoured(blocks):
-    groups = layer_groups(_indexed(_factory_names(blocks)), max_groups=60)
-    assert 2 <= len(groups) <= 60
-    if blocks == 50:  # 51 groups: a block each, and the head
-        assert len(groups) == 51
-
-
-def test_a_few_factory_blocks_each_make_a_group():
-    groups = layer_groups(_factory_names(5))
-    assert groups == [(0, "dense_0"), (3, "dense_1"), (6, "dense_2"),
-                      (9, "dense_3"), (12, "dense_4"), (15, "head")]
-
-
-def test_the_same_key_separated_by_another_makes_two_groups():
-    names = ["enc_1_a", "enc_1_b", "mid_2", "dec_1_a", "dec_1_b"]
-    assert [row for row, _ in layer_groups(names)] == [0, 2, 3]
-
-
-def test_names_without_numbers_merge_single_layers():
-    names = ["conv", "bn", "relu"] * 33 + ["head"]  # no digits at all
-    groups = layer_groups(names)
-    assert len(groups) <= 40
-    assert [row for row, _ in groups] == list(range(0, 100, 3))
-
-
-def test_no_names_no_groups():
-    assert layer_groups([]) == []
-    assert layer_groups(["only"]) == [(0, "only")]
-
-
-# --------------------------------------------------------------------------
 # The module sits at the bottom of the package
 
 
@@ -482,5 +385,9 @@ def test_the_module_imports_only_numpy_pillow_and_matplotlib():
                 for node in ast.walk(tree)
                 if isinstance(node, (ast.Import, ast.ImportFrom))
                 for alias in node.names}
-    assert imported <= {"functools", "io", "math", "re", "numpy", "PIL",
-                        "matplotlib"}
+    assert imported <= {"functools", "io", "math", "numpy", "PIL",
+                        "matplotlib", "keras_initact"}
+    assert {node.module for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module.startswith("keras_initact")} == {
+        "keras_initact.layer_groups"}
