@@ -6,7 +6,6 @@ import os
 import warnings
 
 import keras
-import numpy as np
 
 from keras_initact._files import make_writable_folder
 from keras_initact.callbacks import _common, _hooks, writing
@@ -184,7 +183,8 @@ class LayerStats(keras.callbacks.Callback):
             getattr(model, "steps_per_execution", 1) or 1)
         self._tensorflow = keras.backend.backend() == "tensorflow"
         self._rows, probed = self._plan_rows(model, probe_x)
-        self._columns = self._plan_columns()
+        self._columns = writing.plan_columns(
+            self._rows, self._weighted, self.log_weights, self.log_gradients)
         self._probe = None
         if probed:
             self._probe = self._activation_function(
@@ -249,26 +249,6 @@ class LayerStats(keras.callbacks.Callback):
             self._weighted += [(len(rows), tag, v) for tag, v in row.weights]
             rows.append(row)
         return rows, probed
-
-    def _plan_columns(self):
-        """The statistics logged, each a column of values per row."""
-        columns = []
-        if any(row.output is not None for row in self._rows):
-            columns += ["activation_mean", "activation_std"]
-            if any(row.spec is not None and row.spec.dead is not None
-                   for row in self._rows if row.output is not None):
-                columns.append("activation_dead_fraction")
-            if any(row.spec is not None and row.spec.saturated is not None
-                   and not row.head for row in self._rows
-                   if row.output is not None):
-                columns.append("activation_saturated_fraction")
-        wanted = [s for s in st.VARIABLE_STATISTICS
-                  if (self.log_gradients if s == "gradient_norm"
-                      else self.log_weights)]
-        for _, tag, _ in self._weighted:
-            columns += [f"{tag}_{s}" for s in wanted
-                        if f"{tag}_{s}" not in columns]
-        return columns
 
     def _activation_function(self, probe_model, x):
         """`measure()` -> (the optimizer's step, the activation table[, the
@@ -434,43 +414,8 @@ class LayerStats(keras.callbacks.Callback):
                 keras.ops.convert_to_numpy, measured):
             activations[int(step)] = (table, outputs[0] if outputs else None)
         for step in sorted(set(captured) | set(activations)):
-            columns, histograms = self._columns_of(
-                captured.get(step), activations.get(step))
+            columns, histograms = writing.columns_of(
+                self._rows, self._columns, self._weighted,
+                getattr(self, "_variable_rows", {}), captured.get(step),
+                activations.get(step), self.histogram_bins)
             view.step(step, columns, histograms)
-
-    def _columns_of(self, captured, activations):
-        """`{column: values per row}` and the histograms of one step."""
-        count = len(self._rows)
-        columns, histograms = {}, {}
-        if activations is not None:
-            table, outputs = activations
-            for j, name in enumerate(st.ACTIVATION_STATISTICS):
-                column = f"activation_{name}"
-                if column not in self._columns:
-                    continue
-                values = np.full(count, np.nan)
-                for i, row in enumerate(self._rows):
-                    if row.output is not None:
-                        values[i] = table[row.output, j]
-                columns[column] = values
-            if outputs is not None:
-                for row in self._rows:
-                    if row.output is not None:
-                        histograms[writing.histogram_tags(
-                            row, "activation")] = st.numpy_histogram(
-                            outputs[row.output], self.histogram_bins)
-        if captured is not None:
-            table, gradient_histograms = captured
-            for row_index, tag, variable in self._weighted:
-                index = self._variable_rows[id(variable)]
-                for j, name in enumerate(st.VARIABLE_STATISTICS):
-                    column = f"{tag}_{name}"
-                    if column in self._columns:
-                        values = columns.setdefault(column,
-                                                    np.full(count, np.nan))
-                        values[row_index] = table[index, j]
-                if gradient_histograms is not None:
-                    histograms[writing.histogram_tags(
-                        self._rows[row_index], f"{tag}_gradient")] = \
-                        gradient_histograms[index]
-        return columns, histograms

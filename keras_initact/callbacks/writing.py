@@ -31,6 +31,7 @@ from typing import Optional
 import numpy as np
 
 from keras_initact import events
+from keras_initact.callbacks import statistics as st
 from keras_initact.heatmaps import heatmap_png
 
 PLUGIN, NAMES_TAG, POSITIONS_TAG = (events.PER_LAYER_PLUGIN,
@@ -110,6 +111,64 @@ def summarize(columns, rows):
         scalars[f"across_layers/{name}"] = values[at]
         scalars[f"worst_layer/{name}"] = rows[at].position
     return scalars
+
+
+def plan_columns(rows, weighted, log_weights=True, log_gradients=True):
+    """The statistics logged, each a column of values per row: the
+    activation statistics the probed layers have, and the weight statistics
+    of each weight tag (`weighted`: `(row index, tag, variable)`)."""
+    columns = []
+    probed = [row for row in rows if row.output is not None]
+    if probed:
+        columns += ["activation_mean", "activation_std"]
+        if any(row.spec is not None and row.spec.dead is not None
+               for row in probed):
+            columns.append("activation_dead_fraction")
+        if any(row.spec is not None and row.spec.saturated is not None
+               and not row.head for row in probed):
+            columns.append("activation_saturated_fraction")
+    wanted = [s for s in st.VARIABLE_STATISTICS
+              if (log_gradients if s == "gradient_norm" else log_weights)]
+    for _, tag, _ in weighted:
+        columns += [f"{tag}_{s}" for s in wanted if f"{tag}_{s}" not in columns]
+    return columns
+
+
+def columns_of(rows, columns, weighted, variable_rows, captured, activations,
+               bins=st.HISTOGRAM_BINS):
+    """`{column: values per row}` and the histograms of one logging step,
+    from what the device measured: `captured`, `(variable table, gradient
+    histograms or None)` with a row per optimizer variable
+    (`variable_rows`: id(variable) -> row), and `activations`,
+    `(activation table, outputs or None)` with a row per probed layer;
+    either may be None."""
+    count = len(rows)
+    out, histograms = {}, {}
+    if activations is not None:
+        table, outputs = activations
+        probed = [(i, row) for i, row in enumerate(rows)
+                  if row.output is not None]
+        for j, name in enumerate(st.ACTIVATION_STATISTICS):
+            if f"activation_{name}" in columns:
+                values = np.full(count, np.nan)
+                for i, row in probed:
+                    values[i] = table[row.output, j]
+                out[f"activation_{name}"] = values
+        for _, row in probed if outputs is not None else ():
+            histograms[histogram_tags(row, "activation")] = \
+                st.numpy_histogram(outputs[row.output], bins)
+    if captured is not None:
+        table, gradient_histograms = captured
+        for i, tag, variable in weighted:
+            index = variable_rows[id(variable)]
+            for j, name in enumerate(st.VARIABLE_STATISTICS):
+                if f"{tag}_{name}" in columns:
+                    out.setdefault(f"{tag}_{name}", np.full(count, np.nan))[
+                        i] = table[index, j]
+            if gradient_histograms is not None:
+                histograms[histogram_tags(rows[i], f"{tag}_gradient")] = \
+                    gradient_histograms[index]
+    return out, histograms
 
 
 def layer_index_markdown(rows):
