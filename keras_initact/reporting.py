@@ -273,7 +273,8 @@ def report_command(args):
     except ValueError as error:
         print(f"keras-initact report: error: {error}", file=sys.stderr)
         return 2
-    last = table.sort_values("step").groupby(["dir_name", "tag"]).tail(1)
+    last = table.sort_values("step").groupby(
+        ["dir_name", "tag", "name"]).tail(1)
     print(f"{len(table)} scalar points, {table['tag'].nunique()} tags, "
           f"steps {int(table['step'].min())}..{int(table['step'].max())}")
     for statistic in FIGURES:
