@@ -795,3 +795,17 @@ def test_an_interrupted_fit_keeps_every_step_measured(tmp_path):
     assert [int(s) for s in _rows(table, "hidden",
                                   "kernel_gradient_norm")["step"]] == [1, 2, 3]
     _assert_trains_without_traces_of_us(model, x, y)
+
+
+def test_steps_per_execution_logs_the_last_step_of_a_logged_call(tmp_path):
+    x, y = _data(n=64)
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  steps_per_execution=4)
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[
+        LayerStats(tmp_path, probe_data=x[:16], every_n_steps=4)])
+    table = read_logs(tmp_path)
+    for statistic in ("activation_std", "kernel_gradient_norm",
+                      "kernel_update_ratio"):
+        assert sorted(set(_rows(table, "hidden", statistic)["step"])) == [
+            4, 8, 12, 16], statistic

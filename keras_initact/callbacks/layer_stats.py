@@ -413,6 +413,14 @@ class LayerStats(keras.callbacks.Callback):
         for step, table, *outputs in keras.tree.map_structure(
                 keras.ops.convert_to_numpy, measured):
             activations[int(step)] = (table, outputs[0] if outputs else None)
+        if self._steps_per_call > 1 and captured:
+            # A logged call of k steps captured each of them: keep the step
+            # the activations were measured at (the call's last), or, with
+            # no probe, every k-th.
+            keep = set(activations) or {
+                step for step in captured if step % self._steps_per_call == 0
+            } | {max(captured)}
+            captured = {step: v for step, v in captured.items() if step in keep}
         for step in sorted(set(captured) | set(activations)):
             columns, histograms = writing.columns_of(
                 self._rows, self._columns, self._weighted,
