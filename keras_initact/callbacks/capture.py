@@ -10,7 +10,7 @@ interface:
   train step, from the gradients and the weights before and after the
   update it leaves to Keras, unchanged. Other steps pay a flag test.
 * `want(flag)`: whether the next train-function call logs (the host's
-  schedule; JAX decides from the step number inside its jitted step).
+  schedule).
 * `collect()`: every table captured since the last call, `{step: (table,
   gradient histograms or None)}`, with one device read for all of them.
   The rows follow the optimizer's variables (`keras_adapter`).

@@ -60,10 +60,9 @@ class LayerStats(keras.callbacks.Callback):
     epoch's end), so logging does not stall the device step by step. The
     heat maps are redrawn while drawing takes at most `heatmap_budget` of
     the training time, and once at the end. All of it compiles with XLA
-    (`jit_compile=True`, Keras's default on GPU). On JAX the hook decides
-    from the step number inside the jitted step (step 1 and every
-    `every_n_steps`-th: the first steps of `every_n_epochs` epochs get
-    activation statistics only) and hands its table to the host with
+    (`jit_compile=True`, Keras's default on GPU). On JAX the hook is in a
+    second compiled train function that runs the logging steps only
+    (Keras's own runs the others) and hands its table to the host with
     `jax.debug.callback`; gradient histograms need TensorFlow or PyTorch.
 
     The step is the optimizer's iteration count after the update, so a
