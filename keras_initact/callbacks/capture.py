@@ -16,9 +16,10 @@ interface:
   The rows follow the optimizer's variables (`keras_adapter`).
 
 The table is computed with a few reductions per variable, which graphs run
-in parallel and XLA fuses. TensorFlow keeps the tables in a ring of `slots` device variables, so the
-host reads them once per `slots` logging steps rather than once per step;
-JAX hands each table to the host with `jax.debug.callback` when it is made;
+in parallel and XLA fuses. TensorFlow keeps the tables in a ring of
+`slots` device variables, so the host reads them once per `slots` logging
+steps rather than once per step; JAX (in a train function of its own for
+the logging steps) hands each table to the host with `jax.debug.callback`;
 PyTorch keeps the device tensors until `collect`.
 """
 

@@ -270,9 +270,12 @@ class LayerStats(keras.callbacks.Callback):
 
             # The step goes through the function: the train step donates
             # the counter's buffer, a copy outlives it.
-            pure = jax.jit(lambda step, trainable, other, x: (step + 0,) + table(
-                probe_model.stateless_call(trainable, other, x,
-                                           training=False)[0]))
+            def pure_measure(step, trainable, other, x):
+                outputs, _ = probe_model.stateless_call(
+                    trainable, other, x, training=False)
+                return (step + 0,) + table(outputs)
+
+            pure = jax.jit(pure_measure)
 
             def measure():
                 return pure(

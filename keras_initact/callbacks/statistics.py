@@ -12,8 +12,9 @@ Two tables a logging step fills, both small:
   where the activation has no such region).
 
 `variable_table` and `activation_table` use `keras.ops`, so every backend
-computes them the same way, inside its compiled functions. Non-finite values are not hidden: they make the
-moments NaN or Inf, and `histogram` leaves them out of its bins.
+computes them the same way, inside its compiled functions. Non-finite
+values are not hidden: they make the moments NaN or Inf, and `histogram`
+leaves them out of its bins.
 TensorFlow is imported only by the functions that need it.
 """
 
