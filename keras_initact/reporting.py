@@ -105,17 +105,21 @@ def _per_layer_rows(data):
                  for n in names.iloc[-1]]
         positions = [int(p) for p in positions.iloc[-1]]
         values = run_data[~run_data["tag"].isin([NAMES_TAG, POSITIONS_TAG])]
-        for step, tag, vector in zip(values["step"], values["tag"],
-                                     values["value"]):
-            statistic = tag.split("/", 1)[1]
-            for name, position, value in zip(names, positions,
-                                             np.ravel(vector)):
-                if np.isnan(value):
-                    continue
-                rows.append((step, tag, float(value), run, statistic, name,
-                             position))
-    return pd.DataFrame(rows, columns=["step", "tag", "value", "dir_name",
-                                       "statistic", "name", "position"])
+        if values.empty:
+            continue
+        grid = np.stack([np.ravel(v) for v in values["value"]]).astype(float)
+        events, layers = np.nonzero(~np.isnan(grid))
+        tags = values["tag"].to_numpy()[events]
+        rows.append(pd.DataFrame({
+            "step": values["step"].to_numpy()[events], "tag": tags,
+            "value": grid[events, layers], "dir_name": run,
+            "statistic": [tag.split("/", 1)[1] for tag in tags],
+            "name": np.asarray(names, dtype=object)[layers],
+            "position": np.asarray(positions)[layers]}))
+    columns = ["step", "tag", "value", "dir_name", "statistic", "name",
+               "position"]
+    return pd.concat(rows, ignore_index=True) if rows \
+        else pd.DataFrame(columns=columns)
 
 
 _HISTOGRAM_TAG = re.compile(r"^histograms/(\d+)-(.+)/([^/]+)$")

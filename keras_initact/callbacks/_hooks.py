@@ -43,8 +43,6 @@ import keras
 from keras_initact import keras_adapter
 
 _HOOKS = weakref.WeakKeyDictionary()  # optimizer -> (original, [hooks])
-UPDATE_METHODS = keras_adapter.UPDATE_METHODS
-update_method = keras_adapter.update_method_name
 
 
 def update_optimizer(optimizer):
@@ -59,7 +57,7 @@ def install(optimizer, hook):
     """Adds `hook`, an object with `wrap(optimizer, update_step) ->
     update_step`, to `optimizer` (or its inner optimizer)."""
     opt = update_optimizer(optimizer)
-    method = update_method()
+    method = keras_adapter.update_method_name()
     if opt not in _HOOKS:
         if not hasattr(opt, method):
             raise TypeError(
@@ -91,7 +89,7 @@ def installed(optimizer):
 
 def _rebuild(opt):
     original, hooks = _HOOKS[opt]
-    method = update_method()
+    method = keras_adapter.update_method_name()
     if not hooks:
         opt.__dict__.pop(method, None)
         del _HOOKS[opt]

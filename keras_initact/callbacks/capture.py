@@ -32,23 +32,20 @@ from keras_initact import keras_adapter
 from keras_initact.callbacks import statistics as st
 
 
-def capture_for(optimizer, every_n_steps, histograms=False,
-                bins=st.HISTOGRAM_BINS, slots=32, xla=False):
+def capture_for(optimizer, histograms=False, bins=st.HISTOGRAM_BINS,
+                slots=32, xla=False):
     """The backend's capture for `optimizer` (the one whose update method
     the hook wraps: the innermost of loss scale optimizers, built)."""
     kind = {"tensorflow": TensorFlowCapture, "jax": JaxCapture,
             "torch": TorchCapture}[keras.backend.backend()]
-    return kind(optimizer, every_n_steps, histograms, bins, slots, xla)
+    return kind(optimizer, histograms, bins, slots, xla)
 
 
 class Capture:
     """See the module: the interface shared by the backends."""
 
-    def __init__(self, optimizer, every_n_steps, histograms, bins, slots,
-                 xla):
-        self.optimizer = optimizer
+    def __init__(self, optimizer, histograms, bins, slots, xla):
         self.variables = keras_adapter.trainable_variables(optimizer)
-        self.every_n_steps = every_n_steps
         self.histograms = histograms
         self.bins = bins
         self.slots = slots if not histograms else 1

@@ -180,7 +180,6 @@ class LayerStats(keras.callbacks.Callback):
         self._optimizer = model.optimizer
         self._steps_per_call = int(
             getattr(model, "steps_per_execution", 1) or 1)
-        self._tensorflow = keras.backend.backend() == "tensorflow"
         self._rows, probed = self._plan_rows(model, probe_x)
         self._columns = writing.plan_columns(
             self._rows, self._weighted, self.log_weights, self.log_gradients)
@@ -196,11 +195,11 @@ class LayerStats(keras.callbacks.Callback):
         self._measured = []  # (device step, activation table[, outputs])
         self._unread = 0  # logging steps measured but not read yet
         self._read_every = 1 if self.histograms else READ_EVERY
+        self._variable_rows = {}  # id(variable) -> row of the capture's table
         if self._weighted and (self.log_weights or self.log_gradients):
             _, opt = _common.built_update_optimizer(model)
             self._capture = capture_for(
-                opt, self.every_n_steps, self.histograms, self.histogram_bins,
-                slots=READ_EVERY,
+                opt, self.histograms, self.histogram_bins, slots=READ_EVERY,
                 xla=bool(getattr(model, "jit_compile", False)))
             if self.histograms and keras.backend.backend() == "jax":
                 warnings.warn(
@@ -426,6 +425,6 @@ class LayerStats(keras.callbacks.Callback):
         for step in sorted(set(captured) | set(activations)):
             columns, histograms = writing.columns_of(
                 self._rows, self._columns, self._weighted,
-                getattr(self, "_variable_rows", {}), captured.get(step),
+                self._variable_rows, captured.get(step),
                 activations.get(step), self.histogram_bins)
             view.step(step, columns, histograms)

@@ -65,6 +65,8 @@ DESCRIPTIONS = {
     "update_ratio_max": "the largest kernel update ratio ||dW|| / ||W|| "
                         "over layers (about 1e-3 is healthy)",
 }
+_DESCRIBED = {f"across_layers/{name}": text
+              for name, text in DESCRIPTIONS.items()}
 # by_layer/<name>: (column, log colour scale, colour range, title)
 HEATMAPS = {
     "activation_std": ("activation_std", True, None,
@@ -214,9 +216,7 @@ class RunView:
             for column, values in columns.items()}, plugin=PLUGIN)
         scalars = summarize(columns, self.rows)
         if scalars:
-            self.writer.scalars(step, scalars, descriptions={
-                f"across_layers/{name}": text
-                for name, text in DESCRIPTIONS.items()})
+            self.writer.scalars(step, scalars, descriptions=_DESCRIBED)
         if histograms:
             self.writer.histograms(step, histograms)
         self._history.append((step, columns))
