@@ -14,7 +14,11 @@ Keras). Tested with Keras 3.15.
 | `Optimizer.stateless_apply`, `.apply`     | JAX and PyTorch: the same (public) |
 | `Optimizer._trainable_variables`          | the variables, in the optimizer's order |
 | `Optimizer._get_variable_index(variable)` | a variable's row in that order     |
+| `Layer.__call__` reading `self.call` at each call | seeing a layer's outputs in the train step (Keras has no forward hooks) |
 """
+
+import functools
+import weakref
 
 import keras
 
@@ -24,6 +28,9 @@ UPDATE_METHODS = {
     "jax": "stateless_apply",
     "torch": "apply",
 }
+
+
+_OBSERVERS = weakref.WeakKeyDictionary()  # layer -> [observer]
 
 
 class KerasInternalsError(RuntimeError):
@@ -73,3 +80,41 @@ def variable_index(optimizer, variable):
         return optimizer._get_variable_index(variable)
     except AttributeError as error:
         raise _moved("`Optimizer._get_variable_index`", error) from None
+
+
+def observe_call(layer, observer):
+    """Has `observer(outputs)` see what `layer.call` returns, on every call
+    (traced or eager), until the returned function is called. Observers of
+    one layer come off in any order; with the last, the layer's own `call`
+    is back.
+
+    Keras 3 has no forward hooks; `Layer.__call__` looks `self.call` up at
+    each call, so a function set on the instance shadows the class's
+    method. It keeps the method's signature (`functools.wraps`), which
+    Keras reads for its `training` and `mask` arguments."""
+    if layer not in _OBSERVERS:
+        call = layer.call
+        observers = _OBSERVERS[layer] = []
+
+        @functools.wraps(call)
+        def observed(*args, **kwargs):
+            outputs = call(*args, **kwargs)
+            for see in list(observers):
+                see(outputs)
+            return outputs
+
+        # object.__setattr__: Keras's attribute tracking has no business
+        # here.
+        object.__setattr__(layer, "call", observed)
+    _OBSERVERS[layer].append(observer)
+
+    def restore():
+        observers = _OBSERVERS.get(layer)
+        if observers is None or observer not in observers:
+            return
+        observers.remove(observer)
+        if not observers:
+            del _OBSERVERS[layer]
+            object.__delattr__(layer, "call")
+
+    return restore

@@ -133,11 +133,18 @@ def callback_run(work, log_dir):
     guard = NonFiniteGuard()
     model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
               callbacks=[LayerStats(log_dir, probe_data=x[:16], every_n_steps=2),
+                         # and the training batches' activations, in the step
+                         LayerStats(log_dir, every_n_steps=2, subdir="in_step",
+                                    weights=False, gradients=False),
                          guard])
     assert guard.failure is None, guard.failure
-    table = read_logs(os.path.join(log_dir, "layer_stats"))
-    rows = sorted([name, statistic, int(step), float(value)] for name, statistic,
-                  step, value in table[["name", "statistic", "step", "value"]].values)
+    rows = []
+    for subdir, prefix in (("layer_stats", ""), ("in_step", "in_step/")):
+        table = read_logs(os.path.join(log_dir, subdir))
+        rows += [[name, prefix + statistic, int(step), float(value)]
+                 for name, statistic, step, value
+                 in table[["name", "statistic", "step", "value"]].values]
+    rows.sort()
     # A NaN in the data from the fifth batch on: the guard names the step.
     broken = x.copy()
     broken[32:] = np.nan
@@ -264,7 +271,8 @@ def test_layer_stats_writes_the_same_tags_and_values(report, work):
     ours = {tuple(row[:3]): row[3] for row in work["rows"]}
     assert set(theirs) == set(ours)
     assert {statistic for _, statistic, _ in ours} >= {
-        "kernel_gradient_norm", "kernel_update_ratio", "activation_std"}
+        "kernel_gradient_norm", "kernel_update_ratio", "activation_std",
+        "in_step/activation_std", "in_step/activation_saturated_fraction"}
     for key, value in ours.items():
         assert theirs[key] == pytest.approx(value, rel=2e-3, abs=1e-5), key
 

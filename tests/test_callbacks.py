@@ -607,6 +607,8 @@ def test_unknown_layer_names_are_refused(tmp_path):
 def _assert_trains_without_traces_of_us(model, x, y):
     opt = model.optimizer
     assert "_distributed_tf_update_step" not in vars(opt)
+    assert not [layer.name for layer in model._flatten_layers()
+                if "call" in vars(layer)]
     assert opt not in _hooks._HOOKS
     assert not hasattr(model.train_function, "_initact_guarded")
     before = [w.numpy().copy() for w in model.trainable_weights]
@@ -630,6 +632,9 @@ FAILURE_POINTS = {
         "keras_initact.callbacks.statistics.variable_table", "stats"),
     "LayerStats: the statistics function": (
         "keras_initact.callbacks.statistics.activation_table", "stats"),
+    "LayerStats: activations in the train step": (
+        "keras_initact.callbacks.statistics.activation_table",
+        "stats in the step"),
     "LayerStats: host statistics": (
         "keras_initact.callbacks.writing.summarize", "stats"),
     "LayerStats: writing summaries": (
@@ -660,6 +665,7 @@ def test_a_failing_callback_leaves_the_model_training_normally(
     callbacks = {
         "stats": [LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2,
                              heatmap_budget=1.0)],
+        "stats in the step": [LayerStats(tmp_path, every_n_steps=2)],
         "guard": [NonFiniteGuard()],
         "both": [NonFiniteGuard(),
                  LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2)],
@@ -795,6 +801,73 @@ def test_an_interrupted_fit_keeps_every_step_measured(tmp_path):
     assert [int(s) for s in _rows(table, "hidden",
                                   "kernel_gradient_norm")["step"]] == [1, 2, 3]
     _assert_trains_without_traces_of_us(model, x, y)
+
+
+# -- without probe_data: activations of the training batch, in the step -----
+
+def _step_activations(tmp_path, model, **kwargs):
+    """Trains with LayerStats and no probe, the weights held still (SGD at
+    learning rate 0), so that a step's forward pass is that of the
+    initial weights on that step's batch."""
+    x, y = _data()
+    model.compile(keras.optimizers.SGD(0.0),
+                  "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0, shuffle=False,
+              validation_data=(x[:8], y[:8]),
+              callbacks=[LayerStats(tmp_path, every_n_steps=2, **kwargs)])
+    return x, read_logs(tmp_path)
+
+
+def test_without_probe_data_activations_are_the_training_batchs(tmp_path):
+    model = _mlp()
+    x, table = _step_activations(tmp_path, model)
+    hidden = keras.Model(model.inputs, model.get_layer("hidden").output)
+    for statistic in ("mean", "std", "saturated_fraction"):
+        rows = _rows(table, "hidden", f"activation_{statistic}")
+        assert [int(s) for s in rows["step"]] == [1, 2, 4, 6, 8]
+        for step, logged in zip(rows["step"], rows["value"]):
+            batch = (int(step) - 1) % STEPS_PER_EPOCH
+            y = np.asarray(hidden(x[batch * BATCH:(batch + 1) * BATCH]),
+                           np.float64)
+            expected = {"mean": y.mean(), "std": y.std(),
+                        "saturated_fraction": np.mean(np.abs(y) >= 0.99)}
+            np.testing.assert_allclose(logged, expected[statistic],
+                                       rtol=1e-4, atol=1e-6)
+    assert _rows(table, "out", "activation_saturated_fraction").empty
+    assert len(_rows(table, "out", "activation_std")) == 5
+    assert len(_rows(table, "hidden", "kernel_gradient_norm")) == 5
+    model.optimizer.learning_rate.assign(0.1)
+    _assert_trains_without_traces_of_us(model, *_data())
+
+
+def test_without_probe_data_activations_alone_need_no_weight_logging(
+        tmp_path):
+    model = _mlp()
+    _, table = _step_activations(tmp_path, model, weights=False,
+                                 gradients=False)
+    assert set(table["statistic"]) >= {"activation_mean", "activation_std"}
+    assert not any(s.startswith(("kernel", "bias"))
+                   for s in set(table["statistic"]))
+    assert len(_rows(table, "hidden", "activation_std")) == 5
+
+
+def test_a_subclassed_model_gets_activations_without_probe_data(tmp_path):
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__(name="subclassed")
+            self.hidden = keras.layers.Dense(8, activation="relu",
+                                             name="hidden")
+            self.out = keras.layers.Dense(2, activation="softmax",
+                                          name="out")
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    model = Subclassed()
+    model(_data()[0][:1])
+    _, table = _step_activations(tmp_path, model)
+    dead = _rows(table, "hidden", "activation_dead_fraction")["value"]
+    assert len(dead) == 5 and ((0 <= dead) & (dead <= 1)).all()
 
 
 def test_steps_per_execution_logs_the_last_step_of_a_logged_call(tmp_path):

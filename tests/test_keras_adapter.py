@@ -42,3 +42,36 @@ def test_a_moved_internal_is_named_with_the_keras_version(use):
                        match=rf"private Keras internal .*Keras "
                              rf"{keras.__version__}"):
         use(_OldOptimizer())
+
+
+def test_a_layers_outputs_are_observed_in_graphs_and_after_restore_not():
+    layer = keras.layers.Dense(3, activation="relu")
+    model = keras.Sequential([keras.Input((2,)), layer])
+    seen = []
+    restore = keras_adapter.observe_call(layer, seen.append)
+    x = keras.ops.ones((4, 2))
+    expected = keras.ops.convert_to_numpy(layer(x))
+    assert len(seen) == 1
+    assert (keras.ops.convert_to_numpy(seen[0]) == expected).all()
+    model.predict(x, verbose=0)  # traced and compiled on every backend
+    assert len(seen) >= 2 and tuple(seen[-1].shape) in {(4, 3), (None, 3)}
+    restore()
+    count = len(seen)
+    layer(x)
+    model.predict(keras.ops.ones((5, 2)), verbose=0)
+    assert len(seen) == count and "call" not in vars(layer)
+
+
+def test_observers_chain_and_come_off_in_any_order():
+    layer = keras.layers.Dense(1)
+    first, second = [], []
+    restore_first = keras_adapter.observe_call(layer, first.append)
+    restore_second = keras_adapter.observe_call(layer, second.append)
+    layer(keras.ops.ones((1, 2)))
+    assert len(first) == len(second) == 1
+    restore_first()
+    layer(keras.ops.ones((1, 2)))
+    assert len(first) == 1 and len(second) == 2
+    restore_second()
+    layer(keras.ops.ones((1, 2)))
+    assert len(second) == 2 and "call" not in vars(layer)

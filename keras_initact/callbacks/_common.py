@@ -12,6 +12,7 @@ import numpy as np
 
 from keras_initact.activations.registry import ACTIVATIONS
 from keras_initact.callbacks import _hooks
+from keras_initact.callbacks import statistics as st
 
 
 def weight_names(variables):
@@ -105,10 +106,29 @@ def monitored_layers(model, names=None):
             output = layer.output
         except (AttributeError, ValueError):
             continue  # shared layers, layers never called in the graph
-        if not isinstance(output, keras.KerasTensor):
+        if not isinstance(output, keras.KerasTensor) or not st.is_float(output):
             continue
-        if not np.issubdtype(np.dtype(keras.backend.standardize_dtype(
-                output.dtype)), np.floating):
+        out.append((layer, activation_spec(layer)))
+    return out
+
+
+def observed_layers(model, names=None):
+    """`(layer, spec)` for the model's top-level layers whose outputs the
+    train step's forward pass shows (`_hooks.observe_outputs`): every layer
+    but `InputLayer`s, in any model, subclassed ones included; a layer the
+    graph says returns no float tensor is left out. `names` keeps only
+    those."""
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if names is not None and layer.name not in names:
+            continue
+        try:
+            output = layer.output
+        except (AttributeError, ValueError):
+            output = None  # not called in a graph: seen when it runs
+        if output is not None and not st.is_float(output):
             continue
         out.append((layer, activation_spec(layer)))
     return out
@@ -117,7 +137,7 @@ def monitored_layers(model, names=None):
 def probe_model(model, layers):
     """A `keras.Model` from the model's inputs to the listed layers'
     outputs (no new weights: it shares them)."""
-    return keras.Model(model.inputs, [layer.output for layer, _ in layers],
+    return keras.Model(model.inputs, [layer.output for layer, *_ in layers],
                        name=f"{model.name}_probe")
 
 
@@ -150,12 +170,14 @@ def refresh_train_function(model):
     """Rebuilds the model's train function after a hook was installed or
     removed, so that its next call traces it with the hooks in place.
 
-    On JAX, where a hook is traced into the jitted step and a flag the host
-    sets cannot reach it without a retrace, a hook that is only needed on
-    some steps (`traced_when_wanted`) gets two compiled train functions:
-    Keras's step without it, and one with it; each call runs the second
-    only when the hook `wanted()` it, after setting its `tracing`, which
-    the hook reads when the function is traced.
+    A hook with a `tracing` attribute has it set while the train function
+    runs (and traces), and cleared after, so that what it adds to layers
+    stays out of other functions (`predict`, validation). On JAX, where a
+    hook is traced into the jitted step and a flag the host sets cannot
+    reach it without a retrace, a hook that is only needed on some steps
+    (`traced_when_wanted`) gets two compiled train functions: Keras's step
+    without it, and one with it; each call runs the second only when the
+    hook `wanted()` it, and sets its `tracing` only for the second.
 
     While hooks are installed the function is guarded: if it raises (apart
     from the end of the data), every keras_initact hook on the model's
@@ -171,10 +193,12 @@ def refresh_train_function(model):
     functions[True] = _distinct_train_function(model) if switched \
         else functions[False]
 
+    observing = [hook for hook in hooks if hasattr(hook, "tracing")]
+
     def guarded(*args, **kwargs):
         wanted = not switched or any(hook.wanted() for hook in switched)
-        for hook in switched:
-            hook.tracing = wanted
+        for hook in observing:
+            hook.tracing = wanted or hook not in switched
         try:
             return functions[wanted](*args, **kwargs)
         except _end_of_data():
@@ -182,6 +206,9 @@ def refresh_train_function(model):
         except BaseException:
             uninstall_all(model)
             raise
+        finally:
+            for hook in observing:
+                hook.tracing = False
 
     guarded._initact_guarded = True
     model.train_function = guarded

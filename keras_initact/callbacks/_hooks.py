@@ -1,4 +1,5 @@
-"""Hooks on an optimizer's update, shared by the callbacks.
+"""Hooks on an optimizer's update, shared by the callbacks, and on the
+layers' outputs in the train step (`observe_outputs`).
 
 Keras 3's TensorFlow optimizers apply gradients through
 `optimizer._distributed_tf_update_step(distribution, grads_and_vars,
@@ -41,6 +42,7 @@ import weakref
 import keras
 
 from keras_initact import keras_adapter
+from keras_initact.callbacks import statistics as st
 
 _HOOKS = weakref.WeakKeyDictionary()  # optimizer -> (original, [hooks])
 
@@ -100,3 +102,18 @@ def _rebuild(opt):
         fn = hook.wrap(opt, fn)
     # object.__setattr__: Keras's attribute tracking has no business here.
     object.__setattr__(opt, method, fn)
+
+
+def observe_outputs(layers, record):
+    """Calls `record(index, output)` with the output of `layers[index]`
+    whenever it is called with a single float tensor out (Keras calls its
+    layers inside the train step's forward pass, where the caller decides
+    what to do with it); returns the functions that take it off again."""
+    def observer(index):
+        def see(outputs):
+            if keras.ops.is_tensor(outputs) and st.is_float(outputs):
+                record(index, outputs)
+        return see
+
+    return [keras_adapter.observe_call(layer, observer(index))
+            for index, layer in enumerate(layers)]

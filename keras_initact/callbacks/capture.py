@@ -11,9 +11,19 @@ interface:
   update it leaves to Keras, unchanged. Other steps pay a flag test.
 * `want(flag)`: whether the next train-function call logs (the host's
   schedule).
+* `record_output(index, output)`: what the layer hooks (`_hooks.observe_
+  outputs`) call with a logged layer's output in the train step's forward
+  pass; on a logging step it becomes row `index` of the step's activation
+  table (`statistics.ACTIVATION_STATISTICS`, on the training batch).
 * `collect()`: every table captured since the last call, `{step: (table,
-  gradient histograms or None)}`, with one device read for all of them.
-  The rows follow the optimizer's variables (`keras_adapter`).
+  gradient histograms or None, activation table or None)}`, with one
+  device read for all of them. The variable table's rows follow the
+  optimizer's variables (`keras_adapter`).
+
+`tracing` is true while the model's train function runs (and, on JAX,
+only while the one for logging steps runs; see `_common`): the hooks then
+add their measurements to what is being traced or run, and leave any other
+function (`predict`, validation) as it is.
 
 The table is computed with a few reductions per variable, which graphs run
 in parallel and XLA fuses. TensorFlow keeps the tables in a ring of
@@ -33,29 +43,52 @@ from keras_initact.callbacks import statistics as st
 
 
 def capture_for(optimizer, histograms=False, bins=st.HISTOGRAM_BINS,
-                slots=32, xla=False):
+                slots=32, xla=False, variables=True, outputs=()):
     """The backend's capture for `optimizer` (the one whose update method
-    the hook wraps: the innermost of loss scale optimizers, built)."""
+    the hook wraps: the innermost of loss scale optimizers, built).
+    `variables`: whether to measure the variables (else the table has no
+    rows); `outputs`: `(spec, head)` per activation row (see
+    `statistics.activation_table`)."""
     kind = {"tensorflow": TensorFlowCapture, "jax": JaxCapture,
             "torch": TorchCapture}[keras.backend.backend()]
-    return kind(optimizer, histograms, bins, slots, xla)
+    return kind(optimizer, histograms, bins, slots, xla, variables, outputs)
 
 
 class Capture:
     """See the module: the interface shared by the backends."""
 
-    def __init__(self, optimizer, histograms, bins, slots, xla):
-        self.variables = keras_adapter.trainable_variables(optimizer)
-        self.histograms = histograms
+    def __init__(self, optimizer, histograms, bins, slots, xla, variables,
+                 outputs):
+        self.variables = keras_adapter.trainable_variables(optimizer) \
+            if variables else []
+        self.histograms = histograms and variables
         self.bins = bins
-        self.slots = slots if not histograms else 1
+        self.slots = slots if not self.histograms else 1
         self.xla = xla
+        self.outputs = list(outputs)
+        self.tracing = False
 
     def want(self, flag):
         pass
 
+    def record_output(self, index, output):
+        raise NotImplementedError
+
     def collect(self):
         raise NotImplementedError
+
+    def _activation_row(self, index, output):
+        spec, head = self.outputs[index]
+        return st.activation_table([output], [spec], [head])[0]
+
+    def _activation_table(self, rows):
+        """`{index: row}` (host arrays) as a table, NaN where a layer was
+        not called."""
+        table = np.full((len(self.outputs), len(st.ACTIVATION_STATISTICS)),
+                        np.nan, np.float32)
+        for index, row in rows.items():
+            table[index] = row
+        return table if self.outputs else None
 
 
 class TensorFlowCapture(Capture):
@@ -81,6 +114,12 @@ class TensorFlowCapture(Capture):
         self._hists = tf.Variable(tf.zeros([count, self.bins, 3]),
                                   trainable=False, name="layer_stats_hists") \
             if self.histograms else None
+        self._activations = tf.Variable(
+            tf.fill([self.slots, len(self.outputs),
+                     len(st.ACTIVATION_STATISTICS)], math.nan),
+            trainable=False, name="layer_stats_activations") \
+            if self.outputs else None
+        self._traced = {}  # index -> output, in the trace under way
         self._read = 0
 
     def want(self, flag):
@@ -88,10 +127,16 @@ class TensorFlowCapture(Capture):
             self._flag.assign(flag)
             self._flag_value = flag
 
+    def record_output(self, index, output):
+        import tensorflow as tf
+
+        if self.tracing:
+            self._traced[index] = tf.stop_gradient(output)
+
     def wrap(self, opt, update_fn):
         import tensorflow as tf
 
-        measures = {}  # variables -> measure, traced once per fit
+        measures = {}  # (variables, outputs) -> measure, traced once per fit
 
         def skip(*_):
             return tf.constant(False)
@@ -100,13 +145,19 @@ class TensorFlowCapture(Capture):
         def hooked(distribution, grads_and_vars, learning_rate):
             grads_and_vars = list(grads_and_vars)
             # Variables without a gradient are not passed: rows by index.
-            variables = [v for _, v in grads_and_vars]
+            measured = grads_and_vars if self.variables else []
+            variables = [v for _, v in measured]
             gradients = [distribution.experimental_local_results(g)[0]
-                         for g, _ in grads_and_vars]
-            key = tuple(map(id, variables))
+                         for g, _ in measured]
+            # The layer outputs of this trace's forward pass.
+            traced, self._traced = self._traced, {}
+            indices = sorted(traced)
+            key = (tuple(map(id, variables)), tuple(indices))
             if key not in measures:
-                measures[key] = self._measure_function(opt, variables)
+                measures[key] = self._measure_function(opt, variables,
+                                                       indices)
             measure = measures[key]
+            outputs = [traced[i] for i in indices]
             # The weights entering the update, on logging steps, as one
             # vector (a cond of one output traces in a fraction of the time
             # of one per variable); XLA needs both branches to have the same
@@ -114,29 +165,41 @@ class TensorFlowCapture(Capture):
             total = sum(int(np.prod(v.shape)) for v in variables)
             before = tf.cond(
                 tf.convert_to_tensor(self._flag),
-                lambda: tf.concat([tf.reshape(tf.cast(v, tf.float32), [-1])
-                                   for v in variables], 0),
+                lambda: tf.concat([tf.zeros([0])] + [
+                    tf.reshape(tf.cast(v, tf.float32), [-1])
+                    for v in variables], 0),
                 lambda: tf.zeros([total if self.xla else 0]))
             update_fn(distribution, grads_and_vars, learning_rate)
             tf.cond(tf.convert_to_tensor(self._flag),
-                    lambda: measure(gradients, before), skip)
+                    lambda: measure(gradients, before, outputs), skip)
 
         return hooked
 
-    def _measure_function(self, opt, variables):
+    def _measure_function(self, opt, variables, indices):
         import tensorflow as tf
 
         rows = [[keras_adapter.variable_index(opt, v)] for v in variables]
         shape = [len(self.variables), len(st.VARIABLE_STATISTICS)]
         sizes = [int(np.prod(v.shape)) for v in variables]
+        specs = [self.outputs[i] for i in indices]
+        activation_shape = [len(self.outputs), len(st.ACTIVATION_STATISTICS)]
 
-        def measure(gradients, before):
-            table = tf.tensor_scatter_nd_update(
-                tf.fill(shape, math.nan), rows, st.variable_table(
-                    gradients, tf.split(before, sizes),
-                    [tf.convert_to_tensor(v) for v in variables]))
+        def measure(gradients, before, outputs):
             slot = tf.math.floormod(self._count, self.slots)
-            self._tables.scatter_nd_update([[slot]], [table])
+            if variables:
+                table = tf.tensor_scatter_nd_update(
+                    tf.fill(shape, math.nan), rows, st.variable_table(
+                        gradients, tf.split(before, sizes),
+                        [tf.convert_to_tensor(v) for v in variables]))
+                self._tables.scatter_nd_update([[slot]], [table])
+            if self._activations is not None:
+                table = tf.fill(activation_shape, math.nan)
+                if indices:
+                    table = tf.tensor_scatter_nd_update(
+                        table, [[i] for i in indices], st.activation_table(
+                            outputs, [s for s, _ in specs],
+                            [h for _, h in specs]))
+                self._activations.scatter_nd_update([[slot]], [table])
             # The optimizer counts this step once the update is done.
             self._steps.scatter_nd_update(
                 [[slot]], [tf.cast(opt.iterations, tf.int64) + 1])
@@ -155,13 +218,18 @@ class TensorFlowCapture(Capture):
             return {}
         tables, steps = self._tables.numpy(), self._steps.numpy()
         hists = self._hists.numpy() if self._hists is not None else None
+        activations = self._activations.numpy() \
+            if self._activations is not None else None
         out = {}
         for n in range(max(self._read, count - self.slots), count):
-            out[int(steps[n % self.slots])] = (tables[n % self.slots], None)
+            slot = n % self.slots
+            out[int(steps[slot])] = (
+                tables[slot], None,
+                None if activations is None else activations[slot])
         self._read = count
         if hists is not None:
             last = max(out)
-            out[last] = (out[last][0], hists)
+            out[last] = (out[last][0], hists, out[last][2])
         return out
 
 
@@ -180,14 +248,29 @@ class JaxCapture(Capture):
     def __init__(self, *args):
         super().__init__(*args)
         self._received = {}
+        self._rows = {}  # the activation rows of the step under way
         self._wanted = False
-        self.tracing = True  # set before each call, read when tracing
 
     def want(self, flag):
         self._wanted = flag
 
     def wanted(self):
         return self._wanted
+
+    def record_output(self, index, output):
+        import jax
+
+        # Called inside Keras's `value_and_grad` of the forward pass, whose
+        # values cannot leave it: each row goes to the host from here, in
+        # order, before the step's table.
+        if self.tracing:
+            jax.debug.callback(
+                self._receive_row, index,
+                self._activation_row(index, jax.lax.stop_gradient(output)),
+                ordered=True)
+
+    def _receive_row(self, index, row):
+        self._rows[int(index)] = np.asarray(row)
 
     def wrap(self, opt, stateless_apply):
         import jax
@@ -199,16 +282,20 @@ class JaxCapture(Capture):
             after, optimizer_after = stateless_apply(
                 optimizer_variables, grads, trainable_variables)
             if self.tracing:
+                table = st.variable_table(
+                    list(grads), list(trainable_variables), list(after)) \
+                    if self.variables else st.variable_table([], [], [])
                 jax.debug.callback(
                     self._receive, optimizer_variables[iteration] + 1,
-                    st.variable_table(list(grads), list(trainable_variables),
-                                      list(after)))
+                    table, ordered=True)
             return after, optimizer_after
 
         return hooked
 
     def _receive(self, step, table):
-        self._received[int(step)] = (np.asarray(table), None)
+        rows, self._rows = self._rows, {}
+        self._received[int(step)] = (np.asarray(table), None,
+                                     self._activation_table(rows))
 
     def collect(self):
         out, self._received = self._received, {}
@@ -224,26 +311,34 @@ class TorchCapture(Capture):
         super().__init__(*args)
         self._flag = False
         self._pending = []
+        self._rows = {}  # index -> device row, of the step under way
 
     def want(self, flag):
         self._flag = flag
+
+    def record_output(self, index, output):
+        if self.tracing and self._flag:
+            self._rows[index] = self._activation_row(index, output.detach())
 
     def wrap(self, opt, apply):
         def hooked(grads, trainable_variables=None):
             if not self._flag:
                 return apply(grads, trainable_variables)
             grads = list(grads)
-            variables = list(trainable_variables) if trainable_variables \
-                else keras_adapter.trainable_variables(opt)
+            variables = (list(trainable_variables) if trainable_variables
+                         else keras_adapter.trainable_variables(opt)) \
+                if self.variables else []
+            measured = grads if self.variables else []
             before = [keras.ops.copy(v.value) for v in variables]
             result = apply(grads, trainable_variables)
-            table = st.variable_table(grads, before,
+            table = st.variable_table(measured, before,
                                       [v.value for v in variables])
             hists = np.stack([st.numpy_histogram(
-                keras.ops.convert_to_numpy(g), self.bins) for g in grads]) \
-                if self.histograms else None
+                keras.ops.convert_to_numpy(g), self.bins)
+                for g in measured]) if self.histograms else None
+            rows, self._rows = self._rows, {}
             self._pending.append(
-                (keras.ops.copy(opt.iterations.value), table, hists))
+                (keras.ops.copy(opt.iterations.value), table, hists, rows))
             return result
 
         return hooked
@@ -251,6 +346,9 @@ class TorchCapture(Capture):
     def collect(self):
         pending, self._pending = self._pending, []
         # The count was copied after the update: it is the step's number.
-        return {int(keras.ops.convert_to_numpy(step)):
-                (keras.ops.convert_to_numpy(table), hists)
-                for step, table, hists in pending}
+        return {int(keras.ops.convert_to_numpy(step)): (
+            keras.ops.convert_to_numpy(table), hists,
+            self._activation_table({
+                i: keras.ops.convert_to_numpy(row)
+                for i, row in rows.items()}))
+            for step, table, hists, rows in pending}

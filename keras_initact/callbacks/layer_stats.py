@@ -25,8 +25,10 @@ class LayerStats(keras.callbacks.Callback):
     Every `every_n_steps` optimizer steps (and at the first step of every
     `every_n_epochs`-th epoch) it measures, for every layer:
 
-    * `activation_{mean,std,dead_fraction,saturated_fraction}` of its output
-      on the probe batch (dead and saturated as the activation registry
+    * `activation_{mean,std,dead_fraction,saturated_fraction}` of its output,
+      on the training batch in the train step's own forward pass (training
+      mode), or on a fixed `probe_data` batch in inference mode (dead and
+      saturated as the activation registry
       defines them for the layer's activation: ReLU output 0, tanh
       `|y| >= 0.99`; an output of the model has no saturated fraction: a
       confident classifier is not a saturated one);
@@ -82,9 +84,14 @@ class LayerStats(keras.callbacks.Callback):
 
     Args:
         log_dir: the TensorBoard log directory (a path).
-        probe_data: the fixed batch activations are measured on: inputs,
-            `(x, y)`, or a `tf.data.Dataset` (its first batch). Without it,
-            no activation statistics.
+        probe_data: a fixed batch to measure activations on, in inference
+            mode, with one more forward pass per logging step: inputs,
+            `(x, y)`, or a `tf.data.Dataset` (its first batch). Without it
+            (the default), activations are measured on the training batch
+            of the logging step, inside the train step, at no extra pass
+            (not under a multi-replica `tf.distribute` strategy, whose
+            replicas each see a part of the batch: give `probe_data`
+            there). Activation histograms need `probe_data`.
         every_n_steps: logging interval in optimizer steps, a positive int
             (`None`: off). Step 1 is always logged too.
         every_n_epochs: also log at the first step of every n-th epoch (a
@@ -153,6 +160,7 @@ class LayerStats(keras.callbacks.Callback):
         self._view = None
         self._capture = None
         self._hooked = None
+        self._unobserve = []  # takes the layer-output observers off
 
     @property
     def run_dir(self):
@@ -170,6 +178,21 @@ class LayerStats(keras.callbacks.Callback):
         if self.log_activations and self.probe_data is not None:
             probe_x = _common.probe_batch(self.probe_data)
             _common.check_probe_data(probe_x, model, owner)
+        self._in_step = self.log_activations and probe_x is None
+        strategy = getattr(model, "distribute_strategy", None)
+        if self._in_step and getattr(
+                strategy, "num_replicas_in_sync", 1) > 1:
+            warnings.warn(
+                f"{owner}: under {type(strategy).__name__} each replica "
+                "sees a part of the batch; activations are not measured in "
+                "the train step. Give `probe_data` to measure them.",
+                stacklevel=2)
+            self._in_step = False
+        if self._in_step and self.histograms:
+            warnings.warn(
+                f"{owner}: activation histograms need `probe_data`; "
+                "without it, histograms=True writes gradient histograms "
+                "only.", stacklevel=2)
         if self.layers is not None:
             unknown = self.layers - {layer.name for layer in model.layers}
             if unknown:
@@ -184,7 +207,7 @@ class LayerStats(keras.callbacks.Callback):
         self._columns = writing.plan_columns(
             self._rows, self._weighted, self.log_weights, self.log_gradients)
         self._probe = None
-        if probed:
+        if probed and not self._in_step:
             self._probe = self._activation_function(
                 _common.probe_model(model, probed), probe_x)
         self._view = writing.RunView(self.run_dir, self._rows, self._columns,
@@ -196,11 +219,16 @@ class LayerStats(keras.callbacks.Callback):
         self._unread = 0  # logging steps measured but not read yet
         self._read_every = 1 if self.histograms else READ_EVERY
         self._variable_rows = {}  # id(variable) -> row of the capture's table
-        if self._weighted and (self.log_weights or self.log_gradients):
+        variables = bool(self._weighted) and (self.log_weights
+                                              or self.log_gradients)
+        if variables or (self._in_step and probed):
             _, opt = _common.built_update_optimizer(model)
             self._capture = capture_for(
                 opt, self.histograms, self.histogram_bins, slots=READ_EVERY,
-                xla=bool(getattr(model, "jit_compile", False)))
+                xla=bool(getattr(model, "jit_compile", False)),
+                variables=variables,
+                outputs=[spec_and_head for _, *spec_and_head in probed]
+                if self._in_step else ())
             if self.histograms and keras.backend.backend() == "jax":
                 warnings.warn(
                     "LayerStats: on JAX, histograms=True writes activation "
@@ -211,17 +239,24 @@ class LayerStats(keras.callbacks.Callback):
                 self._read_every, self._capture.slots // self._steps_per_call))
             self._variable_rows = {
                 id(v): i for i, v in enumerate(self._capture.variables)}
+            if self._in_step:
+                self._unobserve = _hooks.observe_outputs(
+                    [layer for layer, *_ in probed],
+                    self._capture.record_output)
             _hooks.install(self._optimizer, self)
             self._hooked = self._optimizer
             _common.refresh_train_function(model)
 
     def _plan_rows(self, model, probe_x):
         """A `writing.LayerRow` per logged layer (in model order), and the
-        `(layer, spec)` pairs the probe model reads."""
+        `(layer, spec, head)` of the layers whose outputs are measured."""
         monitored = {}
         if probe_x is not None:
             monitored = {id(layer): spec for layer, spec in
                          _common.monitored_layers(model, self.layers)}
+        elif self._in_step:
+            monitored = {id(layer): spec for layer, spec in
+                         _common.observed_layers(model, self.layers)}
         outputs = {id(t) for t in getattr(model, "outputs", None) or []}
         trainable = {id(v) for v in model.trainable_variables}
         candidates = [layer for layer in model.layers
@@ -243,7 +278,7 @@ class LayerStats(keras.callbacks.Callback):
             if id(layer) in monitored:
                 row.output, row.spec = len(probed), monitored[id(layer)]
                 row.head = id(getattr(layer, "output", None)) in outputs
-                probed.append((layer, row.spec))
+                probed.append((layer, row.spec, row.head))
             self._weighted += [(len(rows), tag, v) for tag, v in row.weights]
             rows.append(row)
         return rows, probed
@@ -316,6 +351,9 @@ class LayerStats(keras.callbacks.Callback):
                 self._write_measured(view)
                 view.maybe_draw(final=True)
         finally:
+            for unobserve in self._unobserve:
+                unobserve()
+            self._unobserve = []
             if self._hooked is not None:
                 _hooks.remove(self._hooked, self)
                 self._hooked = None
@@ -344,7 +382,8 @@ class LayerStats(keras.callbacks.Callback):
 
     @tracing.setter
     def tracing(self, active):
-        self._capture.tracing = active
+        if self._capture is not None:
+            self._capture.tracing = active
 
     # -- on logging steps --------------------------------------------------------
 
@@ -410,21 +449,27 @@ class LayerStats(keras.callbacks.Callback):
             else {}
         measured, self._measured = self._measured, []
         self._unread = 0
-        activations = {}
+        activations = {}  # step -> (table, outputs or None)
         for step, table, *outputs in keras.tree.map_structure(
                 keras.ops.convert_to_numpy, measured):
             activations[int(step)] = (table, outputs[0] if outputs else None)
+        probed = set(activations)
+        for step, (_, _, table) in captured.items():
+            if table is not None:
+                activations[step] = (table, None)
         if self._steps_per_call > 1 and captured:
             # A logged call of k steps captured each of them: keep the step
-            # the activations were measured at (the call's last), or, with
-            # no probe, every k-th.
-            keep = set(activations) or {
+            # the probe measured (the call's last), or else every k-th.
+            keep = probed or {
                 step for step in captured if step % self._steps_per_call == 0
             } | {max(captured)}
             captured = {step: v for step, v in captured.items() if step in keep}
+            activations = {step: v for step, v in activations.items()
+                           if step in keep}
         for step in sorted(set(captured) | set(activations)):
             columns, histograms = writing.columns_of(
                 self._rows, self._columns, self._weighted,
-                self._variable_rows, captured.get(step),
+                self._variable_rows,
+                captured[step][:2] if step in captured else None,
                 activations.get(step), self.histogram_bins)
             view.step(step, columns, histograms)

@@ -28,6 +28,14 @@ VARIABLE_STATISTICS = ("gradient_norm", "mean", "std", "norm", "update_ratio")
 ACTIVATION_STATISTICS = ("mean", "std", "dead_fraction", "saturated_fraction")
 
 
+def is_float(tensor):
+    """Whether a tensor (or Keras tensor) holds floats: what the activation
+    statistics are computed on."""
+    dtype = getattr(tensor, "dtype", None)
+    return dtype is not None and np.issubdtype(np.dtype(
+        keras.backend.standardize_dtype(dtype)), np.floating)
+
+
 def variable_table(gradients, before, after):
     """A `(len(gradients), 5)` float32 tensor, `VARIABLE_STATISTICS` per
     variable, from its gradient and its values before and after the
