@@ -11,81 +11,138 @@ import math
 import numbers
 
 
+def _real(value):
+    """`value` as a Python int or float when it is one real number (Python
+    or NumPy, or a 0-d array or tensor of a real dtype), else `None`."""
+    if isinstance(value, (bool, str, bytes)) or _is_boolean(value):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    shape = getattr(value, "shape", None)
+    if shape is not None:  # arrays and tensors: one number, of a real dtype
+        dtype = str(getattr(value, "dtype", "")).lower()
+        try:
+            zero_d = tuple(shape) == ()
+        except TypeError:
+            return None
+        if not zero_d or "complex" in dtype:
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return int(number) if "int" in dtype else number
+    if isinstance(value, numbers.Complex):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_boolean(value):
+    """A bool of any kind: Python's, NumPy's, or a 0-d boolean array."""
+    if isinstance(value, bool):
+        return True
+    return "bool" in str(getattr(value, "dtype", "")).lower()
+
+
+def is_real_number(value):
+    """Whether `value` is one real number given as a number: a Python or
+    NumPy scalar or a 0-d NumPy array, not a bool and not a tensor (which
+    may be symbolic). Functions that take "a number or a tensor" check the
+    numbers and leave the tensors to broadcasting."""
+    if isinstance(value, numbers.Real) and not _is_boolean(value):
+        return True
+    return (type(value).__module__ == "numpy" and getattr(value, "ndim", 1)
+            == 0 and _real(value) is not None)
+
+
 def check_number(name, value, owner, *, positive=False, non_negative=False):
     """Checks that an argument is a finite real number with the given sign.
 
-    Python and NumPy numbers and 0-d arrays or tensors pass (and are
-    returned as Python numbers); booleans and strings do not.
+    Python and NumPy numbers (`np.float32`, `np.int64`) and 0-d arrays or
+    tensors pass, and are returned as Python numbers (an int for integers);
+    booleans (NumPy's too), strings, arrays of more than one number, NaN and
+    infinities do not.
     """
-    if isinstance(value, (bool, str, bytes)):
+    number = _real(value)
+    if number is None:
         raise ValueError(
             f"{owner}: `{name}` must be a real number; received "
             f"{name}={value!r}."
         )
-    if not isinstance(value, (int, float)):
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{owner}: `{name}` must be a real number; received "
-                f"{name}={value!r}."
-            ) from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if isinstance(number, float) and not math.isfinite(number):
         raise ValueError(
             f"{owner}: `{name}` must be finite; received {name}={value!r}."
         )
-    if positive and value <= 0:
+    if positive and number <= 0:
         raise ValueError(
             f"{owner}: `{name}` must be positive; received {name}={value!r}."
         )
-    if non_negative and value < 0:
+    if non_negative and number < 0:
         raise ValueError(
             f"{owner}: `{name}` must be non-negative; received "
             f"{name}={value!r}."
         )
-    return value
+    return number
 
 
 def check_between(name, value, owner, low, high):
     """Checks that an argument is a finite number strictly inside (low, high)."""
-    value = check_number(name, value, owner)
-    if not low < value < high:
+    number = check_number(name, value, owner)
+    if not low < number < high:
         raise ValueError(
             f"{owner}: `{name}` must lie strictly between {low} and {high}; "
             f"received {name}={value!r}."
         )
-    return value
+    return number
 
 
 def check_bool(name, value, owner):
-    if not isinstance(value, bool):
-        raise ValueError(
-            f"{owner}: `{name}` must be True or False; received "
-            f"{name}={value!r}."
-        )
-    return value
+    """True or False (Python's or NumPy's), returned as a Python bool."""
+    if _is_boolean(value) and getattr(value, "ndim", 0) == 0:
+        return bool(value)
+    raise ValueError(
+        f"{owner}: `{name}` must be True or False; received "
+        f"{name}={value!r}."
+    )
+
+
+def _integer(value):
+    """`value` as a Python int when it is one integer (Python or NumPy, or
+    a 0-d integer array or tensor; not a bool), else `None`."""
+    number = _real(value)
+    if isinstance(number, int) and (
+            isinstance(value, numbers.Integral)
+            or "int" in str(getattr(value, "dtype", ""))):
+        return number
+    return None
 
 
 def check_int(name, value, owner):
     """An integer (Python or NumPy, not a bool), returned as a Python int."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    number = _integer(value)
+    if number is None:
         raise ValueError(
             f"{owner}: `{name}` must be an integer; received {name}={value!r}."
         )
-    return int(value)
+    return number
 
 
 def check_positive_int(name, value, owner, *, allow_none=False):
     """An integer >= 1 (or `None` when `allow_none`), as a Python int."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-            or value < 1:
+    number = _integer(value)
+    if number is None or number < 1:
         rule = "a positive integer" + (" or None" if allow_none else "")
         raise ValueError(
             f"{owner}: `{name}` must be {rule}; received {name}={value!r}."
         )
-    return int(value)
+    return number
 
 
 def check_exclusive(owner, **arguments):
@@ -120,33 +177,41 @@ def check_slope(name, value, owner):
 def check_non_zero(name, value, owner):
     """A finite number other than 0 (a scale that 0 would make constant),
     returned as a float."""
-    value = check_number(name, value, owner)
-    if value == 0:
+    number = check_number(name, value, owner)
+    if number == 0:
         raise ValueError(
             f"{owner}: `{name}` must be non-zero (it would make the unit "
             f"constant); received {name}={value!r}."
         )
-    return float(value)
+    return float(number)
 
 
 def check_optional_number(name, value, owner, **sign):
     return None if value is None else check_number(name, value, owner, **sign)
 
 
+def check_ordered(owner, low_name, low, high_name, high, *, strict=False,
+                  why=""):
+    """Checks that the numbers `low <= high` (`low < high` when `strict`);
+    `why` says, after the rule, what the order is for."""
+    if low < high or (low == high and not strict):
+        return low, high
+    rule = "must be smaller than" if strict else "must not exceed"
+    raise ValueError(
+        f"{owner}: `{low_name}` {rule} `{high_name}`{why}; received "
+        f"{low_name}={low!r}, {high_name}={high!r}."
+    )
+
+
 def check_rrelu_range(lower, upper, owner):
     """RReLU's slope range: `0 <= lower <= upper < 1`."""
-    check_number("lower", lower, owner, non_negative=True)
-    check_number("upper", upper, owner, non_negative=True)
-    if upper >= 1:
+    low = check_number("lower", lower, owner, non_negative=True)
+    high = check_number("upper", upper, owner, non_negative=True)
+    if high >= 1:
         raise ValueError(
             f"{owner}: the slopes must lie in [0, 1); received upper={upper!r}."
         )
-    if lower > upper:
-        raise ValueError(
-            f"{owner}: `lower` must not exceed `upper`; received "
-            f"lower={lower!r}, upper={upper!r}."
-        )
-    return lower, upper
+    return check_ordered(owner, "lower", low, "upper", high)
 
 
 def check_frequency(value, owner):
@@ -155,16 +220,21 @@ def check_frequency(value, owner):
 
 
 def check_axes(name, axes, owner):
-    """An int or a non-empty list of ints, returned as a list."""
-    values = list(axes) if isinstance(axes, (list, tuple)) else [axes]
-    if not values or any(
-        isinstance(a, bool) or not isinstance(a, int) for a in values
-    ):
+    """An int or a non-empty list of ints (Python or NumPy), returned as a
+    list of Python ints."""
+    if isinstance(axes, (list, tuple)):
+        values = list(axes)
+    elif type(axes).__module__ == "numpy" and getattr(axes, "ndim", 0) == 1:
+        values = list(axes)
+    else:
+        values = [axes]
+    checked = [_integer(a) for a in values]
+    if not values or any(a is None for a in checked):
         raise ValueError(
             f"{owner}: `{name}` must be an int or a non-empty list of ints; "
             f"received {name}={axes!r}."
         )
-    return values
+    return checked
 
 
 def check_axis(name, axis, owner):
@@ -174,6 +244,37 @@ def check_axis(name, axis, owner):
         raise ValueError(f"{owner}: `{name}` must be one axis; received "
                          f"{name}={axis!r}.")
     return axes[0]
+
+
+def check_axis_in_rank(name, axis, rank, owner):
+    """Checks that the int `axis` indexes a tensor of `rank` dimensions, as
+    Keras counts them (`-rank <= axis < rank`); returns it non-negative."""
+    if not -rank <= axis < rank:
+        allowed = (f"an int from {-rank} to {rank - 1}" if rank
+                   else "none: a scalar has no axes")
+        raise ValueError(
+            f"{owner}: `{name}` is outside an input of rank {rank}; allowed: "
+            f"{allowed}. Received {name}={axis!r}."
+        )
+    return axis + rank if axis < 0 else axis
+
+
+def check_halvable(name, axis, shape, owner):
+    """A gated unit's input: `axis` indexes `shape` and the size there is
+    even (or unknown), so that it splits into two halves. Returns the axis
+    non-negative."""
+    shape = tuple(shape)
+    index = check_axis_in_rank(name, axis, len(shape), owner)
+    size = shape[index]
+    if size is not None and int(size) % 2:
+        raise ValueError(
+            f"{owner}: the input's size along `{name}` must be even, as a "
+            f"gated unit splits it into two halves; received {name}="
+            f"{axis}, where input_shape={shape} has size {size}. Give the "
+            "layer before it an even width (twice the units the gated unit "
+            "should output)."
+        )
+    return index
 
 
 def check_axes_in_rank(name, axes, rank, owner, *, allow_batch=True):

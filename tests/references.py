@@ -36,6 +36,20 @@ def hard_tanh(x):
     return np.clip(x, -1, 1)
 
 
+def hard_tanh_between(min_val, max_val):  # PyTorch's Hardtanh
+    return lambda x: np.clip(x, min_val, max_val)
+
+
+def softplus(beta=1.0, threshold=20.0):
+    """PyTorch's Softplus: log(1 + exp(beta x)) / beta, and x where
+    beta x > threshold."""
+    def f(x):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.where(beta * x > threshold, x,
+                            np.logaddexp(0.0, beta * x) / beta)
+    return f
+
+
 def log_sigmoid(x):
     return -np.logaddexp(0.0, -x)
 

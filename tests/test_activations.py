@@ -11,6 +11,9 @@
 """
 
 import math
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -78,6 +81,8 @@ CASES = {
                    lambda x: x * special.expit(0.5 * x)),
     "mish": (A.mish, lambda x: x * np.tanh(np.logaddexp(0.0, x))),
     "softplus": (A.softplus, lambda x: np.logaddexp(0.0, x)),
+    "softplus_torch": (lambda x: A.softplus(x, beta=2.0, threshold=10.0),
+                       R.softplus(2.0, 10.0)),
     "lisht": (A.lisht, lambda x: x * np.tanh(x)),
     "snake": (A.snake, lambda x: x + np.sin(x) ** 2),
     "snake_frequency": (
@@ -96,6 +101,8 @@ CASES = {
     "hard_sigmoid": (A.hard_sigmoid, R.hard_sigmoid),
     "hard_swish": (A.hard_swish, R.hard_swish),
     "hard_tanh": (A.hard_tanh, R.hard_tanh),
+    "hard_tanh_bounds": (lambda x: A.hard_tanh(x, min_val=-2.0, max_val=3.0),
+                         R.hard_tanh_between(-2.0, 3.0)),
     "log_sigmoid": (A.log_sigmoid, R.log_sigmoid),
     "relu6": (A.relu6, R.relu6),
     "softsign": (A.softsign, R.softsign),
@@ -220,10 +227,95 @@ def test_rrelu_function_is_seeded_and_deterministic_in_inference():
     (lambda: A.rrelu(1.0, upper=1.5), r"\[0, 1\)"),
     (lambda: A.snake(1.0, frequency=0.0), "positive"),
     (lambda: A.snake(1.0, frequency=-1.0), "positive"),
+    (lambda: A.relu(1.0, max_value=0.5, threshold=1.0),
+     r"relu: `threshold` must not exceed `max_value`.*threshold=1.0, "
+     r"max_value=0.5"),
+    (lambda: A.softplus(1.0, beta=0), r"softplus: `beta` must be positive"),
+    (lambda: A.softplus(1.0, threshold=float("nan")), "must be finite"),
+    (lambda: A.hard_tanh(1.0, min_val=3, max_val=-2),
+     r"hard_tanh: `min_val` must be smaller than `max_val`.*min_val=3, "
+     r"max_val=-2"),
+    (lambda: A.hard_tanh(1.0, max_val="1"), "max_val` must be a real number"),
+    # NumPy numbers are numbers: checked as Python's are
+    (lambda: A.snake(1.0, frequency=np.float32(0)),
+     r"`frequency` must be positive; received frequency=np.float32\(0"),
+    (lambda: A.snake(1.0, frequency=np.float32(-2)), "positive"),
+    (lambda: A.snake(1.0, frequency=np.float64("nan")), "must be finite"),
+    (lambda: A.snake(1.0, frequency=np.array(0.0)), "positive"),
+    (lambda: A.snake(1.0, frequency=np.int64(-1)), "positive"),
+    (lambda: A.swish(1.0, beta=np.float32("inf")), "swish: `beta` must be "
+     "finite"),
+    (lambda: A.swish(1.0, beta=float("nan")), "beta` must be finite"),
+    (lambda: A.prelu(1.0, alpha=np.float64("nan")), "alpha` must be finite"),
+    (lambda: A.elu(1.0, alpha=np.float32(-1)), "non-negative"),
+    (lambda: A.leaky_relu(1.0, negative_slope=np.bool_(True)),
+     "real number"),
+    (lambda: A.gelu(1.0, approximate="yes"), "True or False"),
 ])
 def test_functions_reject_arguments_their_formula_forbids(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_functions_take_numpy_numbers_as_python_numbers():
+    x = np.linspace(-3.0, 3.0, 13)
+    for call, argument, value in (
+            (A.snake, "frequency", 2.5), (A.swish, "beta", 1.0),
+            (A.swish, "beta", 0.5), (A.elu, "alpha", 0.5),
+            (A.leaky_relu, "negative_slope", 0.1), (A.celu, "alpha", 2.0),
+            (A.softplus, "beta", 2.0), (A.hard_tanh, "max_val", 2.0)):
+        expected = keras.ops.convert_to_numpy(call(x, **{argument: value}))
+        for numpy_value in (np.float32(value), np.float64(value),
+                            np.array(value)):
+            np.testing.assert_allclose(
+                call(x, **{argument: numpy_value}), expected, rtol=1e-7,
+                err_msg=f"{call.__name__}({argument}={numpy_value!r})")
+    np.testing.assert_allclose(A.gelu(x, approximate=np.bool_(True)),
+                               A.gelu(x, approximate=True))
+
+
+@pytest.mark.parametrize("function", [A.glu, A.swiglu, A.geglu, A.reglu],
+                         ids=lambda f: f.__name__)
+def test_gated_functions_name_the_axis_and_the_sizes_they_allow(function):
+    with pytest.raises(ValueError, match=(
+            r"`axis` is outside an input of rank 2; allowed: an int from -2 "
+            r"to 1\. Received axis=3")):
+        function(np.zeros((2, 4)), axis=3)
+    with pytest.raises(ValueError, match="Received axis=-3"):
+        function(np.zeros((2, 4)), axis=-3)
+    with pytest.raises(ValueError, match=(
+            r"size along `axis` must be even.*received axis=0, where "
+            r"input_shape=\(3, 4\) has size 3")):
+        function(np.zeros((3, 4)), axis=0)
+    assert tuple(function(np.zeros((2, 4)), axis=-2).shape) == (1, 4)
+
+
+EMPTY_SHAPES = [((2, 0), -1), ((0, 3), -1), ((0, 3), 0), ((2, 0, 3), 1)]
+
+
+@pytest.mark.parametrize("shape, axis", EMPTY_SHAPES)
+def test_sparsemax_of_an_empty_input_is_empty_as_softmax(shape, axis):
+    x = np.zeros(shape, "float32")
+    expected = keras.activations.softmax(x, axis=axis)
+    for y in (A.sparsemax(x, axis=axis), L.Sparsemax(axis=axis)(x)):
+        assert tuple(y.shape) == tuple(expected.shape) == shape
+        assert y.dtype == expected.dtype
+
+
+def test_sparsemax_of_an_empty_input_is_empty_on_jax_too():
+    pytest.importorskip("jax")
+    code = (
+        "import numpy as np, keras\n"
+        "from keras_initact.math import functions as F\n"
+        f"for shape, axis in {EMPTY_SHAPES!r}:\n"
+        "    x = np.zeros(shape, 'float32')\n"
+        "    y, e = F.sparsemax(x, axis=axis), keras.ops.softmax(x, axis)\n"
+        "    assert tuple(y.shape) == tuple(e.shape) == shape, (y.shape, e)\n"
+        "    assert y.dtype == e.dtype, (y.dtype, e.dtype)\n"
+    )
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env,
+                   timeout=120)
 
 
 def test_leaky_relu_default_is_stated_and_differs_from_keras_function():
@@ -413,6 +505,8 @@ def _torch_cases():
         "hard_sigmoid": (A.hard_sigmoid, TF.hardsigmoid),
         "hard_swish": (A.hard_swish, TF.hardswish),
         "hard_tanh": (A.hard_tanh, TF.hardtanh),
+        "hard_tanh_bounds": (lambda x: A.hard_tanh(x, -2.0, 3.0),
+                             lambda t: TF.hardtanh(t, -2.0, 3.0)),
         "leaky_relu": (lambda x: A.leaky_relu(x, 0.01), TF.leaky_relu),
         "log_sigmoid": (A.log_sigmoid, TF.logsigmoid),
         "log_softmax": (A.log_softmax, lambda t: TF.log_softmax(t, -1)),
@@ -429,6 +523,11 @@ def _torch_cases():
         "softmax": (A.softmax, lambda t: TF.softmax(t, -1)),
         "softmin": (A.softmin, lambda t: TF.softmin(t, -1)),
         "softplus": (A.softplus, TF.softplus),
+        "softplus_beta": (lambda x: A.softplus(x, beta=2.0, threshold=10.0),
+                          lambda t: TF.softplus(t, beta=2.0, threshold=10.0)),
+        "softplus_low_threshold": (
+            lambda x: A.softplus(x, beta=0.5, threshold=-1.0),
+            lambda t: TF.softplus(t, beta=0.5, threshold=-1.0)),
         "softsign": (A.softsign, TF.softsign),
         "tanh": (A.tanh, lambda t: t.tanh()),
         "tanh_shrink": (A.tanh_shrink, TF.tanhshrink),
@@ -439,10 +538,11 @@ def _torch_cases():
 
 TORCH_NAMES = [
     "celu", "elu", "gelu", "gelu_tanh", "glu", "hard_shrink", "hard_sigmoid",
-    "hard_swish", "hard_tanh", "leaky_relu", "log_sigmoid", "log_softmax",
-    "mish", "prelu", "relu", "relu6", "rrelu", "selu", "sigmoid", "silu",
-    "soft_shrink", "softmax", "softmin", "softplus", "softsign", "tanh",
-    "tanh_shrink", "threshold",
+    "hard_swish", "hard_tanh", "hard_tanh_bounds", "leaky_relu",
+    "log_sigmoid", "log_softmax", "mish", "prelu", "relu", "relu6", "rrelu",
+    "selu", "sigmoid", "silu",
+    "soft_shrink", "softmax", "softmin", "softplus", "softplus_beta",
+    "softplus_low_threshold", "softsign", "tanh", "tanh_shrink", "threshold",
 ]
 
 

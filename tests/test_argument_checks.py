@@ -7,12 +7,14 @@ Each row below is one argument of one public callable with the values that
 must be refused; the modules' own tests check the specific messages.
 """
 
+import json
 import math
 
 import keras
 import numpy as np
 import pytest
 
+from keras_initact import checks
 from keras_initact import initializers as I
 from keras_initact import layers as L
 from keras_initact import models, reporting, seeding
@@ -22,7 +24,10 @@ from keras_initact.deep import diagnose, for_activation, shaping
 from keras_initact.study import datasets
 
 NAN, INF = math.nan, math.inf
-NOT_NUMBERS = [NAN, INF, "1", True]
+# NumPy's numbers are numbers too: their NaN, infinities and bools are
+# refused as Python's are, and so is an array of more than one number.
+NOT_NUMBERS = [NAN, INF, "1", True, np.float32(NAN), np.float64(-INF),
+               np.bool_(True), np.array([1.0, 2.0])]
 
 # (callable, valid keyword arguments, argument, values it must refuse)
 CASES = [
@@ -77,6 +82,7 @@ CASES = [
     (L.ReLU, {}, "max_value", [-1.0, *NOT_NUMBERS]),
     (L.ReLU, {}, "negative_slope", [-1.0, None, *NOT_NUMBERS]),
     (L.ReLU, {}, "threshold", [-1.0, None, *NOT_NUMBERS]),
+    (L.ReLU, {"threshold": 1.0}, "max_value", [0.5, np.float32(0.5)]),
     (L.LeakyReLU, {}, "negative_slope", [-0.1, None, *NOT_NUMBERS]),
     (L.PReLU, {}, "alpha_initializer", [3.5]),
     (L.PReLU, {}, "shared_axes", ["a", [1.5]]),
@@ -87,7 +93,12 @@ CASES = [
     (L.GELU, {}, "approximate", ["yes", 1]),
     (L.Swish, {}, "beta", NOT_NUMBERS),
     (L.Swish, {}, "trainable_beta", ["no", 1]),
-    (L.Snake, {}, "frequency", [0, -1.0, *NOT_NUMBERS]),
+    (L.Snake, {}, "frequency", [0, -1.0, np.float32(0), np.int64(-2),
+                                *NOT_NUMBERS]),
+    (L.Softplus, {}, "beta", [0, -1.0, np.float32(0), *NOT_NUMBERS]),
+    (L.Softplus, {}, "threshold", NOT_NUMBERS),
+    (L.HardTanh, {}, "min_val", [1.0, 2, np.float32(1), *NOT_NUMBERS]),
+    (L.HardTanh, {}, "max_val", [-1.0, np.int64(-3), *NOT_NUMBERS]),
     (L.Snake, {}, "trainable_frequency", ["x"]),
     (L.Softmax, {}, "axis", ["x", 1.5, []]),
     (L.LogSoftmax, {}, "axis", ["x", [1, 2]]),
@@ -101,7 +112,7 @@ CASES = [
     (L.SoftShrink, {}, "threshold", [-0.5, *NOT_NUMBERS]),
     (L.GLU, {}, "axis", ["x", [1, 2]]),
     (L.SwiGLU, {}, "axis", [1.5]),
-    (L.GEGLU, {}, "axis", [None]),
+    (L.GEGLU, {}, "axis", [None, np.float32(1), np.array([1, 2])]),
     (L.ReGLU, {}, "axis", [[]]),
     (L.ShapedActivation, {}, "activation", ["rleu", "softmax", 3]),
     (L.ShapedActivation, {"activation": "gelu"}, "input_scale",
@@ -211,7 +222,7 @@ def test_the_table_covers_every_public_initializer_and_layer():
     covered = {call for call, *_ in CASES}
     without_arguments = {
         I.Zeros, I.Ones, I.Sinusoidal, I.ZerO, L.Sigmoid, L.Tanh, L.SELU,
-        L.Mish, L.Softplus, L.LiSHT, L.HardSigmoid, L.HardTanh, L.LogSigmoid,
+        L.Mish, L.LiSHT, L.HardSigmoid, L.LogSigmoid,
         L.Softsign, L.SparseSigmoid, L.ReLU6, L.SquaredReLU, L.HardSwish,
         L.SparsePlus, L.Exponential, L.TanhShrink}
     bases = {I.Initializer, I.RandomInitializer, L.ActivationLayer,
@@ -220,6 +231,73 @@ def test_the_table_covers_every_public_initializer_and_layer():
               if isinstance(getattr(I, name), type)}
     public |= {getattr(L, name) for name in L.__all__}
     assert public - bases - without_arguments - covered == set()
+
+
+def test_the_checks_read_numpy_numbers_as_python_numbers():
+    owner = "f"
+    for value, expected in ((np.float32(2.5), 2.5), (np.float64(-1.0), -1.0),
+                            (np.int64(3), 3), (np.uint8(7), 7),
+                            (np.array(2.5), 2.5), (np.array(4), 4)):
+        number = checks.check_number("a", value, owner)
+        assert number == expected and type(number) is type(expected)
+    assert checks.check_between("a", np.float32(0.5), owner, 0, 1) == 0.5
+    assert checks.check_frequency(np.float16(2), owner) == 2.0
+    assert checks.check_slope("a", np.float32(0), owner) == 0.0
+    assert checks.check_non_zero("a", np.int32(-2), owner) == -2.0
+    for value in (np.int64(3), np.int8(3), np.array(3)):
+        assert checks.check_int("a", value, owner) == 3
+        assert type(checks.check_positive_int("a", value, owner)) is int
+    assert checks.check_bool("a", np.bool_(False), owner) is False
+    assert checks.check_axes("a", np.int64(-1), owner) == [-1]
+    assert checks.check_axes("a", [np.int32(1), 2], owner) == [1, 2]
+    assert checks.check_axes("a", np.array([1, 2]), owner) == [1, 2]
+    assert checks.check_axis("a", np.int64(2), owner) == 2
+    lower, upper = checks.check_rrelu_range(np.float32(0.125),
+                                            np.float64(0.25), owner)
+    assert (lower, upper) == (0.125, 0.25) and type(lower) is float
+    # and what they hold is a plain Python number, for JSON configs
+    config = L.Snake(frequency=np.float32(2)).get_config()
+    assert type(config["frequency"]) is float
+    assert json.loads(json.dumps(L.RReLU(np.float32(0.25), np.float32(0.5))
+                                 .get_config()))["lower"] == 0.25
+
+
+@pytest.mark.parametrize("check, value, message", [
+    (checks.check_number, np.float32(NAN), "must be finite"),
+    (checks.check_number, np.float64(INF), "must be finite"),
+    (checks.check_number, np.array(NAN), "must be finite"),
+    (checks.check_number, np.bool_(True), "must be a real number"),
+    (checks.check_number, np.array([1.0]), "must be a real number"),
+    (checks.check_number, np.complex64(1), "must be a real number"),
+    (checks.check_frequency, np.float32(0), "must be positive"),
+    (checks.check_frequency, np.float32(-2), "must be positive"),
+    (checks.check_slope, np.float32(-0.1), "must be non-negative"),
+    (checks.check_non_zero, np.float64(0), "must be non-zero"),
+    (checks.check_int, np.float64(3), "must be an integer"),
+    (checks.check_int, np.bool_(True), "must be an integer"),
+    (checks.check_positive_int, np.int64(0), "positive integer"),
+    (checks.check_bool, np.int64(1), "True or False"),
+    (checks.check_axes, np.float32(1), "int or a non-empty list of ints"),
+    (checks.check_axes, [np.bool_(True)], "int or a non-empty list of ints"),
+])
+def test_the_checks_refuse_bad_numpy_values_naming_them(check, value,
+                                                        message):
+    arguments = {"check_frequency": (value, "f"),
+                 "check_number": ("a", value, "f")}.get(
+        check.__name__, ("a", value, "f"))
+    with pytest.raises(ValueError, match=message) as info:
+        check(*arguments)
+    assert repr(value) in str(info.value)
+
+
+def test_numpy_integers_are_integers_for_depths_seeds_and_groups():
+    assert for_activation("tanh", depth=np.int64(30)).rationale.startswith(
+        "critical point")
+    assert shaping.tat_leaky_relu_slope(np.int32(30)) == pytest.approx(
+        shaping.tat_leaky_relu_slope(30))
+    assert I.Identity(groups=np.int64(2)).groups == 2
+    assert L.RReLU(seed=np.int64(3)).seed == 3
+    assert L.PReLU(shared_axes=np.int64(1)).shared_axes == [1]
 
 
 def test_keras_layers_still_refuse_bad_base_arguments():

@@ -97,6 +97,8 @@ CASES = {
     ),
     "mish": (L.Mish, lambda x: x * np.tanh(np.logaddexp(0.0, x))),
     "softplus": (L.Softplus, lambda x: np.logaddexp(0.0, x)),
+    "softplus_torch": (lambda **kw: L.Softplus(beta=2.0, threshold=10.0, **kw),
+                       R.softplus(2.0, 10.0)),
     "lisht": (L.LiSHT, lambda x: x * np.tanh(x)),
     "snake": (L.Snake, snake_ref(1.0)),
     "snake_fast": (lambda **kw: L.Snake(frequency=2.5, **kw), snake_ref(2.5)),
@@ -108,6 +110,9 @@ CASES = {
     # Keras's and PyTorch's other activations
     "hard_sigmoid": (L.HardSigmoid, R.hard_sigmoid),
     "hard_tanh": (L.HardTanh, R.hard_tanh),
+    "hard_tanh_bounds": (lambda **kw: L.HardTanh(min_val=-2.0, max_val=3.0,
+                                                 **kw),
+                         R.hard_tanh_between(-2.0, 3.0)),
     "log_sigmoid": (L.LogSigmoid, R.log_sigmoid),
     "softsign": (L.Softsign, R.softsign),
     "sparse_sigmoid": (L.SparseSigmoid, R.sparse_sigmoid),
@@ -481,6 +486,18 @@ def test_softmax_mask_gives_zero_to_masked_positions_like_keras():
     (lambda: L.ReLU(max_value=-1.0), "non-negative"),
     (lambda: L.ReLU(threshold=-0.5), "non-negative"),
     (lambda: L.ReLU(threshold=float("nan")), "finite"),
+    (lambda: L.ReLU(max_value=0.5, threshold=1.0),
+     r"`threshold` must not exceed `max_value`.*threshold=1.0, "
+     r"max_value=0.5"),
+    (lambda: L.Softplus(beta=0.0), r"`beta` must be positive.*beta=0.0"),
+    (lambda: L.Softplus(beta=-1.0), "positive"),
+    (lambda: L.Softplus(threshold=float("inf")), "threshold` must be finite"),
+    (lambda: L.HardTanh(min_val=1.0, max_val=1.0),
+     r"`min_val` must be smaller than `max_val`.*min_val=1.0, max_val=1.0"),
+    (lambda: L.HardTanh(min_val=2.0), r"min_val=2.0, max_val=1.0"),
+    (lambda: L.HardTanh(max_val=float("nan")), "max_val` must be finite"),
+    (lambda: L.ShapedActivation("tanh", input_scale=np.float32(0)),
+     "input_scale` must be non-zero"),
     (lambda: L.ELU(alpha=-1.0), "non-negative"),
     (lambda: L.RReLU(lower=0.4, upper=0.2), "must not exceed"),
     (lambda: L.RReLU(upper=1.0), r"\[0, 1\)"),
@@ -523,6 +540,71 @@ def test_bad_arguments_for_the_input_raise_at_build(layer, shape, message):
         layer.build(shape)
 
 
+def test_relu_allows_max_value_equal_to_threshold_a_step():
+    # f = max_value at and above it, negative_slope * (x - threshold) below
+    layer = L.ReLU(max_value=1.0, threshold=1.0)
+    np.testing.assert_array_equal(layer(np.array([0.5, 1.5, 3.0])),
+                                  [0.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("cls", [L.GLU, L.SwiGLU, L.GEGLU, L.ReGLU],
+                         ids=lambda c: c.__name__)
+def test_a_gated_unit_refuses_an_odd_size_when_the_model_is_built(cls):
+    message = (r"size along `axis` must be even.*received axis=-1, where "
+               r"input_shape=\(None, 7\) has size 7")
+    with pytest.raises(ValueError, match=message):
+        cls().compute_output_shape((None, 7))
+    with pytest.raises(ValueError, match="must be even"):
+        cls()(keras.Input((7,)))  # a model cannot be built with it
+    with pytest.raises(ValueError, match=r"received axis=1, where "
+                       r"input_shape=\(2, 3, 4\) has size 3"):
+        cls(axis=1).compute_output_shape((2, 3, 4))
+    assert cls(axis=1).compute_output_shape((2, 6, 5)) == (2, 3, 5)
+    assert cls().compute_output_shape((None, None)) == (None, None)
+
+
+@pytest.mark.parametrize("cls", [L.GLU, L.SwiGLU, L.GEGLU, L.ReGLU],
+                         ids=lambda c: c.__name__)
+def test_a_gated_unit_axis_outside_the_input_is_a_value_error(cls):
+    message = (r"`axis` is outside an input of rank 2; allowed: an int from "
+               r"-2 to 1\. Received axis=2")
+    with pytest.raises(ValueError, match=message):
+        cls(axis=2).compute_output_shape((None, 4))
+    with pytest.raises(ValueError, match=message):
+        cls(axis=2)(keras.Input((4,)))
+    with pytest.raises(ValueError, match="Received axis=-3"):
+        cls(axis=-3)(np.zeros((2, 4), "float32"))
+    assert cls(axis=-2).compute_output_shape((4, 3)) == (2, 3)
+
+
+def test_softplus_and_hard_tanh_take_pytorchs_arguments_and_equal_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(6).normal(scale=4.0, size=(3, 8))
+    x[0, :3] = [5.0, 5.0 + 1e-7, 5.0 - 1e-7]  # beta * x at the threshold
+    for ours, theirs in (
+            (L.Softplus(beta=2, threshold=10, dtype="float64"),
+             torch.nn.Softplus(beta=2, threshold=10)),
+            (L.Softplus(beta=0.5, threshold=-1, dtype="float64"),
+             torch.nn.Softplus(beta=0.5, threshold=-1)),
+            (L.HardTanh(min_val=-2, max_val=3, dtype="float64"),
+             torch.nn.Hardtanh(min_val=-2, max_val=3))):
+        t = torch.tensor(x, requires_grad=True)
+        expected = theirs(t)
+        expected.sum().backward()
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = ours(xt)
+        np.testing.assert_allclose(y, expected.detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
+        np.testing.assert_allclose(tape.gradient(y, xt), t.grad.numpy(),
+                                   rtol=1e-12, atol=1e-12)
+    config = L.Softplus(beta=2, threshold=10).get_config()
+    assert (config["beta"], config["threshold"]) == (2, 10)
+    config = L.HardTanh(min_val=-2, max_val=3).get_config()
+    assert (config["min_val"], config["max_val"]) == (-2, 3)
+
+
 def test_softmax_axis_outside_the_input_raises_when_called():
     layer = L.Softmax(axis=2)
     assert layer.built  # no weights: built when constructed, as Keras's
@@ -545,6 +627,27 @@ def test_shaped_activation_stores_the_canonical_name():
     layer = L.ShapedActivation("Leaky-ReLU", input_scale=2)
     assert layer.get_config()["activation"] == "leaky_relu"
     assert layer.get_config()["input_scale"] == 2.0
+
+
+@pytest.mark.parametrize("alias, name", [
+    ("silu", "swish"), ("SiLU", "swish"), ("keras_initact>silu", "swish"),
+    ("hard_silu", "hard_swish"), ("logistic", "sigmoid"),
+    ("lrelu", "leaky_relu"), ("relu2", "squared_relu"), ("exp", "exponential"),
+])
+def test_shaped_activation_accepts_the_registrys_aliases(alias, name):
+    from keras_initact.activations import ACTIVATIONS
+
+    layer = L.ShapedActivation(alias, input_scale=0.5)
+    assert layer.get_config()["activation"] == name
+    assert ACTIVATIONS.identify(layer).name == name
+    x = np.linspace(-3.0, 3.0, 7)
+    np.testing.assert_allclose(
+        layer(x), L.ShapedActivation(name, input_scale=0.5)(x))
+
+
+def test_shaped_activation_lists_the_aliases_when_a_name_is_unknown():
+    with pytest.raises(ValueError, match=r"Unknown activation 'sliu'.*silu"):
+        L.ShapedActivation("sliu")
 
 
 def test_shaped_activation_record_carries_regions_through_the_output_map():

@@ -144,6 +144,49 @@ class TestForActivation:
             keras.ops.convert_to_numpy(shaped.kernel_for(0)((16, 16))),
             keras.ops.convert_to_numpy(plain.kernel_for(0)((16, 16))))
 
+    @pytest.mark.parametrize("shaping", [True, "dks"])
+    def test_a_linear_unit_stays_linear_under_shaping(self, shaping):
+        # A linear unit's kernel map is already the identity (C(c) = c):
+        # TAT and DKS have nothing to shape, so it stays linear, with the
+        # weight-scale reparametrization of every shaped network.
+        plain = for_activation("linear", depth=30, seed=1)
+        recipe = for_activation("identity", depth=30, shaping=shaping, seed=1)
+        assert recipe.activation == "linear"
+        assert recipe.activation_arguments == {} and recipe.transform is None
+        assert recipe.shaped and recipe.shaping is None
+        assert "identity kernel map" in recipe.rationale
+        x = np.linspace(-3.0, 3.0, 7, dtype="float32")
+        np.testing.assert_array_equal(recipe.activation_layer()(x), x)
+        assert recipe.activation_rescale == pytest.approx(8 / 30)
+        np.testing.assert_allclose(  # orthogonal kernels, gain 1 times 30/8
+            keras.ops.convert_to_numpy(recipe.kernel_for(2)((16, 16))),
+            3.75 * keras.ops.convert_to_numpy(plain.kernel_for(2)((16, 16))),
+            rtol=1e-6)
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(recipe.kernel_for(0)((16, 16))),
+            keras.ops.convert_to_numpy(plain.kernel_for(0)((16, 16))))
+
+    def test_a_shaped_linear_model_is_linear_as_its_spec_says(self):
+        from keras_initact.models import spec_of
+
+        model = build_sequential((4,), [4] * 10, "linear", num_classes=3,
+                                 shaping=True, seed=0)
+        spec = spec_of(model)
+        assert spec["activation"] == "linear" and spec["shaping"] is True
+        units = [layer for layer in model.layers
+                 if layer.name.startswith("act_")]
+        assert len(units) == 10
+        assert all(ACTIVATIONS.identify(unit) is ACTIVATIONS["linear"]
+                   for unit in units)
+        # the hidden layers are linear: f(2 x) = 2 f(x) and f(-x) = -f(x)
+        hidden = keras.Model(model.inputs, model.get_layer("scale_9").output)
+        x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+        y = keras.ops.convert_to_numpy(hidden([x]))
+        assert np.abs(y).max() > 0.1
+        np.testing.assert_allclose(hidden([2 * x]), 2 * y, rtol=1e-5,
+                                   atol=1e-6)
+        np.testing.assert_allclose(hidden([-x]), -y, rtol=1e-5, atol=1e-6)
+
     def test_the_factory_rescales_each_activation_by_the_weight_scale(self):
         from keras_initact.models import build_sequential
 
@@ -173,7 +216,8 @@ class TestForActivation:
             for_activation("gelu", depth=50, shaping="dks", zeta=float("nan"))
         with pytest.raises(ValueError, match="Unknown activation 'rleu'"):
             for_activation("rleu")
-        with pytest.raises(ValueError, match="depth must be a positive int"):
+        with pytest.raises(ValueError, match="`depth` must be a positive "
+                           "integer or None; received depth=0"):
             for_activation("relu", depth=0)
         with pytest.raises(ValueError, match="not elementwise"):
             for_activation("softmax", depth=20)

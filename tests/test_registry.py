@@ -281,6 +281,41 @@ def test_calculate_gain_and_he_initializers_find_our_activations():
     assert init.gain == ACTIVATIONS["snake"].gain
 
 
+def test_the_aliases_are_one_table_below_the_registry():
+    from keras_initact.math import functions as F
+
+    assert F.ALIASES["silu"] == "swish" and F.ALIASES["identity"] == "linear"
+    for alias, name in F.ALIASES.items():
+        assert ACTIVATIONS.find(alias) is ACTIVATIONS[name]
+        assert F.resolve(alias) is F.FUNCTIONS[name]
+    for spec in SPECS:  # the registry's aliases are the table's, no others
+        assert set(spec.aliases) == {a for a, n in F.ALIASES.items()
+                                     if n == spec.name}
+
+
+@pytest.mark.parametrize("alias, name", [
+    ("silu", "swish"), ("lrelu", "leaky_relu"), ("LReLU", "leaky_relu"),
+    ("logistic", "sigmoid"), ("relu2", "squared_relu"), ("exp", "exponential"),
+    ("hard_silu", "hard_swish"), ("identity", "linear"),
+])
+def test_every_name_lookup_accepts_the_aliases(alias, name):
+    gain = initializers.calculate_gain
+    assert gain(alias) == gain(name)
+    assert initializers.HeNormal(nonlinearity=alias).gain == gain(name)
+    if name in ("sigmoid", "swish"):  # smooth: a critical point exists
+        assert (initializers.Critical(alias).point.weight_variance
+                == initializers.Critical(name).point.weight_variance)
+    assert A.lookup(alias) is A.lookup(name)
+
+
+def test_a_spelling_of_leaky_relu_is_pytorchs_leaky_relu_gain():
+    gain = initializers.calculate_gain
+    for spelling in ("lrelu", "LeakyReLU", "leaky-relu"):
+        assert gain(spelling) == gain("leaky_relu")  # slope 0.01
+        assert gain(spelling, 0.2) == gain("leaky_relu", 0.2)
+    assert gain("leaky_relu", np.float32(0.25)) == gain("leaky_relu", 0.25)
+
+
 def test_records_are_frozen():
     with pytest.raises(AttributeError):
         ACTIVATIONS["relu"].name = "other"

@@ -146,10 +146,11 @@ class TestTatTransform:
             tat_transform(ACTIVATIONS.spec("relu").activation, 60)
 
     @pytest.mark.parametrize("kwargs, message", [
-        ({"depth": 0}, "depth must be a positive int; received depth=0"),
+        ({"depth": 0}, "tat_transform: `depth` must be a positive integer; "
+                       "received depth=0"),
         ({"depth": 2.5}, "depth=2.5"),
         ({"depth": True}, "depth=True"),
-        ({"tau": 0.0}, "tau must be a positive number; received tau=0.0"),
+        ({"tau": 0.0}, "`tau` must be positive; received tau=0.0"),
         ({"tau": -1}, "tau=-1"),
         ({"tau": float("nan")}, "tau=nan"),
         ({"tau": "0.3"}, "tau='0.3'"),
@@ -201,11 +202,12 @@ class TestDksTransform:
         assert tat_maps.c_zero > 1e-3 and tat_maps.c_slope == pytest.approx(1.0)
 
     @pytest.mark.parametrize("kwargs, message", [
-        ({"depth": 0}, "depth must be a positive int; received depth=0"),
+        ({"depth": 0}, "dks_transform: `depth` must be a positive integer; "
+                       "received depth=0"),
         ({"zeta": 1.0}, r"zeta must be > 1 .*received zeta=1.0"),
         ({"zeta": 0.5}, "zeta=0.5"),
-        ({"zeta": float("inf")}, "zeta must be a positive number; received "
-                                 "zeta=inf"),
+        ({"zeta": float("inf")}, "dks_transform: `zeta` must be finite; "
+                                 "received zeta=inf"),
         ({"zeta": "1.5"}, "zeta='1.5'"),
     ])
     def test_bad_arguments(self, kwargs, message):

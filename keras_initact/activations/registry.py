@@ -1,7 +1,9 @@
 """The activation registry: one record per activation, in one table.
 
 `ACTIVATIONS` is the only place that knows an activation's names, function,
-layer class, gain, suited initializer and dead/saturated regions. `get`,
+layer class, gain, suited initializer and dead/saturated regions (the
+aliases it reads from `keras_initact.math.functions.ALIASES`, the one table
+of them, which the lookups below this package read too). `get`,
 `lookup`, `names`, the model factory, the automatic initializer choice and the
 monitoring callbacks all read it. To add an activation, write its function
 and layer and add one `ActivationSpec` to `_TABLE`.
@@ -37,7 +39,10 @@ class ActivationSpec:
         name: the canonical lower-case snake name, e.g. `"leaky_relu"`.
         function: the plain function (`keras_initact.activations.NAME`).
         layer_class: the `keras.layers.Layer` class computing it.
-        aliases: other names `get` and `lookup` accept.
+        aliases: other names `get` and `lookup` accept. By default (`None`)
+            those that `keras_initact.math.functions.ALIASES`, the one
+            table of aliases, gives the function registered as `name`
+            (none for a function of one's own).
         zero_centred: whether `E[f(z)] ~ 0` for `z ~ N(0, 1)`, i.e. whether
             the activation keeps a zero-mean signal zero-mean (tanh, SELU).
         homogeneous: whether `f(c x) = c f(x)` for every `c > 0` (linear and
@@ -66,7 +71,7 @@ class ActivationSpec:
     name: str
     function: Callable
     layer_class: type
-    aliases: Tuple[str, ...] = ()
+    aliases: Optional[Tuple[str, ...]] = None
     zero_centred: bool = False
     homogeneous: bool = False
     continuous: bool = True
@@ -97,6 +102,12 @@ class ActivationSpec:
             self, "learned_parameters",
             types.MappingProxyType(dict(self.learned_parameters)),
         )
+        if self.aliases is None:
+            own = functions.FUNCTIONS.get(self.name) is self.function
+            object.__setattr__(self, "aliases", functions.aliases_of(
+                self.name) if own else ())
+        else:
+            object.__setattr__(self, "aliases", tuple(self.aliases))
 
     @property
     def names(self):
@@ -314,6 +325,12 @@ class Registry(Mapping):
         if isinstance(activation, L.Threshold):
             return self._threshold_variant(activation.threshold,
                                            activation.value)
+        if isinstance(activation, L.HardTanh):
+            return self._variant(self._hard_tanh_variant, activation.min_val,
+                                 activation.max_val)
+        if isinstance(activation, L.Softplus):
+            return self._variant(self._softplus_variant, activation.beta,
+                                 activation.threshold)
         if isinstance(activation, functools.partial):
             return self.identify(activation.func)
         cls = activation if isinstance(activation, type) else type(activation)
@@ -369,6 +386,46 @@ class Registry(Mapping):
             cap is None and threshold == 0.0), dead=dead,
             gain_nonlinearity="leaky_relu", gain_param=negative_slope)
 
+    def _variant(self, make, *options):
+        """`make(*options)`, computed once per options (it integrates)."""
+        key = (make.__name__, *options)
+        if key not in self._shaped_specs:
+            self._shaped_specs[key] = make(*options)
+        return self._shaped_specs[key]
+
+    def _hard_tanh_variant(self, min_val, max_val):
+        """The record of `HardTanh(min_val, max_val)`: dead where clipped,
+        zero-centred when its mean output is (as `ActivationSpec.shaped`
+        measures it), and the gain of what it computes."""
+        record = self.find("hard_tanh")
+        if (min_val, max_val) == (-1.0, 1.0):
+            return record
+        unit = functools.partial(functions.hard_tanh, min_val=min_val,
+                                 max_val=max_val)
+        mean = gaussian_expectation(unit)
+        spread = gaussian_expectation(lambda x: unit(x) ** 2) ** 0.5
+        return dataclasses.replace(
+            record, function=unit, zero_centred=abs(mean) <= 0.1 * spread,
+            dead=Region(below=min_val, above=max_val,
+                        meaning=f"y = {min_val:g} or {max_val:g}: clipped"),
+            gain_nonlinearity=unit, gain_param=None)
+
+    def _softplus_variant(self, beta, threshold):
+        """The record of `Softplus(beta, threshold)`: saturated at outputs
+        up to `0.01 / beta`, where its slope `1 - exp(-beta y)` is below
+        0.01 as the default's is below 0.01, and the gain of what it
+        computes."""
+        record = self.find("softplus")
+        if (beta, threshold) == (1.0, functions.SOFTPLUS_THRESHOLD):
+            return record
+        unit = functools.partial(functions.softplus, beta=beta,
+                                 threshold=threshold)
+        bound = (1 - _BOUND) / beta
+        return dataclasses.replace(
+            record, function=unit,
+            saturated=Region(below=bound, meaning=f"y <= {bound:.3g}"),
+            gain_nonlinearity=unit, gain_param=None)
+
     def _threshold_variant(self, threshold, value):
         """The record of `Threshold(threshold, value)`: with the defaults
         (ReLU) the record itself; otherwise a unit that jumps unless
@@ -412,14 +469,12 @@ _BOUND = 0.99  # "near a bound": within 1% of the range from it
 
 _TABLE = (
     ActivationSpec(
-        "linear", _F.linear, keras.layers.Identity, aliases=("identity",),
-        zero_centred=True, homogeneous=True,
-        kernel_initializer="glorot_uniform",
+        "linear", _F.linear, keras.layers.Identity, zero_centred=True,
+        homogeneous=True, kernel_initializer="glorot_uniform",
     ),
     # -- sigmoidal: bounded, S-shaped
     ActivationSpec(
-        "sigmoid", _F.sigmoid, L.Sigmoid, aliases=("logistic",),
-        smooth=True,
+        "sigmoid", _F.sigmoid, L.Sigmoid, smooth=True,
         kernel_initializer="glorot_uniform",
         saturated=Region(below=1 - _BOUND, above=_BOUND,
                          meaning="within 0.01 of 0 or 1"),
@@ -467,8 +522,8 @@ _TABLE = (
         reference="Nair & Hinton 2010",
     ),
     ActivationSpec(
-        "leaky_relu", _F.leaky_relu, L.LeakyReLU, aliases=("lrelu",),
-        homogeneous=True, gain_nonlinearity="leaky_relu", gain_param=_F.LEAKY_RELU_SLOPE,
+        "leaky_relu", _F.leaky_relu, L.LeakyReLU, homogeneous=True,
+        gain_nonlinearity="leaky_relu", gain_param=_F.LEAKY_RELU_SLOPE,
         reference="Maas et al. 2013",
     ),
     ActivationSpec(
@@ -494,13 +549,11 @@ _TABLE = (
     ),
     ActivationSpec(
         "squared_relu", _F.squared_relu, L.SquaredReLU,
-        aliases=("relu_squared", "relu2"),
         dead=Region(below=0.0, meaning="output 0: input below 0"),
         reference="So et al. 2021 (Primer)",
     ),
     ActivationSpec(
         "hard_swish", _F.hard_swish, L.HardSwish,
-        aliases=("hard_silu",),
         dead=Region(within=(0.0, 0.0), meaning="output 0: input at or "
                     "below -3"),
         reference="Howard et al. 2019",
@@ -534,7 +587,7 @@ _TABLE = (
         reference="Hendrycks & Gimpel 2016",
     ),
     ActivationSpec(
-        "swish", _F.swish, L.Swish, aliases=("silu",), smooth=True,
+        "swish", _F.swish, L.Swish, smooth=True,
         reference="Ramachandran et al. 2017",
     ),
     ActivationSpec("mish", _F.mish, L.Mish, smooth=True,
@@ -552,7 +605,7 @@ _TABLE = (
     ),
     ActivationSpec(
         "exponential", _F.exponential, L.Exponential, smooth=True,
-        aliases=("exp",), kernel_initializer="glorot_uniform",
+        kernel_initializer="glorot_uniform",
         saturated=Region(below=1 - _BOUND, meaning="y <= 0.01"),
     ),
     ActivationSpec(

@@ -4,7 +4,9 @@ import dataclasses
 from typing import Any, Mapping, Optional
 
 from keras_initact.activations import ACTIVATIONS
-from keras_initact.checks import check_between, check_number
+from keras_initact.checks import (
+    check_between, check_number, check_positive_int,
+)
 from keras_initact.deep import shaping as tat
 from keras_initact.initializers import (
     Critical,
@@ -105,6 +107,9 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
       Transformation (`keras_initact.deep.shaping`), which keeps the
       activation's family but changes the unit with the depth, where the
       registry says it applies:
+        - linear: nothing to shape (its kernel map is already the
+          identity, which TAT and DKS approach): it stays linear, with
+          orthogonal kernels of gain 1;
         - ReLU family (positively homogeneous units, which no weights bring
           to dynamical isometry): a leaky ReLU whose negative slope is set
           by the depth (`tat_leaky_relu_slope(depth, eta)`), orthogonal
@@ -174,12 +179,8 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             activations, > 1 (1.5 as in the DKS paper).
     """
     spec = ACTIVATIONS.spec(activation)
-    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)
-                              or depth < 1):
-        raise ValueError(
-            f"for_activation: depth must be a positive int or None; received "
-            f"depth={depth!r}."
-        )
+    depth = check_positive_int("depth", depth, "for_activation",
+                               allow_none=True)
     method = shaping_method(shaping, "for_activation")
     eta = check_between("eta", eta, "for_activation", 0.0, 1.0)
     tau = check_number("tau", tau, "for_activation", positive=True)
@@ -222,6 +223,23 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             spec.name, {}, kernel, Zeros(), kernel, Zeros(), False,
             f"depth {depth or 'unknown'} <= {SHALLOW_DEPTH}: the classic pairing "
             f"{type(kernel).__name__} for {spec.name}",
+        )
+
+    if method and spec.name == "linear":
+        # Already the identity kernel map, C(c) = c, at every depth: the
+        # limit TAT's and DKS's shaped units approach (theirs stay a little
+        # nonlinear to be expressive). TAT's leaky ReLU would make the
+        # network nonlinear, which is not what a linear one asks for, so
+        # shaping only adds the weight-scale reparametrization.
+        weight_scale = _checked_weight_scale(weight_scale, depth)
+        return InitRecipe(
+            spec.name, {}, _orthogonal_per_unit(weight_scale, base_seed),
+            Zeros(), Orthogonal(gain=1.0, seed=base_seed), Zeros(), True,
+            "linear already has the identity kernel map C(c) = c, the "
+            f"limit that {method.upper()}'s shaped units approach, so it "
+            "stays linear: orthogonal kernels with gain 1"
+            + _scaled(weight_scale),
+            activation_rescale=1.0 / weight_scale,
         )
 
     if method and spec.homogeneous:

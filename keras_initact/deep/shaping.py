@@ -56,7 +56,9 @@ import warnings
 import numpy as np
 from scipy import optimize
 
-from keras_initact.checks import check_between
+from keras_initact.checks import (
+    check_between, check_number, check_positive_int,
+)
 from keras_initact.math.functions import shaped_unit
 
 DEFAULT_ETA = 0.9
@@ -101,7 +103,7 @@ def tat_leaky_relu_slope(depth, eta=DEFAULT_ETA):
 
     >>> round(tat_leaky_relu_slope(60), 3)   # doctest: +SKIP
     """
-    _check_depth(depth)
+    depth = _check_depth(depth, "tat_leaky_relu_slope")
     eta = check_between("eta", eta, "tat_leaky_relu_slope", 0.0, 1.0)
     relu_correlation = network_c_map(0.0, 0.0, depth)
     if relu_correlation <= eta:
@@ -240,8 +242,8 @@ def tat_transform(activation, depth, tau=DEFAULT_TAU):
             makes `C''(1)` infinite at every scale; this shows as a series
             that does not converge).
     """
-    _check_depth(depth)
-    tau = _positive("tau", tau)
+    depth = _check_depth(depth, "tat_transform")
+    tau = _positive("tau", tau, "tat_transform")
     return _solve(activation, _TAT, depth, tau)
 
 
@@ -278,13 +280,13 @@ def dks_transform(activation, depth, zeta=DEFAULT_ZETA):
     without skip connections or normalization layers using Deep Kernel
     Shaping", arXiv:2110.01765, 2021.
     """
-    _check_depth(depth)
-    zeta = _positive("zeta", zeta)
+    depth = _check_depth(depth, "dks_transform")
+    zeta = _positive("zeta", zeta, "dks_transform")
     if not zeta > 1.0:
         raise ValueError(
-            f"zeta must be > 1 (the network's C'(1) of a unit with C(0) = 0 "
-            f"is at least 1, and 1 only for a linear unit); received "
-            f"zeta={zeta!r}."
+            "dks_transform: zeta must be > 1 (the network's C'(1) of a unit "
+            "with C(0) = 0 is at least 1, and 1 only for a linear unit); "
+            f"received zeta={zeta!r}."
         )
     return _solve(activation, _DKS, depth, zeta)
 
@@ -394,14 +396,8 @@ def _solve(activation, method, depth, target):
     return best
 
 
-def _positive(argument, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or not value > 0:
-        raise ValueError(
-            f"{argument} must be a positive number; received "
-            f"{argument}={value!r}."
-        )
-    return float(value)
+def _positive(argument, value, owner):
+    return float(check_number(argument, value, owner, positive=True))
 
 
 @functools.lru_cache(maxsize=4)
@@ -437,9 +433,8 @@ def _to_numpy(values):
     return keras.ops.convert_to_numpy(values)
 
 
-def _check_depth(depth):
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise ValueError(f"depth must be a positive int; received depth={depth!r}.")
+def _check_depth(depth, owner):
+    return check_positive_int("depth", depth, owner)
 
 
 def _name(activation):

@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from keras_initact.checks import check_choice
+from keras_initact.checks import check_axes, check_choice
 from keras_initact.initializers.base import (
     RandomInitializer,
     standardize_shape,
@@ -39,7 +39,8 @@ def compute_fans(shape, kernel_layout="standard", input_axes=None,
     """
     shape = standardize_shape(shape, "compute_fans")
     check_choice("kernel_layout", kernel_layout, KERNEL_LAYOUTS, "compute_fans")
-    input_axes, output_axes = check_axes(input_axes, output_axes, "compute_fans")
+    input_axes, output_axes = check_kernel_axes(input_axes, output_axes,
+                                                "compute_fans")
     if input_axes is not None:
         for name, axes in (("input_axes", input_axes),
                            ("output_axes", output_axes)):
@@ -66,7 +67,7 @@ def compute_fans(shape, kernel_layout="standard", input_axes=None,
     return second_last * receptive_field, last * receptive_field
 
 
-def check_axes(input_axes, output_axes, owner):
+def check_kernel_axes(input_axes, output_axes, owner):
     """Returns `input_axes` and `output_axes` as lists of ints (or `None`s)."""
     if (input_axes is None) != (output_axes is None):
         raise ValueError(
@@ -78,15 +79,12 @@ def check_axes(input_axes, output_axes, owner):
     checked = []
     for name, axes in (("input_axes", input_axes), ("output_axes", output_axes)):
         try:
-            axes = list(axes)
-        except TypeError:
-            axes = [axes]
-        if not axes or any(isinstance(a, bool) or not isinstance(a, int)
-                           for a in axes):
+            axes = check_axes(name, axes, owner)
+        except ValueError:
             raise ValueError(
                 f"{owner}: `{name}` must be a non-empty list of ints (kernel "
                 f"axes); received {name}={axes!r}."
-            )
+            ) from None
         checked.append(axes)
     return tuple(checked)
 
@@ -112,7 +110,7 @@ class FanScaledInitializer(RandomInitializer, keras.initializers.VarianceScaling
         self.kernel_layout = check_choice(
             "kernel_layout", kernel_layout, KERNEL_LAYOUTS, owner
         )
-        self.input_axes, self.output_axes = check_axes(
+        self.input_axes, self.output_axes = check_kernel_axes(
             input_axes, output_axes, owner
         )
 

@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_initact.checks import check_number
+from keras_initact.checks import check_number, check_positive_int
 from keras_initact.initializers.base import Initializer, register
 from keras_initact.initializers.spatial import compute_dtype_for, embed_at_centre
 
@@ -31,12 +31,7 @@ class Identity(Initializer):
 
     def __init__(self, gain=1.0, groups=1):
         self.gain = check_number("gain", gain, self._name(), positive=True)
-        if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-            raise ValueError(
-                f"{self._name()}: `groups` must be a positive int; received "
-                f"groups={groups!r}."
-            )
-        self.groups = groups
+        self.groups = check_positive_int("groups", groups, self._name())
 
     def generate(self, shape, dtype):
         if len(shape) < 2:

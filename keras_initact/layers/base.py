@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_initact.checks import check_axes_in_rank, check_axis
+from keras_initact.checks import check_axis, check_axis_in_rank
 
 
 class ActivationLayer(keras.layers.Layer):
@@ -77,7 +77,7 @@ class AlongAxisLayer(ActivationLayer):
         self._finish_init()
 
     def call(self, inputs):
-        check_axes_in_rank("axis", [self.axis], len(inputs.shape),
+        check_axis_in_rank("axis", self.axis, len(inputs.shape),
                            type(self).__name__)
         return type(self).function(inputs, axis=self.axis)
 

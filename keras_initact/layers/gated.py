@@ -6,18 +6,25 @@ gated unit is twice as wide as the unit's output (the model factory does
 this). They are the feed-forward blocks of most current transformers.
 """
 
+from keras_initact.checks import check_halvable
 from keras_initact.initializers.base import register
 from keras_initact.layers.base import AlongAxisLayer
 from keras_initact.math import functions
 
 
 class GatedUnit(AlongAxisLayer):
-    """Base of the gated units: splits `axis` in two and halves its size."""
+    """Base of the gated units: splits `axis` in two and halves its size.
+
+    The input's shape is checked when a model is built with the layer
+    (`compute_output_shape`): `axis` must index it, and its size there must
+    be even; either raises a `ValueError`.
+    """
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
-        if shape[self.axis] is not None:
-            shape[self.axis] //= 2
+        axis = check_halvable("axis", self.axis, shape, type(self).__name__)
+        if shape[axis] is not None:
+            shape[axis] //= 2
         return tuple(shape)
 
 

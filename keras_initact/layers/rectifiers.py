@@ -10,7 +10,7 @@ import keras
 from keras_initact import initializers
 from keras_initact.math import functions
 from keras_initact.checks import (
-    check_axes, check_axes_in_rank, check_number, check_optional_number,
+    check_axes, check_axes_in_rank, check_int, check_number,
     check_rrelu_range, check_slope,
 )
 from keras_initact.initializers.base import register
@@ -27,11 +27,17 @@ class ReLU(ActivationLayer):
     f(x) = negative_slope * (x - threshold)  otherwise
     ```
 
+    The arguments and their ranges are Keras's `ReLU`'s, with one more rule
+    that the definition needs: `max_value` is at least `threshold` (below
+    it, the first and the last case would overlap; Keras's layer accepts it
+    and outputs 0 up to the threshold, then `max_value`).
+
     >>> layer = ReLU(max_value=6.0)
     >>> layer(np.array([-1.0, 3.0, 9.0]))  # [0.0, 3.0, 6.0]
 
     Args:
-        max_value: upper clip, >= 0, or `None` (default) for none.
+        max_value: upper clip, >= `threshold` (and so >= 0), or `None`
+            (default) for none.
         negative_slope: slope below `threshold`, >= 0 (default 0).
         threshold: where the unit switches on, >= 0 (default 0).
         **kwargs: base layer arguments (`name`, `dtype`, ...).
@@ -43,16 +49,9 @@ class ReLU(ActivationLayer):
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0,
                  **kwargs):
         super().__init__(**kwargs)
-        owner = type(self).__name__
-        self.max_value = check_optional_number(
-            "max_value", max_value, owner, non_negative=True
-        )
-        self.negative_slope = check_slope(
-            "negative_slope", negative_slope, owner
-        )
-        self.threshold = check_number(
-            "threshold", threshold, owner, non_negative=True
-        )
+        self.negative_slope, self.max_value, self.threshold = (
+            functions.check_relu_options(negative_slope, max_value, threshold,
+                                         type(self).__name__))
         self._finish_init()
 
     def call(self, inputs):
@@ -225,7 +224,7 @@ class RReLU(ActivationLayer):
     Args:
         lower: smallest slope, default 1/8.
         upper: largest slope, default 1/3; `0 <= lower <= upper < 1`.
-        seed: an int or `None`.
+        seed: an integer or `None`.
         **kwargs: base layer arguments (`name`, `dtype`, ...).
 
     Reference: Xu et al., "Empirical Evaluation of Rectified Activations in
@@ -237,14 +236,8 @@ class RReLU(ActivationLayer):
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.lower, self.upper = check_rrelu_range(lower, upper, owner)
-        if seed is not None and (isinstance(seed, bool)
-                                 or not isinstance(seed, int)):
-            raise ValueError(
-                f"{owner}: `seed` must be an int or None; received "
-                f"seed={seed!r}."
-            )
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.seed = None if seed is None else check_int("seed", seed, owner)
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
         self._finish_init()
 
     def call(self, inputs, training=False):

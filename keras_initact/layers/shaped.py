@@ -30,8 +30,9 @@ class ShapedActivation(ActivationLayer):
     they judge this layer's outputs as `phi`'s.
 
     Args:
-        activation: the name (any spelling) of an elementwise function of
-            `keras_initact.activations` without learned parameters.
+        activation: the name or alias (any spelling, e.g. `"silu"`) of an
+            elementwise function of `keras_initact.activations` without
+            learned parameters; the config holds its canonical name.
         input_scale: multiplies the input; finite and non-zero (default 1).
         input_shift: added to the scaled input; finite (default 0).
         output_shift: added to `phi`'s output; finite (default 0).
@@ -90,7 +91,7 @@ def _shapeable(activation, owner):
     function = functions.resolve(activation)
     if function is None:
         raise ValueError(f"{owner}: " + functions.unknown_name_message(
-            activation, sorted(functions.FUNCTIONS)))
+            activation, functions.names(aliases=True)))
     name = function.__name__
     if not function.elementwise:
         raise ValueError(

@@ -56,15 +56,33 @@ class HardSigmoid(ActivationLayer):
 
 @register
 class HardTanh(ActivationLayer):
-    """Hard tanh layer, `f(x) = clip(x, -1, 1)`.
+    """Hard tanh layer, `f(x) = clip(x, min_val, max_val)`, with PyTorch's
+    `Hardtanh` arguments (the defaults are Keras's `hard_tanh`).
 
     >>> HardTanh()(np.array([-2.0, 0.5, 3.0]))  # [-1.0, 0.5, 1.0]
+    >>> HardTanh(min_val=-2.0, max_val=3.0)(np.array([-4.0, 4.0]))  # [-2, 3]
+
+    Args:
+        min_val: the lower bound, a finite number (default -1).
+        max_val: the upper bound, a finite number larger than `min_val`
+            (default 1).
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
 
     Reference: Collobert, "Large Scale Machine Learning", 2004.
     """
 
+    def __init__(self, min_val=-1.0, max_val=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.min_val, self.max_val = functions.check_hard_tanh_bounds(
+            min_val, max_val, type(self).__name__)
+        self._finish_init()
+
     def call(self, inputs):
-        return functions.hard_tanh(inputs)
+        return functions.hard_tanh(inputs, self.min_val, self.max_val)
+
+    def get_config(self):
+        return {**super().get_config(), "min_val": self.min_val,
+                "max_val": self.max_val}
 
 
 @register

@@ -116,17 +116,44 @@ class Mish(ActivationLayer):
 
 @register
 class Softplus(ActivationLayer):
-    """Softplus layer, `f(x) = log(1 + exp(x))`, a smooth ReLU.
+    """Softplus layer, a smooth ReLU, with PyTorch's `Softplus` arguments.
 
-    >>> layer = Softplus()
-    >>> layer(np.array([-1.0, 0.0, 1.0]))  # [0.3133, 0.6931, 1.3133]
+    ```
+    f(x) = log(1 + exp(beta * x)) / beta   if beta * x <= threshold
+    f(x) = x                               otherwise
+    ```
+
+    The defaults (`beta=1`, `threshold=20`, PyTorch's) give
+    `log(1 + exp(x))` to float32 rounding.
+
+    >>> layer = Softplus(beta=2.0, threshold=10.0)
+    >>> layer(np.array([-1.0, 0.0, 6.0]))  # [0.0635, 0.3466, 6.0]
+
+    Args:
+        beta: the sharpness, > 0 (default 1); larger is closer to ReLU.
+        threshold: a finite number (default 20); where `beta * x` exceeds
+            it the unit is the identity.
+        **kwargs: base layer arguments (`name`, `dtype`, ...).
 
     Reference: Dugas et al., "Incorporating Second-Order Functional Knowledge
     for Better Option Pricing", NeurIPS 2001.
     """
 
+    def __init__(self, beta=1.0, threshold=functions.SOFTPLUS_THRESHOLD,
+                 **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        self.beta = check_number("beta", beta, owner, positive=True)
+        self.threshold = check_number("threshold", threshold, owner)
+        self._finish_init()
+
     def call(self, inputs):
-        return functions.softplus(inputs)
+        return functions.softplus(inputs, beta=self.beta,
+                                  threshold=self.threshold)
+
+    def get_config(self):
+        return {**super().get_config(), "beta": self.beta,
+                "threshold": self.threshold}
 
 
 @register

@@ -17,8 +17,9 @@ import keras
 from keras import ops
 
 from keras_initact.checks import (
-    check_frequency, check_number, check_optional_number,
-    check_rrelu_range, check_slope,
+    check_axis, check_bool, check_frequency, check_halvable, check_number,
+    check_optional_number, check_ordered, check_rrelu_range, check_slope,
+    is_real_number,
 )
 
 # Keras's `LeakyReLU` layer default. Keras's `leaky_relu` function uses 0.2
@@ -32,9 +33,25 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+# PyTorch's Softplus default: beta * x above it is taken as linear.
+SOFTPLUS_THRESHOLD = 20.0
+
 PREFIX = "keras_initact>"
 # name -> function, every activation of this module, filled by `_register`.
 FUNCTIONS = {}
+# alias -> name: the other names of the functions, the one table of them.
+# `resolve` (and so every lookup below the registry: `ShapedActivation`,
+# `calculate_gain`, `Critical`) and the registry's records read it.
+ALIASES = {
+    "identity": "linear",
+    "logistic": "sigmoid",
+    "lrelu": "leaky_relu",
+    "relu_squared": "squared_relu",
+    "relu2": "squared_relu",
+    "hard_silu": "hard_swish",
+    "silu": "swish",
+    "exp": "exponential",
+}
 
 
 def _register(function=None, *, elementwise=True, gate=None, learns=()):
@@ -63,16 +80,37 @@ def normalize(name):
     return re.sub(r"[\s_-]", "", name).lower()
 
 
-def resolve(name):
-    """The function of this module called `name` (any spelling, see
-    `normalize`), or `None`. The registry knows the aliases too."""
+def aliases_of(name):
+    """The aliases of the function `name` in `ALIASES`, in table order."""
+    return tuple(alias for alias, target in ALIASES.items() if target == name)
+
+
+def canonical_name(name):
+    """The name in `FUNCTIONS` that `name` spells (any spelling of a name or
+    of an alias in `ALIASES`, see `normalize`), or `None`."""
     if not isinstance(name, str):
         return None
     key = normalize(name)
-    for known, function in FUNCTIONS.items():
+    for known in FUNCTIONS:
         if normalize(known) == key:
-            return function
+            return known
+    for alias, known in ALIASES.items():
+        if normalize(alias) == key:
+            return known
     return None
+
+
+def resolve(name):
+    """The function of this module called `name`, any spelling of its name
+    or of an alias (`"silu"`, `"SiLU"` and `"keras_initact>swish"` give
+    `swish`), or `None`."""
+    known = canonical_name(name)
+    return None if known is None else FUNCTIONS[known]
+
+
+def names(aliases=False):
+    """The names of `FUNCTIONS`, sorted; with `aliases=True`, aliases too."""
+    return sorted({*FUNCTIONS, *(ALIASES if aliases else ())})
 
 
 def unknown_name_message(name, known):
@@ -127,15 +165,14 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     Args:
         x: input tensor.
         negative_slope: slope below `threshold`, >= 0.
-        max_value: upper clip, >= 0, or `None` for none.
+        max_value: upper clip, >= `threshold`, or `None` for none.
         threshold: where the unit switches on, >= 0.
 
     Reference: Nair & Hinton, "Rectified Linear Units Improve Restricted
     Boltzmann Machines", ICML 2010.
     """
-    check_slope("negative_slope", negative_slope, "relu")
-    check_optional_number("max_value", max_value, "relu", non_negative=True)
-    check_number("threshold", threshold, "relu", non_negative=True)
+    negative_slope, max_value, threshold = check_relu_options(
+        negative_slope, max_value, threshold, "relu")
     if max_value is None and threshold == 0:
         if negative_slope == 0:
             return ops.relu(x)
@@ -150,6 +187,21 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     if max_value is not None:
         y = ops.minimum(y, ops.cast(max_value, y.dtype))
     return y
+
+
+def check_relu_options(negative_slope, max_value, threshold, owner):
+    """`relu`'s and `ReLU`'s options, checked: `negative_slope >= 0`,
+    `threshold >= 0`, and `max_value` (if any) at least `threshold`, where
+    the three parts of the definition would otherwise overlap."""
+    negative_slope = check_slope("negative_slope", negative_slope, owner)
+    max_value = check_optional_number("max_value", max_value, owner,
+                                      non_negative=True)
+    threshold = check_number("threshold", threshold, owner, non_negative=True)
+    if max_value is not None:
+        check_ordered(owner, "threshold", threshold, "max_value", max_value,
+                      why=" (the unit is x between them and max_value "
+                      "above)")
+    return negative_slope, max_value, threshold
 
 
 @_register
@@ -177,6 +229,8 @@ def prelu(x, alpha=0.0):
 
     Reference: He et al., "Delving Deep into Rectifiers", ICCV 2015.
     """
+    if is_real_number(alpha):
+        alpha = check_number("alpha", alpha, "prelu")
     x = ops.convert_to_tensor(x)
     alpha = ops.cast(alpha, x.dtype)
     return ops.relu(x) - alpha * ops.relu(-x)
@@ -241,6 +295,7 @@ def gelu(x, approximate=False):
 
     Reference: Hendrycks & Gimpel, "Gaussian Error Linear Units (GELUs)", 2016.
     """
+    approximate = check_bool("approximate", approximate, "gelu")
     return ops.gelu(x, approximate=approximate)
 
 
@@ -248,13 +303,15 @@ def gelu(x, approximate=False):
 def swish(x, beta=1.0):
     """Swish, `f(x) = x * sigmoid(beta * x)`; `beta = 1` is SiLU.
 
-    `beta` is a number or a tensor broadcastable to `x`.
+    `beta` is a finite number or a tensor broadcastable to `x`.
 
     Reference: Ramachandran et al., "Searching for Activation Functions",
     2017; Elfwing et al. 2018 (SiLU).
     """
-    if isinstance(beta, (int, float)) and beta == 1:
-        return ops.silu(x)
+    if is_real_number(beta):
+        beta = check_number("beta", beta, "swish")
+        if beta == 1:
+            return ops.silu(x)
     x = ops.convert_to_tensor(x)
     return x * ops.sigmoid(ops.cast(beta, x.dtype) * x)
 
@@ -270,9 +327,39 @@ def mish(x):
 
 
 @_register
-def softplus(x):
-    """Softplus, `f(x) = log(1 + exp(x))`."""
-    return ops.softplus(x)
+def softplus(x, beta=1.0, threshold=SOFTPLUS_THRESHOLD):
+    """Softplus, PyTorch's definition (`torch.nn.Softplus`).
+
+    ```
+    f(x) = log(1 + exp(beta * x)) / beta   if beta * x <= threshold
+    f(x) = x                               otherwise
+    ```
+
+    With the defaults (`beta=1`, `threshold=20`, PyTorch's) it is Keras's
+    `softplus`, `log(1 + exp(x))`, to float32 rounding: above the threshold
+    the two differ by `log(1 + exp(-x)) < 2.1e-9`.
+
+    >>> softplus(np.array([-1.0, 0.0, 6.0]), beta=2.0, threshold=10.0)
+    ... # [0.0635, 0.3466, 6.0]
+
+    Args:
+        x: input tensor.
+        beta: the sharpness, > 0 (`f(0) = log(2) / beta`); larger is
+            closer to ReLU.
+        threshold: a finite number; where `beta * x` exceeds it the unit is
+            the identity.
+
+    Reference: Dugas et al., "Incorporating Second-Order Functional
+    Knowledge for Better Option Pricing", NeurIPS 2001.
+    """
+    beta = check_number("beta", beta, "softplus", positive=True)
+    threshold = check_number("threshold", threshold, "softplus")
+    x = ops.convert_to_tensor(x)
+    scaled = x if beta == 1 else x * ops.cast(beta, x.dtype)
+    smooth = ops.softplus(scaled)
+    if beta != 1:
+        smooth = smooth / ops.cast(beta, x.dtype)
+    return ops.where(scaled > ops.cast(threshold, x.dtype), x, smooth)
 
 
 @_register
@@ -297,8 +384,8 @@ def snake(x, frequency=1.0):
     Functions and How to Fix It", NeurIPS 2020.
     """
     x = ops.convert_to_tensor(x)
-    if isinstance(frequency, (int, float)):
-        check_frequency(frequency, "snake")
+    if is_real_number(frequency):
+        frequency = check_frequency(frequency, "snake")
         if frequency == 1:
             return x + ops.square(ops.sin(x))
         wave = ops.square(ops.sin(frequency * x))
@@ -354,9 +441,34 @@ def hard_swish(x):
 
 
 @_register
-def hard_tanh(x):
-    """`clip(x, -1, 1)`."""
-    return ops.hard_tanh(x)
+def hard_tanh(x, min_val=-1.0, max_val=1.0):
+    """Hard tanh, `f(x) = clip(x, min_val, max_val)` (PyTorch's `Hardtanh`;
+    Keras's `hard_tanh` with the defaults).
+
+    >>> hard_tanh(np.array([-3.0, 0.5, 4.0]), min_val=-2.0, max_val=3.0)
+    ... # [-2.0, 0.5, 3.0]
+
+    Args:
+        x: input tensor.
+        min_val: the lower bound, a finite number (default -1).
+        max_val: the upper bound, a finite number larger than `min_val`
+            (default 1).
+
+    Reference: Collobert, "Large Scale Machine Learning", 2004.
+    """
+    min_val, max_val = check_hard_tanh_bounds(min_val, max_val, "hard_tanh")
+    if min_val == -1 and max_val == 1:
+        return ops.hard_tanh(x)
+    x = ops.convert_to_tensor(x)
+    return ops.clip(x, ops.cast(min_val, x.dtype), ops.cast(max_val, x.dtype))
+
+
+def check_hard_tanh_bounds(min_val, max_val, owner):
+    """Hard tanh's bounds: finite numbers with `min_val < max_val`."""
+    min_val = check_number("min_val", min_val, owner)
+    max_val = check_number("max_val", max_val, owner)
+    return check_ordered(owner, "min_val", min_val, "max_val", max_val,
+                         strict=True)
 
 
 @_register
@@ -469,6 +581,8 @@ def sparsemax(x, axis=-1):
     than one element is in the support (keras-team/keras#23425).
     """
     x = ops.convert_to_tensor(x)
+    if 0 in tuple(x.shape):  # nothing to normalize: empty, as softmax gives
+        return ops.softmax(x, axis=axis)
     last = axis in (-1, len(x.shape) - 1)
     z = x if last else ops.moveaxis(x, axis, -1)
     z = z - ops.max(z, axis=-1, keepdims=True)  # shift-invariant; no overflow
@@ -485,14 +599,12 @@ def sparsemax(x, axis=-1):
 # -- gated units: the last axis holds the value `a` and the gate `b` ---------------
 
 
-def _halves(x, axis):
+def _halves(x, axis, owner):
+    """The halves `a, b` of `x` along `axis`, which must index `x` and be of
+    even size."""
     x = ops.convert_to_tensor(x)
-    size = x.shape[axis]
-    if size is not None and size % 2:
-        raise ValueError(
-            f"A gated unit splits axis {axis} into two halves; it has size "
-            f"{size}, which is odd. Give the layer before it an even width "
-            "(twice the units the gated unit should output).")
+    axis = check_halvable("axis", check_axis("axis", axis, owner), x.shape,
+                          owner)
     return ops.split(x, 2, axis=axis)
 
 
@@ -500,26 +612,26 @@ def _halves(x, axis):
 def glu(x, axis=-1):
     """Gated linear unit, `a * sigmoid(b)` for the halves `a, b` of `x`
     along `axis` (Dauphin et al. 2017; Keras's `glu`, PyTorch's `GLU`)."""
-    a, b = _halves(x, axis)
+    a, b = _halves(x, axis, "glu")
     return a * ops.sigmoid(b)
 
 
 @_register(elementwise=False, gate=swish)
 def swiglu(x, axis=-1):
     """`a * swish(b)` for the halves `a, b` of `x` (Shazeer 2020)."""
-    a, b = _halves(x, axis)
+    a, b = _halves(x, axis, "swiglu")
     return a * ops.silu(b)
 
 
 @_register(elementwise=False, gate=gelu)
 def geglu(x, axis=-1):
     """`a * gelu(b)` for the halves `a, b` of `x` (Shazeer 2020)."""
-    a, b = _halves(x, axis)
+    a, b = _halves(x, axis, "geglu")
     return a * ops.gelu(b, approximate=False)
 
 
 @_register(elementwise=False, gate=relu)
 def reglu(x, axis=-1):
     """`a * relu(b)` for the halves `a, b` of `x` (Shazeer 2020)."""
-    a, b = _halves(x, axis)
+    a, b = _halves(x, axis, "reglu")
     return a * ops.relu(b)

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from scipy import integrate
 
-from keras_initact.checks import check_number
+from keras_initact.checks import check_number, is_real_number
 from keras_initact.math import functions
 
 LINEAR_NAMES = (
@@ -37,7 +37,8 @@ def calculate_gain(nonlinearity, param=None):
     PyTorch's exactly: 1 for `linear`, `identity`, the `conv*` names and
     `sigmoid`; 5/3 for `tanh`; sqrt(2) for `relu`; sqrt(2 / (1 + a^2)) for
     `leaky_relu` with negative slope `a = param` (0.01 when `None`); 3/4 for
-    `selu`.
+    `selu`. Any spelling of these names and of the activations' aliases is
+    the same name (`"LeakyReLU"`, `"lrelu"`; `"logistic"` is `"sigmoid"`).
 
     Any other activation (a Keras activation name such as `"gelu"`, a
     keras_initact activation, or any callable) gets the variance-preserving
@@ -55,11 +56,13 @@ def calculate_gain(nonlinearity, param=None):
             takes one.
     """
     if isinstance(nonlinearity, str):
-        name = nonlinearity.lower()
+        # any spelling of a name or alias is that name ("LReLU" is
+        # "leaky_relu"); PyTorch's other names ("conv2d") as they are
+        name = functions.canonical_name(nonlinearity) or nonlinearity.lower()
         if name == "leaky_relu":
             if param is None:
                 slope = DEFAULT_LEAKY_RELU_SLOPE
-            elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            elif is_real_number(param):  # Python's or NumPy's
                 slope = check_number("param", param, "calculate_gain")
             else:
                 raise ValueError(
@@ -163,9 +166,8 @@ def _hermite_rule(points):
 def resolve_activation(name, argument="nonlinearity", owner=None):
     """Returns the activation function registered under `name`.
 
-    keras_initact's own activation functions come first (their names, any
-    spelling; `keras_initact.activations.spec(name).gain` knows the
-    registry's aliases too), then Keras's. An unknown
+    keras_initact's own activation functions come first (their names and
+    aliases, any spelling: `"silu"` is `swish`), then Keras's. An unknown
     name raises a `ValueError` that calls it `argument` (and names `owner`,
     the class or function asking, when given).
     """
@@ -176,7 +178,8 @@ def resolve_activation(name, argument="nonlinearity", owner=None):
         return keras.activations.get(name)
     except (ValueError, TypeError):
         pass
-    known = sorted({*TORCH_GAINS, "leaky_relu", *_keras_activation_names()})
+    known = sorted({*TORCH_GAINS, *functions.names(aliases=True),
+                    *_keras_activation_names()})
     close = difflib.get_close_matches(name.lower(), known, n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     prefix = f"{owner}: " if owner else ""
