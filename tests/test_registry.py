@@ -427,3 +427,27 @@ def test_a_configured_threshold_unit_jumps_and_is_dead_at_its_value():
     y = L.Threshold(threshold=0.5, value=-1.0)(np.array([-3.0, 0.2, 0.7, 2.0]))
     assert float(record.dead_fraction(y)) == pytest.approx(0.5)
     assert ACTIVATIONS.identify(L.Threshold(0.5, 0.5)).continuous
+
+
+def test_identify_reads_the_bounds_of_a_hard_tanh_layer():
+    assert ACTIVATIONS.identify(L.HardTanh()) is ACTIVATIONS["hard_tanh"]
+    layer = L.HardTanh(min_val=-2.0, max_val=3.0)
+    record = ACTIVATIONS.identify(layer)
+    assert record is ACTIVATIONS.identify(L.HardTanh(-2.0, 3.0))  # cached
+    assert record.name == "hard_tanh" and record.zero_centred  # E ~ 0.008
+    assert not ACTIVATIONS.identify(L.HardTanh(0.0, 3.0)).zero_centred
+    y = layer(np.array([-5.0, -2.0, -1.0, 0.0, 2.5, 3.0, 7.0]))
+    assert float(record.dead_fraction(y)) == pytest.approx(4 / 7)
+    assert record.gain == pytest.approx(variance_preserving_gain(
+        lambda x: np.clip(x, -2.0, 3.0)), rel=1e-6)
+
+
+def test_identify_reads_the_sharpness_of_a_softplus_layer():
+    assert ACTIVATIONS.identify(L.Softplus()) is ACTIVATIONS["softplus"]
+    record = ACTIVATIONS.identify(L.Softplus(beta=4.0, threshold=10.0))
+    assert record.name == "softplus"
+    # saturated where the slope 1 - exp(-beta y) is ~0.01 or less
+    y = L.Softplus(beta=4.0, threshold=10.0)(np.array([-3.0, -0.8, 0.0, 1.0]))
+    assert float(record.saturated_fraction(y)) == pytest.approx(0.25)
+    assert record.gain == pytest.approx(variance_preserving_gain(
+        lambda x: np.logaddexp(0.0, 4.0 * x) / 4.0), rel=1e-6)
