@@ -175,9 +175,16 @@ def refresh_train_function(model):
     stays out of other functions (`predict`, validation). On JAX, where a
     hook is traced into the jitted step and a flag the host sets cannot
     reach it without a retrace, a hook that is only needed on some steps
-    (`traced_when_wanted`) gets two compiled train functions: Keras's step
-    without it, and one with it; each call runs the second only when the
-    hook `wanted()` it, and sets its `tracing` only for the second.
+    (`traced_when_wanted`) gets two compiled train functions: one without
+    it, and one with it; each call runs the second only when the hook
+    `wanted()` it, and sets its `tracing` only for the second.
+
+    On JAX the steps also return what the hooks measured in them, without
+    a host callback (which would wait for the interpreter in the middle of
+    the step): when the step is traced, each hook with `step_outputs(state,
+    data)` gives the values to return (or `None`), and the train function
+    hands them to the hook's `receive(values)` as device arrays, which it
+    reads when it wants them.
 
     While hooks are installed the function is guarded: if it raises (apart
     from the end of the data), every keras_initact hook on the model's
@@ -189,10 +196,12 @@ def refresh_train_function(model):
         return
     switched = [hook for hook in hooks
                 if getattr(hook, "traced_when_wanted", False)]
-    functions = {False: model.train_function}
-    functions[True] = _distinct_train_function(model) if switched \
+    returning = [hook for hook in hooks if hasattr(hook, "step_outputs")] \
+        if keras.backend.backend() == "jax" else []
+    functions = {False: _train_function(model, returning) if returning
+                 else model.train_function}
+    functions[True] = _train_function(model, returning) if switched \
         else functions[False]
-
     observing = [hook for hook in hooks if hasattr(hook, "tracing")]
 
     def guarded(*args, **kwargs):
@@ -200,7 +209,7 @@ def refresh_train_function(model):
         for hook in observing:
             hook.tracing = wanted or hook not in switched
         try:
-            return functions[wanted](*args, **kwargs)
+            result = functions[wanted](*args, **kwargs)
         except _end_of_data():
             raise
         except BaseException:
@@ -209,19 +218,36 @@ def refresh_train_function(model):
         finally:
             for hook in observing:
                 hook.tracing = False
+        if returning:
+            outputs = result[0].pop(STEP_OUTPUTS, {})
+            for index, values in outputs.items():
+                returning[int(index)].receive(values)
+        return result
 
     guarded._initact_guarded = True
     model.train_function = guarded
 
 
-def _distinct_train_function(model):
-    """Another train function of the model, compiled apart from the first:
-    JAX caches traces by function, and both would otherwise share the
-    bound `model.train_step`'s."""
+STEP_OUTPUTS = "keras_initact"  # the logs entry of the hooks' outputs (JAX)
+
+
+def _train_function(model, returning):
+    """A JAX train function of the model, compiled apart from any other
+    (JAX caches traces by function, and they would otherwise share the
+    bound `model.train_step`'s), whose step also returns the `returning`
+    hooks' `step_outputs` in its logs, under `STEP_OUTPUTS`."""
     bound = model.train_step
 
-    def train_step(*args, **kwargs):
-        return bound(*args, **kwargs)
+    def train_step(state, data):
+        logs, new_state = bound(state, data)
+        outputs = {}
+        for index, hook in enumerate(returning):
+            values = hook.step_outputs(state, data)
+            if values is not None:
+                outputs[str(index)] = values
+        if outputs:
+            logs = {**logs, STEP_OUTPUTS: outputs}
+        return logs, new_state
 
     object.__setattr__(model, "train_step", train_step)
     try:

@@ -42,23 +42,26 @@ from keras_initact import keras_adapter
 from keras_initact.callbacks import statistics as st
 
 
-def capture_for(optimizer, histograms=False, bins=st.HISTOGRAM_BINS,
+def capture_for(model, optimizer, histograms=False, bins=st.HISTOGRAM_BINS,
                 slots=32, xla=False, variables=True, outputs=()):
-    """The backend's capture for `optimizer` (the one whose update method
-    the hook wraps: the innermost of loss scale optimizers, built).
+    """The backend's capture for `model`'s training, whose `optimizer` is
+    the one whose update method the hook wraps (the innermost of loss scale
+    optimizers, built).
     `variables`: whether to measure the variables (else the table has no
     rows); `outputs`: `(spec, head)` per activation row (see
     `statistics.activation_table`)."""
     kind = {"tensorflow": TensorFlowCapture, "jax": JaxCapture,
             "torch": TorchCapture}[keras.backend.backend()]
-    return kind(optimizer, histograms, bins, slots, xla, variables, outputs)
+    return kind(model, optimizer, histograms, bins, slots, xla, variables,
+                outputs)
 
 
 class Capture:
     """See the module: the interface shared by the backends."""
 
-    def __init__(self, optimizer, histograms, bins, slots, xla, variables,
-                 outputs):
+    def __init__(self, model, optimizer, histograms, bins, slots, xla,
+                 variables, outputs):
+        self.model = model
         self.variables = keras_adapter.trainable_variables(optimizer) \
             if variables else []
         self.histograms = histograms and variables
@@ -235,21 +238,27 @@ class TensorFlowCapture(Capture):
 
 class JaxCapture(Capture):
     """JAX traces the update into its jitted train step, where a host flag
-    cannot reach without a retrace, and a host callback left in the step
-    costs every step. So the capture is in a second compiled train function
-    of its own (`_common.refresh_train_function`), called only for logging
-    steps (`traced_when_wanted`): there it measures every step and hands
-    the table to the host with `jax.debug.callback`; Keras's own function,
-    untouched, runs the others. Gradient histograms are not captured on
-    JAX."""
+    cannot reach without a retrace. So the capture is in a second compiled
+    train function of its own (`_common.refresh_train_function`), called
+    only for logging steps (`traced_when_wanted`; the other function, which
+    runs the other steps, holds none of it). There the step returns the
+    table with its logs (`step_outputs`), as device arrays that `collect`
+    reads in one go: no host callback waits in the step. The activations
+    are those of the step's own forward pass, which Keras runs inside
+    `value_and_grad`, whose values cannot leave it: the logging step runs
+    that pass again, on the same weights, state and batch (so the same
+    values, dropout masks included), and the layer hooks record it.
+    Gradient histograms are not captured on JAX."""
 
     traced_when_wanted = True
 
     def __init__(self, *args):
         super().__init__(*args)
-        self._received = {}
-        self._rows = {}  # the activation rows of the step under way
+        self._pending = []  # the logging steps' outputs, device arrays
         self._wanted = False
+        self._recording = False  # in the logging step's second forward pass
+        self._rows = {}  # index -> row, traced in it
+        self._traced = None  # (step, table), traced in the update
 
     def want(self, flag):
         self._wanted = flag
@@ -258,23 +267,10 @@ class JaxCapture(Capture):
         return self._wanted
 
     def record_output(self, index, output):
-        import jax
-
-        # Called inside Keras's `value_and_grad` of the forward pass, whose
-        # values cannot leave it: each row goes to the host from here, in
-        # order, before the step's table.
-        if self.tracing:
-            jax.debug.callback(
-                self._receive_row, index,
-                self._activation_row(index, jax.lax.stop_gradient(output)),
-                ordered=True)
-
-    def _receive_row(self, index, row):
-        self._rows[int(index)] = np.asarray(row)
+        if self.tracing and self._recording:
+            self._rows[index] = self._activation_row(index, output)
 
     def wrap(self, opt, stateless_apply):
-        import jax
-
         iteration = next(i for i, v in enumerate(opt.variables)
                          if v is opt.iterations)
 
@@ -282,24 +278,48 @@ class JaxCapture(Capture):
             after, optimizer_after = stateless_apply(
                 optimizer_variables, grads, trainable_variables)
             if self.tracing:
-                table = st.variable_table(
-                    list(grads), list(trainable_variables), list(after)) \
-                    if self.variables else st.variable_table([], [], [])
-                jax.debug.callback(
-                    self._receive, optimizer_variables[iteration] + 1,
-                    table, ordered=True)
+                self._traced = (
+                    optimizer_variables[iteration] + 1,
+                    st.variable_table(list(grads), list(trainable_variables),
+                                      list(after))
+                    if self.variables else st.variable_table([], [], []))
             return after, optimizer_after
 
         return hooked
 
-    def _receive(self, step, table):
-        rows, self._rows = self._rows, {}
-        self._received[int(step)] = (np.asarray(table), None,
-                                     self._activation_table(rows))
+    def step_outputs(self, state, data):
+        """What the logging step returns (see `_common`): the step, the
+        variable table and the activation table."""
+        if not self.tracing or self._traced is None:
+            return None
+        (step, table), self._traced = self._traced, None
+        values = {"step": step, "table": table}
+        if self.outputs:
+            trainable, non_trainable = state[0], state[1]
+            x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+            self._recording = True
+            try:
+                self.model.stateless_call(trainable, non_trainable, x,
+                                          training=True)
+            finally:
+                self._recording = False
+            rows, self._rows = self._rows, {}
+            missing = keras.ops.full((len(st.ACTIVATION_STATISTICS),),
+                                     math.nan)
+            values["activations"] = keras.ops.stack(
+                [rows.get(i, missing) for i in range(len(self.outputs))])
+        return values
+
+    def receive(self, values):
+        self._pending.append(values)
 
     def collect(self):
-        out, self._received = self._received, {}
-        return out
+        import jax
+
+        pending, self._pending = jax.device_get(self._pending), []
+        return {int(values["step"]): (np.asarray(values["table"]), None,
+                                      values.get("activations"))
+                for values in pending}
 
 
 class TorchCapture(Capture):

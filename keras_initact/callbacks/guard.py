@@ -30,8 +30,9 @@ class NonFiniteGuard(keras.callbacks.Callback):
     are not reported as gradients; a NaN that reaches the weights still is.
 
     On JAX the hook, traced into the jitted step, tests each gradient's
-    finiteness and calls the host (`jax.debug.callback`) only when one
-    fails; on PyTorch the counts stay on the device until the host checks.
+    finiteness, counts NaN and Inf only on a step where one fails, and the
+    step returns its record with its logs (no host callback); on PyTorch
+    the records stay on the device until the host checks.
 
     After it fires, `guard.failure` is a dict (`step`, `kind` ("loss",
     "gradient", "weight" or "activation"), `name`, `layer`, `nan`, `inf`,
@@ -80,11 +81,12 @@ class NonFiniteGuard(keras.callbacks.Callback):
                             for v in keras_adapter.trainable_variables(opt)]
         self._tensorflow = keras.backend.backend() == "tensorflow"
         # [step, kind, variable index, NaN count, Inf count]; step -1:
-        # nothing yet; kind: GRADIENT or WEIGHT. JAX's and PyTorch's hooks
-        # keep it on the host (PyTorch's: the device counts of the steps
-        # since the last check, read then).
+        # nothing yet; kind: GRADIENT or WEIGHT. On JAX and PyTorch each
+        # step leaves such a record on the device (`_first_failure`); the
+        # host reads those since the last check then, and keeps the first.
         self._host_bad = np.array([-1, 0, 0, 0, 0], np.int64)
         self._unchecked = []
+        self._traced = None  # JAX: the record traced in the step
         if self._tensorflow:
             import tensorflow as tf
 
@@ -121,9 +123,9 @@ class NonFiniteGuard(keras.callbacks.Callback):
         """Wraps the optimizer's `_distributed_tf_update_step` (see
         `_hooks`): records the first step with a non-finite gradient, and
         which weight entering it was already non-finite, then updates as
-        usual. On JAX (traced into the jitted step) the counts go to the
-        host by `jax.debug.callback`, on a failing step only; on PyTorch
-        they stay on the device until the host checks."""
+        usual. On JAX (traced into the jitted step) the record goes out
+        with the step's logs; on PyTorch it stays on the device until the
+        host checks."""
         if keras.backend.backend() == "jax":
             return self._wrap_jax(opt, update_fn)
         if keras.backend.backend() == "torch":
@@ -169,24 +171,35 @@ class NonFiniteGuard(keras.callbacks.Callback):
         iteration = next(i for i, v in enumerate(opt.variables)
                          if v is opt.iterations)
 
-        def report(step, grads, variables):
-            jax.debug.callback(self._received, step, _stacked_counts(grads),
-                               _stacked_counts(variables))
+        def record(step, grads, variables):
+            return _first_failure(step + 1, _stacked_counts(grads),
+                                  _stacked_counts(variables))
 
         def guarded(optimizer_variables, grads, trainable_variables):
             if grads:
-                # One finiteness test per gradient; the host hears of a
-                # step, with the counts, only when it went wrong.
+                # One finiteness test per gradient; the counts are computed
+                # only on a step that went wrong. The record goes out with
+                # the step's logs (`step_outputs`).
                 finite = keras.ops.stack([keras.ops.all(keras.ops.isfinite(g))
                                           for g in grads])
-                jax.lax.cond(keras.ops.logical_not(keras.ops.all(finite)),
-                             report, lambda *_: None,
-                             optimizer_variables[iteration], list(grads),
-                             list(trainable_variables))
+                self._traced = jax.lax.cond(
+                    keras.ops.logical_not(keras.ops.all(finite)), record,
+                    lambda *_: keras.ops.full((5,), -1, "int32"),
+                    optimizer_variables[iteration], list(grads),
+                    list(trainable_variables))
             return stateless_apply(optimizer_variables, grads,
                                    trainable_variables)
 
         return guarded
+
+    def step_outputs(self, state, data):
+        """JAX: the step's record, `[step, kind, index, NaN, Inf]` (step -1:
+        all finite), returned with its logs (see `_common`)."""
+        record, self._traced = getattr(self, "_traced", None), None
+        return record
+
+    def receive(self, record):
+        self._unchecked.append(record)
 
     def _wrap_torch(self, opt, apply):
         def guarded(grads, trainable_variables=None):
@@ -194,37 +207,26 @@ class NonFiniteGuard(keras.callbacks.Callback):
             if grads and self._host_bad[0] < 0:
                 variables = trainable_variables or \
                     keras_adapter.trainable_variables(opt)
-                self._unchecked.append((
-                    keras.ops.copy(opt.iterations.value),
+                self._unchecked.append(_first_failure(
+                    keras.ops.cast(opt.iterations.value, "int32") + 1,
                     _stacked_counts(grads),
                     _stacked_counts([v.value for v in variables])))
             return apply(grads, trainable_variables)
 
         return guarded
 
-    def _received(self, iteration, gradient_counts, weight_counts):
-        """Records the first step whose gradients are not finite, blaming a
-        weight that entered it non-finite before the gradients it made."""
-        gradient_counts = np.asarray(gradient_counts)
-        if self._host_bad[0] >= 0 or not gradient_counts.any():
-            return
-        weight_counts = np.asarray(weight_counts)
-        kind, counts = (WEIGHT, weight_counts) if weight_counts.any() \
-            else (GRADIENT, gradient_counts)
-        worst = int(np.argmax(counts.sum(axis=1) > 0))
-        self._host_bad = np.array([int(iteration) + 1, kind, worst,
-                                   *counts[worst]], np.int64)
-
     def _recorded(self):
         """The recorded failure `[step, kind, index, nan, inf]`, step -1 if
-        none."""
+        none: the first of the records the steps since the last check left
+        (JAX, PyTorch), read in one go."""
         if self._tensorflow:
             return self._bad.numpy()
         unchecked, self._unchecked = self._unchecked, []
-        for iteration, gradients, weights in unchecked:
-            self._received(keras.ops.convert_to_numpy(iteration),
-                           keras.ops.convert_to_numpy(gradients),
-                           keras.ops.convert_to_numpy(weights))
+        if self._host_bad[0] < 0 and unchecked:
+            records = keras.ops.convert_to_numpy(keras.ops.stack(unchecked))
+            failed = np.flatnonzero(records[:, 0] >= 0)
+            if failed.size:
+                self._host_bad = records[failed[0]].astype(np.int64)
         return self._host_bad
 
     def _count_nonfinite(self):
@@ -307,6 +309,24 @@ def _stacked_counts(tensors, dtype="int32"):
             keras.ops.sum(keras.ops.cast(keras.ops.isinf(x), dtype))])
 
     return keras.ops.stack([counts(x) for x in tensors])
+
+
+def _first_failure(step, gradient_counts, weight_counts):
+    """`[step, kind, index, NaN, Inf]` (int32) of a step whose gradients
+    are not all finite, blaming a weight that entered it non-finite before
+    the gradients it made; step -1 when the gradients are finite. On the
+    device (`keras.ops`), for JAX and PyTorch."""
+    ops = keras.ops
+    bad_gradient = ops.any(gradient_counts > 0)
+    bad_weight = ops.any(weight_counts > 0)
+    counts = ops.where(bad_weight, weight_counts, gradient_counts)
+    worst = ops.argmax(ops.cast(ops.sum(counts, axis=1) > 0, "int32"))
+    record = ops.concatenate([
+        ops.stack([ops.cast(step, "int32"),
+                   ops.where(bad_weight, WEIGHT, GRADIENT),
+                   ops.cast(worst, "int32")]),
+        ops.cast(ops.take(counts, worst, axis=0), "int32")])
+    return ops.where(bad_gradient, record, ops.full((5,), -1, "int32"))
 
 
 def _layer_of(name):

@@ -224,7 +224,7 @@ class LayerStats(keras.callbacks.Callback):
         if variables or (self._in_step and probed):
             _, opt = _common.built_update_optimizer(model)
             self._capture = capture_for(
-                opt, self.histograms, self.histogram_bins, slots=READ_EVERY,
+                model, opt, self.histograms, self.histogram_bins, slots=READ_EVERY,
                 xla=bool(getattr(model, "jit_compile", False)),
                 variables=variables,
                 outputs=[spec_and_head for _, *spec_and_head in probed]
@@ -375,6 +375,12 @@ class LayerStats(keras.callbacks.Callback):
 
     def wanted(self):
         return self._capture.wanted()
+
+    def step_outputs(self, state, data):
+        return self._capture.step_outputs(state, data)
+
+    def receive(self, values):
+        self._capture.receive(values)
 
     @property
     def tracing(self):
