@@ -683,3 +683,11 @@ def test_shaped_activation_record_has_the_shaped_units_gain():
     assert not record.homogeneous
     assert ACTIVATIONS.identify(L.ShapedActivation("relu", 3.0, 0.0, 0.0, 0.5)
                                 ).homogeneous
+
+
+def test_pytorchs_spellings_of_layer_names_are_the_same_classes():
+    from keras_initact import layers
+
+    assert layers.SiLU is layers.Swish and layers.HardSiLU is layers.HardSwish
+    assert layers.Hardtanh is layers.HardTanh
+    assert layers.Hardtanh(min_val=-2, max_val=3).get_config()["max_val"] == 3

@@ -36,11 +36,12 @@ from keras_initact.layers.softmax import LogSoftmax, Softmax, Softmin, Sparsemax
 
 SiLU = Swish
 HardSiLU = HardSwish
+Hardtanh = HardTanh  # PyTorch's spelling
 
 __all__ = [
     "ActivationLayer", "CELU", "ELU", "Exponential", "GEGLU", "GELU", "GLU",
     "GatedUnit", "HardShrink", "HardSiLU", "HardSigmoid", "HardSwish",
-    "HardTanh", "LeakyReLU", "LiSHT", "LogSigmoid", "LogSoftmax", "Mish",
+    "HardTanh", "Hardtanh", "LeakyReLU", "LiSHT", "LogSigmoid", "LogSoftmax", "Mish",
     "PReLU", "RReLU", "ReGLU", "ReLU", "ReLU6", "SELU", "ShapedActivation",
     "SiLU", "Sigmoid", "Snake", "SoftShrink", "Softmax", "Softmin",
     "Softplus", "Softsign", "SparsePlus", "SparseSigmoid", "Sparsemax",
