@@ -1,15 +1,31 @@
-"""Writing files so that a reader never sees half of one."""
+"""Writing files so that a reader never sees half of one.
+
+A file is written to a temporary beside it, then renamed over it. A
+temporary is hidden (a leading dot) and its name holds `.tmp` before any
+suffix the writer needs, so that no reader globbing `*.json`, `*.csv`, ...
+ever takes one for a file; `is_temporary` tells them apart, and
+`remove_temporaries` cleans those a killed process left.
+"""
 
 import contextlib
 import os
+import secrets
 import tempfile
+
+TEMPORARY = ".tmp"
+FILE_MODE = 0o666  # as open() creates files: less the umask
 
 
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path, suffix=""):
     """Yields a temporary path beside `path`; when the block ends without an
     error, the temporary file replaces `path` in one rename, otherwise it
     is removed and `path` is untouched.
+
+    The temporary exists (empty) when the block starts, with the mode a
+    plain `open()` gives (0666 less the umask), and is named
+    `.<name>.<random>.tmp<suffix>`: give `suffix` when the writer insists
+    on one (Keras: `".keras"`, `".weights.h5"`).
 
     >>> with atomic_path("results.csv") as tmp:
     ...     frame.to_csv(tmp)
@@ -17,16 +33,42 @@ def atomic_path(path):
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    stem, suffix = os.path.splitext(os.path.basename(path))
-    handle, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=suffix,
-                                   dir=directory)
-    os.close(handle)
+    name = os.path.basename(path)
+    while True:
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}"
+                                      f"{TEMPORARY}{suffix}")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             FILE_MODE))
+            break
+        except FileExistsError:  # 1 in 4 billion: draw another name
+            continue
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def is_temporary(name):
+    """Whether a file name is one of `atomic_path`'s temporaries."""
+    name = os.path.basename(name)
+    return name.startswith(".") and TEMPORARY in name
+
+
+def remove_temporaries(folder):
+    """Removes the temporaries that writers killed in the middle left in
+    `folder` (not below it); returns their names. Only for a folder no
+    other process is writing to."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for name in os.listdir(folder):
+            if is_temporary(name):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(folder, name))
+                removed.append(name)
+    return removed
 
 
 def write_text(path, text):

@@ -2,6 +2,7 @@
 
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -122,10 +123,21 @@ def test_every_run_carries_its_hparams_for_tensorboard(compared):
     assert tf.make_ndarray(final.tensor_proto) == pytest.approx(expected)
 
 
+def best_run(table):
+    """The run `compare` exports: of the cell with the highest mean final
+    test accuracy over its seeds, the run closest to that mean."""
+    cells = table.groupby(["init", "activation", "depth"], sort=False)
+    means = cells["final_test_accuracy"].mean()
+    init, activation, depth = means.idxmax()
+    runs = table[(table["init"] == init) & (table["activation"] == activation)
+                 & (table["depth"] == depth)]
+    distance = (runs["final_test_accuracy"] - means.max()).abs()
+    return runs.loc[distance.idxmin()]
+
+
 def test_compare_exports_the_best_model_for_serving(compared):
     _, out, export = compared
-    table = pd.read_csv(out / "results.csv")
-    best = table.loc[table["final_test_accuracy"].idxmax()]
+    best = best_run(pd.read_csv(out / "results.csv"))
     name = f"{best['init']}_{best['activation']}_d2_s{best['seed']}"
     assert os.listdir(export) == [name]
     served = tf.saved_model.load(str(export / name / "1"))
@@ -155,8 +167,13 @@ def test_the_same_command_again_resumes_and_trains_nothing(compared, capsys):
     code = cli.main(["compare", *GRID, "--output-dir", str(out),
                      "--export-dir", str(export), *TINY])
     assert code == 0
-    assert "8 of 8 runs already finished, 0 to go" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "8 of 8 runs already finished, 0 to go" in text
     pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), before)
+    # Nothing changed, so nothing is exported again.
+    [name] = os.listdir(export)
+    assert os.listdir(export / name) == ["1"]
+    assert f"saved_model: {export / name / '1'}" in text
 
 
 def test_another_configuration_in_the_same_folder_is_refused(compared, capsys):
@@ -165,9 +182,13 @@ def test_another_configuration_in_the_same_folder_is_refused(compared, capsys):
         cli.main(["compare", *GRID, "--output-dir", str(out), "--no-export",
                   *TINY[:2], "--epochs", "2", *TINY[4:]])
     assert exit_info.value.code == 2
-    error = capsys.readouterr().err
-    assert "holds a study with another configuration" in error
-    assert "'epochs': 1" in error and "--fresh" in error
+    error = " ".join(capsys.readouterr().err.split()).partition(
+        "compare: error: ")[2]  # after argparse's usage
+    assert ("holds a study with another configuration (--epochs: 1 \u2192 "
+            "2); its runs cannot be mixed") in error
+    assert ("Give a new --output-dir for this study, or that study's "
+            "options (--epochs 1) to resume it, or --fresh") in error
+    assert "width" not in error and "digits" not in error
 
 
 def test_a_failed_run_is_retried_on_resume(monkeypatch, tmp_path, capsys):
@@ -193,6 +214,119 @@ def test_a_failed_run_is_retried_on_resume(monkeypatch, tmp_path, capsys):
     assert cli.main(command) == 0
     assert "1 of 2 runs already finished, 1 to go" in capsys.readouterr().out
     assert list(pd.read_csv(tmp_path / "results.csv")["status"]) == ["ok", "ok"]
+
+
+def test_the_same_command_without_output_dir_resumes(monkeypatch, tmp_path,
+                                                    capsys):
+    monkeypatch.chdir(tmp_path)
+    command = ["compare", "--inits", "lsuv", "--baseline", "lsuv",
+               "--activations", "tanh", "--depths", "1", "--no-export",
+               *TINY]
+    assert cli.main(command) == 0
+    [folder] = os.listdir(tmp_path / "runs")
+    assert re.fullmatch(r"compare-digits-[0-9a-f]{8}", folder)
+    first = capsys.readouterr().out
+    resume = (f"resume, or grow the grid (more seeds, inits, ...): "
+              f"keras-initact {' '.join(command)} --output-dir "
+              f"{os.path.join('runs', folder)}")
+    assert resume in first
+    assert cli.main(command) == 0
+    again = capsys.readouterr().out
+    assert f"resuming {os.path.join('runs', folder)}: 1 of 1 runs already "\
+        "finished, 0 to go" in again and resume in again
+
+
+def test_the_default_folder_follows_the_options_that_define_the_runs():
+    from keras_initact.study.comparison import default_output_dir
+
+    spec = {"name": "digits", "data_dir": None, "batch_size": 16,
+            "limit": None}
+    grid_ = (["lsuv"], ["tanh"], [1], [0], "lsuv")
+    folder = default_output_dir(spec, grid.StudyOptions(), *grid_)
+    assert folder == default_output_dir(dict(spec), grid.StudyOptions(),
+                                        *grid_)
+    others = [default_output_dir({**spec, "limit": 10}, grid.StudyOptions(),
+                                 *grid_),
+              default_output_dir(spec, grid.StudyOptions(epochs=3), *grid_),
+              default_output_dir(spec, grid.StudyOptions(), ["lsuv"],
+                                 ["tanh"], [1], [0, 1], "lsuv")]
+    assert len({folder, *others}) == 4
+
+
+def test_the_resume_command_is_this_one_without_fresh():
+    from keras_initact.study.comparison import resume_command
+
+    class Args:
+        argv = ["compare", "--fresh", "--seeds", "0,1", "--output-dir",
+                "old", "--output-dir=older", "--fr", "--out", "x y"]
+
+    assert resume_command(Args, "runs/a b") == (
+        "keras-initact compare --seeds 0,1 --output-dir 'runs/a b'")
+
+
+def resumed_copy(compared, tmp_path):
+    """A copy of the shared study's folder, to damage."""
+    import shutil
+
+    _, out, _ = compared
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    return copy
+
+
+def resume(copy, *extra):
+    return cli.main(["compare", *GRID, "--output-dir", str(copy), *extra,
+                     *TINY])
+
+
+def test_a_damaged_record_is_set_aside_and_trained_again(compared, tmp_path,
+                                                          capsys):
+    copy = resumed_copy(compared, tmp_path)
+    cells = copy / "cells"
+    truncated = cells / "he_normal-relu-d2-s3.json"
+    truncated.write_bytes(truncated.read_bytes()[:40])
+    (cells / "lsuv-tanh-d2-s4.json").write_text('{"a": 1}')
+    # What a kill in the middle of a write used to leave.
+    (cells / ".lsuv-relu-d2-s3.abcd_123.json").write_bytes(b"")
+    before = pd.read_csv(copy / "results.csv")
+    assert resume(copy, "--no-export") == 0
+    captured = capsys.readouterr()
+    assert "6 of 8 runs already finished, 2 to go" in captured.out
+    err = " ".join(captured.err.split())
+    assert (f"keras-initact compare: warning: {truncated} is damaged (not "
+            "whole JSON: ") in err
+    assert (f"{cells / 'lsuv-tanh-d2-s4.json'} is damaged (not a run's "
+            "record: no 'cell' object); set aside as lsuv-tanh-d2-s4.json."
+            "damaged, and its run trains again.") in err
+    after = pd.read_csv(copy / "results.csv")
+    assert (after["status"] == "ok").all()
+    columns = ["init", "activation", "seed", "final_test_accuracy"]
+    pd.testing.assert_frame_equal(after[columns], before[columns],
+                                  rtol=1e-4)
+    assert sorted(n for n in os.listdir(cells) if n.endswith("damaged")) == [
+        "he_normal-relu-d2-s3.json.damaged", "lsuv-tanh-d2-s4.json.damaged"]
+    assert not [n for n in os.listdir(cells) if n.startswith(".")]
+
+
+def test_unreadable_best_weights_are_named_and_trained_again(
+        compared, tmp_path, capsys):
+    copy = resumed_copy(compared, tmp_path)
+    best = best_run(pd.read_csv(copy / "results.csv"))
+    cell = f"{best['init']}-{best['activation']}-d2-s{best['seed']}"
+    weights = copy / "cells" / f"{cell}.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    export = tmp_path / "export"
+    assert resume(copy, "--export-dir", str(export)) == 0
+    captured = capsys.readouterr()
+    err = " ".join(captured.err.split())
+    assert (f"keras-initact compare: warning: {weights} is damaged (the "
+            "best run's weights: ") in err
+    assert (f"set aside as {cell}.json.damaged and {cell}.weights.h5."
+            "damaged, and its run trains again.") in err
+    model = keras.saving.load_model(copy / "best_model.keras")
+    assert model.name == cell.replace("-", "_")
+    assert os.listdir(export) == [model.name]
+    assert (pd.read_csv(copy / "results.csv")["status"] == "ok").all()
 
 
 def test_jobs_give_the_numbers_of_the_serial_run(tmp_path):
@@ -221,6 +355,24 @@ def test_jobs_give_the_numbers_of_the_serial_run(tmp_path):
     (["--jobs", "2", "--ray", "auto"], "give --jobs or --ray, not both"),
     (["--target", "0"], "target_accuracy must be in (0, 1]"),
     (["--conv-filters", "8"], "--conv-filters needs image data"),
+    (["--seeds", "0,0"], "--seeds names 0 twice; give each seed once "
+                         "(received 0,0)"),
+    (["--seeds", "1,01"], "--seeds names 1 twice ('1' and '01' are the "
+                          "same seed)"),
+    (["--depths", "3,3"], "--depths names 3 twice"),
+    (["--inits", "he_normal,lsuv,he_normal"],
+     "--inits names 'he_normal' twice; give each initialization once"),
+    (["--activations", "relu,tanh,relu"], "--activations names 'relu' twice"),
+    (["--activations", "silu,swish"], "--activations names 'swish' twice "
+                                      "('silu' and 'swish' are the same "
+                                      "activation)"),
+    (["--seeds", "-1"], "seed must be an int between 0 and 4294967295 "
+                        "(2**32 - 1), the seeds Keras takes; received -1"),
+    (["--seeds", "0,4294967296"], "received 4294967296"),
+    (["--seed", "-1"], "--seed -1 --repeats 1 gives the seeds -1 to -1; "
+                       "seeds must be between 0 and 4294967295"),
+    (["--seed", "4294967295", "--repeats", "2"],
+     "gives the seeds 4294967295 to 4294967296"),
 ])
 def test_bad_arguments_exit_with_code_2_and_say_why(arguments, message, capsys,
                                                     tmp_path):
@@ -228,7 +380,8 @@ def test_bad_arguments_exit_with_code_2_and_say_why(arguments, message, capsys,
         cli.main(["compare", "--dataset", "digits", "--output-dir", str(tmp_path),
                   "--no-progress", *arguments])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert not os.listdir(tmp_path)  # refused before anything is written
 
 
 NUMERIC_OPTIONS = {

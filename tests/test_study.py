@@ -1,7 +1,13 @@
 """keras_initact.study: datasets, grid cells and the results they give."""
 
+import json
+import logging
 import math
 import os
+import queue
+import re
+import stat
+import warnings
 
 import keras
 import numpy as np
@@ -172,12 +178,55 @@ class TestGrid:
         assert result.status == "diverged"
         assert grid.best_result([result]) is None
 
+    def test_the_best_model_is_picked_on_the_cells_mean_over_seeds(self):
+        def runs(init, accuracies, status="ok"):
+            return [CellResult(Cell(init, "relu", 3, seed), status,
+                               final_accuracy=accuracy, final_loss=0.3)
+                    for seed, accuracy in enumerate(accuracies)]
+
+        lucky = runs("lucky", [0.97, 0.80, 0.81])  # one high test score
+        steady = runs("steady", [0.90, 0.93, 0.92])  # the higher mean
+        best = grid.best_result(lucky + steady)
+        assert best.cell == Cell("steady", "relu", 3, 2)  # nearest 0.917
+        assert grid.cell_mean(lucky + steady, best.cell) == (
+            pytest.approx(2.75 / 3), 3, 3)
+        # A cell whose every run ended ok comes before one that lost a run.
+        lost = runs("lost", [0.99, 0.99]) + runs("lost", [0, 0, math.nan],
+                                                  "diverged")[2:]
+        assert grid.best_result(lost + steady).cell.init == "steady"
+        assert grid.best_result(lost).cell == Cell("lost", "relu", 3, 0)
+
     def test_the_best_result_is_the_most_accurate_ok_cell(self):
         a = CellResult(Cell("a", "relu", 1), "ok", final_accuracy=0.9, final_loss=0.3)
         b = CellResult(Cell("b", "relu", 1), "ok", final_accuracy=0.9, final_loss=0.2)
         c = CellResult(Cell("c", "relu", 1), "failed", error="x")
         assert grid.best_result([a, b, c]) is b
         assert grid.best_result([c]) is None
+
+
+@pytest.mark.parametrize("values, message", [
+    ([1, 2], "a JSON list, not an object"),
+    ({"status": "ok"}, "no 'cell' object"),
+    ({"cell": "he_normal", "status": "ok"}, "'cell' is 'he_normal'"),
+    ({"cell": {"init": "a", "activation": "relu"}, "status": "ok"},
+     "'cell' has the keys"),
+    ({"cell": {"init": "a", "activation": "relu", "depth": "3"},
+      "status": "ok"}, "the cell's 'depth' is '3', not an int"),
+    ({"cell": {"init": "a", "activation": "relu", "depth": 3}},
+     "no 'status'"),
+    ({"cell": {"init": "a", "activation": "relu", "depth": 3},
+      "status": "fine"}, "'status' is 'fine', not one of ok, diverged"),
+    ({"cell": {"init": "a", "activation": "relu", "depth": 3},
+      "status": "ok", "colour": 1}, "unknown keys ['colour']"),
+    ({"cell": {"init": "a", "activation": "relu", "depth": 3},
+      "status": "ok", "final_accuracy": "high"},
+     "'final_accuracy' is 'high', not a number"),
+    ({"cell": {"init": "a", "activation": "relu", "depth": 3},
+      "status": "ok", "history": {"loss": ["x"]}}, "'history' is not"),
+])
+def test_a_dict_that_is_not_a_record_is_a_value_error(values, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CellResult.from_dict(values)
 
 
 class TestResults:
@@ -305,14 +354,123 @@ class TestStore:
     def test_another_configuration_is_refused_unless_fresh(self, tmp_path):
         from keras_initact.study.store import ConfigurationMismatch, StudyStore
 
-        StudyStore(tmp_path, self.CONFIG).record(
+        config = {"dataset": {"name": "digits", "limit": None},
+                  "options": {"epochs": 2, "width": 16, "filters": []}}
+        StudyStore(tmp_path, config).record(
             CellResult(Cell("lsuv", "relu", 3), "ok", final_accuracy=0.9))
-        other = {"dataset": {"name": "digits"}, "options": {"epochs": 5}}
-        with pytest.raises(ConfigurationMismatch,
-                           match=r"options: \{'epochs': 2\} there, "
-                                 r"\{'epochs': 5\} now.*--fresh"):
-            StudyStore(tmp_path, other)
+        other = {"dataset": {"name": "digits", "limit": 100},
+                 "options": {"epochs": 5, "width": 16, "filters": [8]}}
+        names = {"options.epochs": "--epochs", "dataset.limit": "--limit"}
+        with pytest.raises(ConfigurationMismatch) as error:
+            StudyStore(tmp_path, other, option_names=names)
+        message = str(error.value)
+        assert ("(--limit: none \u2192 100; --epochs: 2 \u2192 5; "
+                "options.filters: none \u2192 8)") in message
+        assert "width" not in message and "digits" not in message
+        assert ("Give a new --output-dir for this study, or that study's "
+                "options (no --limit --epochs 2 options.filters=none) to "
+                "resume it, or --fresh") in message
+        assert error.value.differences == [
+            ("dataset.limit", None, 100), ("options.epochs", 2, 5),
+            ("options.filters", [], [8])]
         assert StudyStore(tmp_path, other, fresh=True).finished() == {}
+
+    def test_a_damaged_study_json_is_a_clear_error(self, tmp_path):
+        from keras_initact.study.store import DamagedStudy, StudyStore
+
+        StudyStore(tmp_path, self.CONFIG)
+        (tmp_path / "study.json").write_text('{"dataset": {"na')
+        with pytest.raises(DamagedStudy, match=r"study.json cannot be read "
+                           r"\(JSONDecodeError: .*\); it holds the "
+                           r"configuration .*--fresh"):
+            StudyStore(tmp_path, self.CONFIG)
+
+    RECORD = CellResult(Cell("lsuv", "relu", 3, 1), "ok", final_accuracy=0.9)
+
+    @pytest.mark.parametrize("content, reason", [
+        (b"", "it is empty"),
+        (json.dumps(RECORD.to_dict()).encode()[:60],
+         "not whole JSON: Expecting"),
+        (bytes(range(256)), "not UTF-8 text: byte 0x80 at offset 128"),
+        (b'{"cell": {"init": "lsuv"}}', "not a run's record: 'cell' has"),
+        (b'["lsuv-relu-d3-s1"]', "not a run's record: a JSON list"),
+        (json.dumps({**RECORD.to_dict(), "cell": {
+            "init": "he_normal", "activation": "relu", "depth": 3,
+            "seed": 1}}).encode(),
+         "it records the run 'he_normal-relu-d3-s1', not 'lsuv-relu-d3-s1'"),
+    ])
+    def test_a_damaged_record_is_set_aside_and_its_run_trains_again(
+            self, tmp_path, content, reason):
+        from keras_initact.study.store import StudyStore, StudyWarning
+
+        study = StudyStore(tmp_path, self.CONFIG)
+        whole = CellResult(Cell("lsuv", "relu", 3, 2), "ok",
+                           final_accuracy=0.8)
+        study.record(whole)
+        damaged = tmp_path / "cells" / "lsuv-relu-d3-s1.json"
+        damaged.write_bytes(content)
+        with pytest.warns(StudyWarning) as caught:
+            finished = StudyStore(tmp_path, self.CONFIG).finished()
+        assert list(finished) == [whole.cell]  # the other cell trains again
+        [warning] = caught
+        message = str(warning.message)
+        assert message.startswith(f"{damaged} is damaged ({reason}")
+        assert message.endswith("); set aside as lsuv-relu-d3-s1.json."
+                                "damaged, and its run trains again.")
+        assert (tmp_path / "cells" / "lsuv-relu-d3-s1.json.damaged"
+                ).read_bytes() == content
+        assert not damaged.exists()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # set aside once, not again
+            assert list(StudyStore(tmp_path, self.CONFIG).finished()) == [
+                whole.cell]
+
+    def test_temporaries_left_by_a_kill_are_ignored_then_removed(
+            self, tmp_path):
+        from keras_initact.study.store import StudyStore
+
+        study = StudyStore(tmp_path, self.CONFIG)
+        study.record(self.RECORD)
+        cells = tmp_path / "cells"
+        left = [cells / ".lsuv-relu-d3-s2.json.1f2e3d4c.tmp",  # ours
+                cells / ".lsuv-relu-d3-s2.k1_8xq2z.json",  # 0.1's mkstemp
+                cells / "lsuv-relu-d3-s2.weights.h5.77.partial.weights.h5",
+                cells / ".lsuv-relu-d3-s2.weights.h5.0a0b0c0d.tmp.weights.h5",
+                tmp_path / ".results.csv.0a0b0c0d.tmp"]
+        for path in left:
+            path.write_bytes(b"")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no record is damaged
+            assert list(StudyStore(tmp_path, self.CONFIG).finished()) == [
+                self.RECORD.cell]
+            assert all(path.exists() for path in left)  # not held: kept
+            with StudyStore(tmp_path, self.CONFIG, lock=True) as held:
+                assert list(held.finished()) == [self.RECORD.cell]
+        assert not any(path.exists() for path in left)
+        assert sorted(os.listdir(cells)) == ["lsuv-relu-d3-s1.json"]
+
+    def test_one_process_at_a_time_holds_a_study(self, tmp_path):
+        import subprocess
+        import sys
+
+        from keras_initact.study.store import StudyBusy, StudyStore
+
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import fcntl, sys, time; "
+             "f = open(sys.argv[1], 'a+'); fcntl.flock(f, fcntl.LOCK_EX); "
+             "f.write('4242'); f.flush(); print('held', flush=True); "
+             "time.sleep(60)", str(tmp_path / ".lock")],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline() == "held\n"
+            with pytest.raises(StudyBusy, match=r"another compare \(process "
+                               r"4242\) is running the study in .*; wait"):
+                StudyStore(tmp_path, self.CONFIG, lock=True)
+        finally:
+            holder.kill()
+            holder.wait()
+        with StudyStore(tmp_path, self.CONFIG, lock=True):
+            pass  # free again
 
     def test_an_unwritable_folder_is_named(self, tmp_path):
         from keras_initact.study.store import StudyStore
@@ -321,6 +479,46 @@ class TestStore:
         with pytest.raises(NotADirectoryError,
                            match=r"compare: cannot write to .*a_file/study"):
             StudyStore(tmp_path / "a_file" / "study", self.CONFIG)
+
+
+class TestFiles:
+    def test_temporaries_never_match_what_readers_glob(self, tmp_path):
+        from keras_initact._files import atomic_path, is_temporary
+
+        target = tmp_path / "cells" / "a.json"
+        with atomic_path(target) as tmp:
+            name = os.path.basename(tmp)
+            assert name.startswith(".a.json.") and name.endswith(".tmp")
+            assert is_temporary(name) and not is_temporary("a.json")
+            assert os.path.exists(tmp) and not target.exists()
+            with open(tmp, "w") as f:
+                f.write("{}")
+        assert target.read_text() == "{}"
+        assert os.listdir(tmp_path / "cells") == ["a.json"]
+        with atomic_path(tmp_path / "m.keras", suffix=".keras") as tmp:
+            assert tmp.endswith(".tmp.keras") and is_temporary(tmp)
+        with pytest.raises(RuntimeError):
+            with atomic_path(target) as tmp:
+                raise RuntimeError("killed")
+        assert target.read_text() == "{}" and not os.path.exists(tmp)
+
+    def test_files_get_the_mode_open_gives(self, tmp_path):
+        import matplotlib.pyplot as plt
+
+        from keras_initact._files import save_figure, write_text
+
+        previous = os.umask(0o027)
+        try:
+            write_text(tmp_path / "a.md", "x")
+            fig = plt.figure()
+            save_figure(fig, tmp_path / "a.png")
+            plt.close(fig)
+            with open(tmp_path / "plain.txt", "w") as f:
+                f.write("x")
+        finally:
+            os.umask(previous)
+        for name in ("a.md", "a.png", "plain.txt"):
+            assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o640
 
 
 def fake_work(task):
@@ -353,3 +551,44 @@ class TestRunners:
             assert by_seed[seed]["status"] == "ok"
             assert by_seed[seed]["final_accuracy"] == 0.5 + seed / 10
             assert by_seed[seed]["wall_time_s"] != os.getpid()  # a worker
+
+    def test_workers_drop_tensorflows_retracing_warning_only(self):
+        import tensorflow as tf
+
+        from keras_initact.study import runners
+
+        class Recorder(logging.Handler):
+            def __init__(self):
+                super().__init__()
+                self.messages = []
+
+            def emit(self, record):
+                self.messages.append(record.getMessage())
+
+        recorder = Recorder()
+        logger = logging.getLogger("tensorflow")
+        level = logger.level
+        logger.setLevel(logging.WARNING)  # the CLI sets ERROR in-process
+        logger.addHandler(recorder)
+        tasks, events = queue.Queue(), queue.Queue()
+        for seed in range(7):
+            tasks.put({"cell": {"seed": seed}})
+        tasks.put(None)
+        try:
+            # In-process: the worker's loop, each task making a new
+            # tf.function of the same code, as every cell's callbacks do.
+            runners._worker(0, {}, tasks, events, new_function_per_task)
+            tf.get_logger().warning("a real warning")
+        finally:
+            logger.removeHandler(recorder)
+            logger.setLevel(level)
+        assert events.qsize() == 14
+        assert not [m for m in recorder.messages if "retracing" in m]
+        assert "a real warning" in recorder.messages
+
+
+def new_function_per_task(task):
+    import tensorflow as tf
+
+    function = tf.function(lambda x: x + 1)
+    return float(function(tf.constant(float(task["cell"]["seed"]))))

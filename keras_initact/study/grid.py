@@ -143,13 +143,60 @@ class CellResult:
 
     @classmethod
     def from_dict(cls, values):
+        """The result `to_dict` gave. Raises `ValueError`, saying what is
+        wrong, for anything that is not such a dict."""
+        if not isinstance(values, dict):
+            raise ValueError(f"a JSON {type(values).__name__}, not an object")
         values = dict(values)
-        cell = Cell(**values.pop("cell"))
-        for key in ("final_accuracy", "best_accuracy", "final_loss",
-                    "wall_time_s", "dead_fraction"):
-            if values.get(key) is None:
+        cell = values.pop("cell", None)
+        if not isinstance(cell, dict):
+            raise ValueError("no 'cell' object" if cell is None else
+                             f"'cell' is {cell!r}, not an object")
+        fields = {f.name: f.type for f in dataclasses.fields(Cell)}
+        if set(cell) - set(fields) or {"init", "activation", "depth"} - set(
+                cell):
+            raise ValueError(f"'cell' has the keys {sorted(cell)}; a cell "
+                             f"has {sorted(fields)}")
+        for key, value in cell.items():
+            wanted = int if key in ("depth", "seed") else str
+            if isinstance(value, bool) or not isinstance(value, wanted):
+                raise ValueError(f"the cell's {key!r} is {value!r}, not "
+                                 f"a{'n' if wanted is int else ''} "
+                                 f"{wanted.__name__}")
+        known = {f.name for f in dataclasses.fields(cls)} - {"cell"}
+        if set(values) - known or "status" not in values:
+            unknown = sorted(set(values) - known)
+            raise ValueError(f"unknown keys {unknown}" if unknown
+                             else "no 'status'")
+        if values["status"] not in STATUSES:
+            raise ValueError(f"'status' is {values['status']!r}, not one of "
+                             f"{', '.join(STATUSES)}")
+        for key in NUMBERS:
+            value = values.get(key)
+            if value is None:
                 values[key] = math.nan
-        return cls(cell, **values)
+            elif isinstance(value, bool) or not isinstance(value,
+                                                           (int, float)):
+                raise ValueError(f"{key!r} is {value!r}, not a number")
+        epochs = values.get("epochs_to_target")
+        if epochs is not None and (isinstance(epochs, bool)
+                                   or not isinstance(epochs, int)):
+            raise ValueError(f"'epochs_to_target' is {epochs!r}, not an "
+                             "int or null")
+        if not isinstance(values.get("error", ""), str):
+            raise ValueError(f"'error' is {values['error']!r}, not a string")
+        history = values.get("history", {})
+        if not isinstance(history, dict) or not all(
+                isinstance(v, list) and all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool)
+                    for x in v) for v in history.values()):
+            raise ValueError("'history' is not an object of number lists")
+        return cls(Cell(**cell), **values)
+
+
+STATUSES = ("ok", "diverged", "failed")
+NUMBERS = ("final_accuracy", "best_accuracy", "final_loss", "wall_time_s",
+           "dead_fraction")
 
 
 def build_cell_model(cell, data, options, initialize=True):
@@ -299,10 +346,38 @@ def write_hparams(run_dir, cell, options, result):
 
 
 def best_result(results):
-    """The `ok` result with the highest final test accuracy (ties: lower
-    loss), or None."""
-    done = [r for r in results if r.status == "ok"
-            and math.isfinite(r.final_accuracy)]
-    if not done:
+    """The run that stands for the best cell, or None when no run ended
+    `ok`.
+
+    The best cell (initialization, activation, depth) is the one with the
+    highest mean final test accuracy over its seeds, cells whose every run
+    ended `ok` first (ties: the lower mean final test loss): a mean over
+    seeds, not the single luckiest run, so that picking it selects less on
+    the test split's noise. Its run is the `ok` one closest to that mean
+    (ties: the lower seed)."""
+    groups = {}
+    for result in results:
+        groups.setdefault(result.cell.group, []).append(result)
+    ranked = []
+    for runs in groups.values():
+        ok = [r for r in runs if r.status == "ok"
+              and math.isfinite(r.final_accuracy)]
+        if not ok:
+            continue
+        mean = float(np.mean([r.final_accuracy for r in ok]))
+        losses = [r.final_loss for r in ok if math.isfinite(r.final_loss)]
+        loss = float(np.mean(losses)) if losses else math.inf
+        run = min(ok, key=lambda r: (abs(r.final_accuracy - mean),
+                                     r.cell.seed))
+        ranked.append(((len(ok) == len(runs), mean, -loss), run))
+    if not ranked:
         return None
-    return max(done, key=lambda r: (r.final_accuracy, -r.final_loss))
+    return max(ranked, key=lambda item: item[0])[1]
+
+
+def cell_mean(results, cell):
+    """`(mean final test accuracy, ok runs, runs)` of `cell`'s group."""
+    runs = [r for r in results if r.cell.group == cell.group]
+    ok = [r.final_accuracy for r in runs if r.status == "ok"
+          and math.isfinite(r.final_accuracy)]
+    return (float(np.mean(ok)) if ok else math.nan), len(ok), len(runs)

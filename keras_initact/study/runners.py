@@ -8,7 +8,9 @@ its result (a `CellResult` as a dict) in whatever process it lands:
 - `run_local(jobs=N)`: N worker processes, each with its own TensorFlow
   (started with `spawn`), each pinned to its own GPU where there are GPUs;
   a worker that dies (killed, out of memory) fails its cell with the reason
-  and is replaced, and the rest of the grid goes on;
+  and is replaced, and the rest of the grid goes on; workers end with the
+  process that started them, however it ends (SIGKILL included), and leave
+  Ctrl-C to it;
 - `run_ray(address)`: Ray tasks on a cluster (`pip install
   "keras_initact[ray]"`), each asking for a GPU where the cluster has them,
   so that Ray places them; a task that Ray loses fails its cell.
@@ -17,15 +19,45 @@ Every runner calls `on_result(result)` as each cell ends, in this process,
 so the study records it at once.
 """
 
+import logging
 import multiprocessing
 import os
 import signal
 import socket
+import sys
+import threading
 
 PROBE_TIMEOUT_S = 5.0
 # Set in every worker before TensorFlow is imported.
 WORKER_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 _DATASETS = {}  # the datasets this process has loaded, by their task spec
+# A worker whose parent process is gone exits with this code.
+ORPHANED_EXIT_CODE = 70
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class _RetracingFilter(logging.Filter):
+    """Drops TensorFlow's "N out of the last M calls to <f> triggered
+    tf.function retracing" warning, and nothing else.
+
+    Every cell makes its own model and callbacks, and so its own
+    tf.functions, each traced once; TensorFlow counts those traces per
+    Python function code, across the instances, and after five cells warns
+    of a retracing that is none. The warning would break the progress
+    bars and say nothing about the study."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+_RETRACING_FILTER = _RetracingFilter()
+
+
+def quiet_retracing():
+    """Installs `_RetracingFilter` on TensorFlow's logger (once)."""
+    logger = logging.getLogger("tensorflow")
+    if _RETRACING_FILTER not in logger.filters:
+        logger.addFilter(_RETRACING_FILTER)
 
 
 def task_for(cell, options, dataset, log_dir, weights_path):
@@ -49,6 +81,7 @@ def run_task(task, data=None, callbacks=()):
     """
     from keras_initact.study import grid
 
+    quiet_retracing()
     cell = grid.Cell(**task["cell"])
     try:
         options = grid.StudyOptions.from_dict(task["options"])
@@ -66,14 +99,11 @@ def run_task(task, data=None, callbacks=()):
 
 def save_weights(model, path):
     """`model.save_weights(path)`, atomically (Keras wants the
-    `.weights.h5` suffix on the partial file too)."""
-    partial = f"{path}.{os.getpid()}.partial.weights.h5"
-    try:
-        model.save_weights(partial)
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+    `.weights.h5` suffix on the temporary too)."""
+    from keras_initact._files import atomic_path
+
+    with atomic_path(path, suffix=".weights.h5") as tmp:
+        model.save_weights(tmp)
 
 
 def _dataset(spec):
@@ -117,13 +147,45 @@ def gpu_environments(jobs):
 
 
 def _worker(index, environment, tasks, events, work):
+    _end_with_parent()
     os.environ.update(environment)
+    quiet_retracing()
     while True:
         task = tasks.get()
         if task is None:
             return
         events.put(("start", index, task["cell"]))
         events.put(("done", index, task["cell"], work(task)))
+
+
+def _end_with_parent():
+    """In a worker process: ends it when its parent process ends, however
+    (SIGKILL included), and leaves Ctrl-C to the parent, which stops the
+    workers itself. Nothing in a process that is not a worker."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    # The terminal sends Ctrl-C to the whole process group.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        # The kernel kills this process when its parent ends, even while
+        # it is in TensorFlow's C++ code.
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(
+                PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    # Everywhere: multiprocessing's sentinel of the parent becomes ready
+    # when the parent ends (the end of a pipe it holds closes).
+    def watch():
+        parent.join()
+        os._exit(ORPHANED_EXIT_CODE)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    if not parent.is_alive():  # it ended before the watch began
+        os._exit(ORPHANED_EXIT_CODE)
 
 
 def _death(exitcode):
@@ -193,11 +255,14 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
                 for key in list(pending):
                     on_result(failed_result(pending.pop(key),
                                             "no worker process is left"))
-    finally:
+    finally:  # the grid is done, or this process is being stopped
         for process in workers.values():
             if process.is_alive():
                 process.terminate()
+        for process in workers.values():
             process.join(timeout=10)
+        if pending:  # stopped: the tasks nobody took need not be sent
+            task_queue.cancel_join_thread()
 
 
 def _wait(events, timeout):
