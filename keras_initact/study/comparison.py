@@ -743,6 +743,10 @@ def compare_command(args):
             print("resume with: "
                   + resume_command(args, stopped.output_dir), file=sys.stderr)
         return stopped.exit_code
+    except KeyboardInterrupt:  # Ctrl-C before the study began: nothing ran
+        print("keras-initact compare: stopped by SIGINT before any run.",
+              file=sys.stderr)
+        return 128 + signal.SIGINT
     from keras_initact.study.results import summary_markdown
 
     print(summary_markdown(comparison.summary, comparison.comparisons,

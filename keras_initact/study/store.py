@@ -127,7 +127,7 @@ class StudyStore:
                        + "\n")
         os.makedirs(self._path(CELLS), exist_ok=True)
         os.makedirs(self._path(LOGS), exist_ok=True)
-        if self._lock is not None:
+        if self._lock is not None and fcntl is not None:  # held: safe
             self._remove_temporaries()
 
     def close(self):
