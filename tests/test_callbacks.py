@@ -1,6 +1,7 @@
 """LayerStats and NonFiniteGuard: tags, values against NumPy, dead units,
 the guard, resume, mixed precision, XLA and MirroredStrategy."""
 
+import logging
 import os
 import pathlib
 import subprocess
@@ -882,3 +883,24 @@ def test_steps_per_execution_logs_the_last_step_of_a_logged_call(tmp_path):
                       "kernel_update_ratio"):
         assert sorted(set(_rows(table, "hidden", statistic)["step"])) == [
             4, 8, 12, 16], statistic
+
+
+def test_many_fits_in_one_process_raise_no_retracing_warning(tmp_path):
+    """A study trains cell after cell in one process, each with its own
+    LayerStats: TensorFlow must not take those for retracing (Keras's own
+    train functions, traced at 1 call in 4 here, do not warn either)."""
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    tf.get_logger().addHandler(handler)
+    try:
+        x, y = _data(n=8 * BATCH)
+        for fit in range(8):
+            model = _compiled_mlp()
+            model.fit(x, y, batch_size=2 * BATCH, verbose=0, callbacks=[
+                LayerStats(tmp_path / str(fit), probe_data=x[:8],
+                           every_n_steps=2)])
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [r.getMessage()[:300] for r in records
+                if "retracing" in r.getMessage()]

@@ -310,4 +310,8 @@ def compiled(function, jit_compile=False):
         return function
     import tensorflow as tf
 
-    return tf.function(function, autograph=False, jit_compile=jit_compile)
+    # A partial has no `__code__`: TensorFlow then counts this function's
+    # traces apart from those of the same code made for other fits, and
+    # does not warn of "retracing" after five fits in one process.
+    return tf.function(functools.partial(function), autograph=False,
+                       jit_compile=jit_compile)

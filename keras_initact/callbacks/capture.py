@@ -213,7 +213,7 @@ class TensorFlowCapture(Capture):
                     for g in gradients]))
             return tf.constant(True)
 
-        return tf.function(measure, autograph=False)
+        return measure
 
     def collect(self):
         count = int(self._count.numpy())
