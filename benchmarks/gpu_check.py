@@ -2,8 +2,8 @@
 
 Trains a small MLP (build_sequential, synthetic data: no download, no
 TensorFlow) under Keras's JAX backend, in interleaved rounds: a plain fit,
-a fit with `LayerStats` (every 100 steps, and every 10), and one with
-`NonFiniteGuard`. Each fit runs two epochs and the second is timed (the
+fits with `LayerStats` (on a probe batch every 100, 10 and 1 steps, and
+on the training batches every step), and one with `NonFiniteGuard`. Each fit runs two epochs and the second is timed (the
 first compiles the train step). Prints the median time per step of each
 and its ratio to the plain fit, and where the statistics went.
 
@@ -92,6 +92,8 @@ def main(argv=None):
         "LayerStats every 1": lambda: [LayerStats(
             os.path.join(log_root, "every1"), probe_data=x[:256],
             every_n_steps=1)],
+        "LayerStats every 1, no probe": lambda: [LayerStats(
+            os.path.join(log_root, "every1_in_step"), every_n_steps=1)],
         "NonFiniteGuard": lambda: [NonFiniteGuard(every_n_steps=100)],
     }
     print(f"Keras {keras.__version__} on {keras.backend.backend()}, JAX "

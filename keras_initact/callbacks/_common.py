@@ -186,6 +186,10 @@ def refresh_train_function(model):
     hands them to the hook's `receive(values)` as device arrays, which it
     reads when it wants them.
 
+    A hook with `saw_logs(logs)` gets each call's logs (device tensors, not
+    read), so that it need not define `on_train_batch_end`: a callback
+    that does makes Keras wait for every step before the next.
+
     While hooks are installed the function is guarded: if it raises (apart
     from the end of the data), every keras_initact hook on the model's
     optimizer is uninstalled, so that the model trains as before, and the
@@ -203,6 +207,7 @@ def refresh_train_function(model):
     functions[True] = _train_function(model, returning) if switched \
         else functions[False]
     observing = [hook for hook in hooks if hasattr(hook, "tracing")]
+    reading = [hook for hook in hooks if hasattr(hook, "saw_logs")]
 
     def guarded(*args, **kwargs):
         wanted = not switched or any(hook.wanted() for hook in switched)
@@ -218,10 +223,13 @@ def refresh_train_function(model):
         finally:
             for hook in observing:
                 hook.tracing = False
+        logs = result[0] if keras.backend.backend() == "jax" else result
         if returning:
-            outputs = result[0].pop(STEP_OUTPUTS, {})
+            outputs = logs.pop(STEP_OUTPUTS, {})
             for index, values in outputs.items():
                 returning[int(index)].receive(values)
+        for hook in reading:
+            hook.saw_logs(logs)
         return result
 
     guarded._initact_guarded = True

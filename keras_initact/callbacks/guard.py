@@ -18,7 +18,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
     Gradients are checked inside the compiled train step on every step (a
     hook on the optimizer's update, see `keras_initact.callbacks._hooks`),
-    which costs one `is_finite` reduction per variable. When a gradient is
+    which costs one `is_finite` reduction per gradient. When a gradient is
     non-finite, the weights entering that step are checked too, and a
     non-finite weight is blamed before the gradients it produced (a NaN in
     one layer's kernel makes every earlier layer's gradient NaN). The first
@@ -45,10 +45,11 @@ class NonFiniteGuard(keras.callbacks.Callback):
     Args:
         probe_data: optional fixed batch of the model's inputs (or `(x, y)`)
             whose activations are checked.
-        every_n_steps: how often the host checks, a positive int (1: after
-            every batch).
-        stop_training: set `model.stop_training` (the epoch in progress
-            ends after this batch); otherwise only warn.
+        every_n_steps: how often the host checks, a positive int (1: before
+            every batch, looking at the one before; and at each epoch's
+            end).
+        stop_training: set `model.stop_training` (training ends after the
+            batch in progress, or at the epoch's end); otherwise only warn.
         raise_error: raise `FloatingPointError` instead (stops at once).
     """
 
@@ -100,7 +101,9 @@ class NonFiniteGuard(keras.callbacks.Callback):
             if self._layers:
                 self._probe_model = _common.probe_model(model, self._layers)
                 self._probe_x = probe_x
-        self._check = _common.compiled(self._count_nonfinite)
+        self._count_on_device = _common.compiled(self._count_nonfinite)
+        self._loss = None
+        self._checked = self._epoch_start
         _hooks.install(self._optimizer, self)
         self._hooked = self._optimizer
         _common.refresh_train_function(model)
@@ -141,12 +144,15 @@ class NonFiniteGuard(keras.callbacks.Callback):
                 indices = tf.constant(
                     [keras_adapter.variable_index(opt, v) for v in variables],
                     tf.int64)
-                gradient_counts = _stacked_counts(gradients, "int64")
-                bad_gradient = tf.reduce_any(gradient_counts > 0)
+                # One finiteness test per gradient; the counts only on the
+                # first step that went wrong.
+                bad_gradient = tf.logical_not(tf.reduce_all(tf.stack(
+                    [tf.reduce_all(tf.math.is_finite(g)) for g in gradients])))
                 bad = tf.convert_to_tensor(self._bad)
                 first = tf.logical_and(bad_gradient, bad[0] < 0)
 
                 def record():
+                    gradient_counts = _stacked_counts(gradients, "int64")
                     weight_counts = _stacked_counts(variables, "int64")
                     bad_weight = tf.reduce_any(weight_counts > 0)
                     kind = tf.where(bad_weight, tf.constant(WEIGHT, tf.int64),
@@ -240,16 +246,35 @@ class NonFiniteGuard(keras.callbacks.Callback):
                      else keras.ops.zeros((0, 2), dtype)
                      for tensors in (self._weights, outputs))
 
+    # Checks at the start of a batch and at an epoch's end, never at a
+    # batch's end: a callback with `on_train_batch_end` makes Keras wait
+    # for each step before it starts the next.
+
     @_common.uninstalls_on_failure
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start = int(self._optimizer.iterations.numpy())
+        self._checked = self._epoch_start
 
     @_common.uninstalls_on_failure
-    def on_train_batch_end(self, batch, logs=None):
-        if (self._epoch_start + batch + 1) % self.every_n_steps:
-            return
+    def on_train_batch_begin(self, batch, logs=None):
+        done = self._epoch_start + batch  # steps before this batch
+        if done // self.every_n_steps > self._checked // self.every_n_steps:
+            self._check(done)
+
+    @_common.uninstalls_on_failure
+    def on_epoch_end(self, epoch, logs=None):
+        self._check(None)
+
+    def saw_logs(self, logs):
+        """The last call's logs (see `_common`), for its loss."""
+        self._loss = logs.get("loss")
+
+    def _check(self, done):
+        """Looks at the steps since the last check (`done` of them now, or
+        `None`: the epoch's end)."""
         self.model  # noqa: B018 -- on JAX, puts the state back on the variables
         step = int(self._optimizer.iterations.numpy())
+        self._checked = step if done is None else done
         bad = self._recorded()
         if bad[0] >= 0:
             kind = "weight" if bad[1] == WEIGHT else "gradient"
@@ -257,11 +282,13 @@ class NonFiniteGuard(keras.callbacks.Callback):
             self._fail(int(bad[0]), kind, name, _layer_of(name),
                        int(bad[3]), int(bad[4]))
             return
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
+        loss = getattr(self, "_loss", None)
+        if loss is not None and not math.isfinite(float(
+                keras.ops.convert_to_numpy(loss))):
             self._fail(step, "loss", "loss", None, None, None)
             return
-        weights, acts = (keras.ops.convert_to_numpy(t) for t in self._check())
+        weights, acts = (keras.ops.convert_to_numpy(t)
+                         for t in self._count_on_device())
         for name, (nan, inf) in zip(self._weight_names, weights):
             if nan or inf:
                 self._fail(step, "weight", name, _layer_of(name), int(nan),

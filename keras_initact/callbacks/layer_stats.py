@@ -11,6 +11,7 @@ from keras_initact._files import make_writable_folder
 from keras_initact.callbacks import _common, _hooks, writing
 from keras_initact.callbacks import statistics as st
 from keras_initact.callbacks.capture import capture_for
+from keras_initact.callbacks.probe import probe_function
 from keras_initact.checks import check_bool, check_number, check_positive_int
 
 SUBDIR = "layer_stats"
@@ -56,16 +57,20 @@ class LayerStats(keras.callbacks.Callback):
     update (`keras_initact.callbacks.capture`) measures every variable
     inside the train step, on logging steps only (other steps test a
     flag); the update is Keras's, unchanged, and the train function is
-    traced as often as Keras's own. One compiled function computes the
-    probe batch's activation statistics. The results stay on the device
-    and the host reads them in batches (every 32 logging steps, and at each
-    epoch's end), so logging does not stall the device step by step. The
-    heat maps are redrawn while drawing takes at most `heatmap_budget` of
-    the training time, and once at the end. All of it compiles with XLA
+    traced as often as Keras's own. Without `probe_data`, observers on the
+    layers' calls (`keras_adapter.observe_call`) take the activations from
+    the train step's own forward pass; with it, one compiled function runs
+    the probe batch. The results stay on the device and the host reads them
+    in batches (every 32 logging steps, and at each epoch's end), so
+    logging does not stall the device step by step. The heat maps are
+    redrawn while drawing takes at most `heatmap_budget` of the training
+    time, and once at the end. All of it compiles with XLA
     (`jit_compile=True`, Keras's default on GPU). On JAX the hook is in a
-    second compiled train function that runs the logging steps only
-    (Keras's own runs the others) and hands its table to the host with
-    `jax.debug.callback`; gradient histograms need TensorFlow or PyTorch.
+    second compiled train function that runs the logging steps only (the
+    other runs the rest), which returns its tables with the step's logs
+    and, without `probe_data`, runs the step's forward pass a second time
+    for the activations (Keras's runs inside `value_and_grad`, out of
+    reach); gradient histograms need TensorFlow or PyTorch.
 
     The step is the optimizer's iteration count after the update, so a
     resumed `fit` continues the curves. `log_dir` can be the one given to
@@ -208,8 +213,12 @@ class LayerStats(keras.callbacks.Callback):
             self._rows, self._weighted, self.log_weights, self.log_gradients)
         self._probe = None
         if probed and not self._in_step:
-            self._probe = self._activation_function(
-                _common.probe_model(model, probed), probe_x)
+            xla = (bool(getattr(model, "jit_compile", False))
+                   if self.jit_compile is None else bool(self.jit_compile))
+            self._probe = probe_function(
+                _common.probe_model(model, probed), probe_x,
+                [row for row in self._rows if row.output is not None],
+                self._optimizer.iterations, self.histograms, xla)
         self._view = writing.RunView(self.run_dir, self._rows, self._columns,
                                      self.heatmaps, self.heatmap_budget)
         self._forced = False
@@ -282,57 +291,6 @@ class LayerStats(keras.callbacks.Callback):
             self._weighted += [(len(rows), tag, v) for tag, v in row.weights]
             rows.append(row)
         return rows, probed
-
-    def _activation_function(self, probe_model, x):
-        """`measure()` -> (the optimizer's step, the activation table[, the
-        outputs]): one compiled function, device tensors out."""
-        rows = [row for row in self._rows if row.output is not None]
-        specs = [row.spec for row in rows]
-        heads = [row.head for row in rows]
-        histograms = self.histograms
-        iterations = self._optimizer.iterations
-
-        def table(outputs):
-            if not isinstance(outputs, (list, tuple)):
-                outputs = [outputs]
-            out = (st.activation_table(outputs, specs, heads),)
-            return out + (tuple(outputs),) if histograms else out
-
-        backend = keras.backend.backend()
-        if backend == "jax":
-            import jax
-
-            # The step goes through the function: the train step donates
-            # the counter's buffer, a copy outlives it.
-            def pure_measure(step, trainable, other, x):
-                outputs, _ = probe_model.stateless_call(
-                    trainable, other, x, training=False)
-                return (step + 0,) + table(outputs)
-
-            pure = jax.jit(pure_measure)
-
-            def measure():
-                return pure(
-                    iterations.value,
-                    [v.value for v in probe_model.trainable_variables],
-                    [v.value for v in probe_model.non_trainable_variables],
-                    x)
-
-            return measure
-        if backend == "torch":
-            import torch
-
-            def measure():
-                with torch.no_grad():
-                    return (keras.ops.copy(iterations.value),) + table(
-                        probe_model(x, training=False))
-
-            return measure
-        xla = (bool(getattr(self.model, "jit_compile", False))
-               if self.jit_compile is None else bool(self.jit_compile))
-        return _common.compiled(lambda: (keras.ops.convert_to_tensor(
-            iterations),) + table(probe_model(x, training=False)),
-            jit_compile=xla)
 
     # -- tear-down ------------------------------------------------------------
 
