@@ -96,20 +96,9 @@ def monitored_layers(model, names=None):
             "Sequential model with known inputs; activation statistics are "
             "not computed for it.", stacklevel=3)
         return []
-    out = []
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        if names is not None and layer.name not in names:
-            continue
-        try:
-            output = layer.output
-        except (AttributeError, ValueError):
-            continue  # shared layers, layers never called in the graph
-        if not isinstance(output, keras.KerasTensor) or not st.is_float(output):
-            continue
-        out.append((layer, activation_spec(layer)))
-    return out
+    return [(layer, activation_spec(layer))
+            for layer, output in _top_layers(model, names)
+            if isinstance(output, keras.KerasTensor) and st.is_float(output)]
 
 
 def observed_layers(model, names=None):
@@ -118,7 +107,15 @@ def observed_layers(model, names=None):
     but `InputLayer`s, in any model, subclassed ones included; a layer the
     graph says returns no float tensor is left out. `names` keeps only
     those."""
-    out = []
+    return [(layer, activation_spec(layer))
+            for layer, output in _top_layers(model, names)
+            if output is None or st.is_float(output)]
+
+
+def _top_layers(model, names):
+    """`(layer, its graph output or None)` for the model's top-level layers
+    but `InputLayer`s (shared layers and layers never called in a graph
+    have none), those in `names` if given."""
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
@@ -127,11 +124,8 @@ def observed_layers(model, names=None):
         try:
             output = layer.output
         except (AttributeError, ValueError):
-            output = None  # not called in a graph: seen when it runs
-        if output is not None and not st.is_float(output):
-            continue
-        out.append((layer, activation_spec(layer)))
-    return out
+            output = None
+        yield layer, output
 
 
 def probe_model(model, layers):
