@@ -201,7 +201,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
     def step_outputs(self, state, data):
         """JAX: the step's record, `[step, kind, index, NaN, Inf]` (step -1:
         all finite), returned with its logs (see `_common`)."""
-        record, self._traced = getattr(self, "_traced", None), None
+        record, self._traced = self._traced, None
         return record
 
     def receive(self, record):
