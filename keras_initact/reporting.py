@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from keras_initact._files import save_figure
+from keras_initact.files import save_figure
 
 FIGURES = {
     "activation_std": "activation_std_heatmap.png",

@@ -483,7 +483,7 @@ class TestStore:
 
 class TestFiles:
     def test_temporaries_never_match_what_readers_glob(self, tmp_path):
-        from keras_initact._files import atomic_path, is_temporary
+        from keras_initact.files import atomic_path, is_temporary
 
         target = tmp_path / "cells" / "a.json"
         with atomic_path(target) as tmp:
@@ -505,7 +505,7 @@ class TestFiles:
     def test_files_get_the_mode_open_gives(self, tmp_path):
         import matplotlib.pyplot as plt
 
-        from keras_initact._files import save_figure, write_text
+        from keras_initact.files import save_figure, write_text
 
         previous = os.umask(0o027)
         try:

@@ -7,7 +7,7 @@ import warnings
 
 import keras
 
-from keras_initact._files import make_writable_folder
+from keras_initact.files import make_writable_folder
 from keras_initact.callbacks import _common, _hooks, writing
 from keras_initact.callbacks import statistics as st
 from keras_initact.callbacks.capture import capture_for

@@ -19,13 +19,6 @@ INTEGER_DTYPES = (
 )
 
 
-def register(cls):
-    """Registers `cls` as `"keras_initact>ClassName"` for Keras serialization."""
-    return keras.saving.register_keras_serializable(package="keras_initact")(
-        cls
-    )
-
-
 def standardize_shape(shape, owner):
     """Returns `shape` as a tuple of positive Python ints, or raises."""
     try:

@@ -10,8 +10,8 @@ from keras_initact.initializers.base import (
     FLOAT_DTYPES,
     INTEGER_DTYPES,
     Initializer,
-    register,
 )
+from keras_initact.serialization import register
 
 
 @register

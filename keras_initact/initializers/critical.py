@@ -6,7 +6,7 @@ import math
 import keras
 
 from keras_initact.checks import check_choice, check_exclusive, check_number
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.initializers.constant import Zeros
 from keras_initact.initializers.fans import FanScaledInitializer
 from keras_initact.initializers.orthogonal import random_orthogonal

@@ -7,7 +7,8 @@ import warnings
 import keras
 import numpy as np
 
-from keras_initact.initializers.base import Initializer, register
+from keras_initact.initializers.base import Initializer
+from keras_initact.serialization import register
 
 SOURCE_SUFFIXES = (".keras", ".weights.h5")
 

@@ -3,7 +3,8 @@
 import keras
 
 from keras_initact.checks import check_number
-from keras_initact.initializers.base import RandomInitializer, register
+from keras_initact.initializers.base import RandomInitializer
+from keras_initact.serialization import register
 
 
 @register

@@ -4,7 +4,8 @@ import math
 
 import keras
 
-from keras_initact.initializers.base import Initializer, register
+from keras_initact.initializers.base import Initializer
+from keras_initact.serialization import register
 from keras_initact.initializers.spatial import compute_dtype_for
 
 

@@ -6,7 +6,8 @@ import keras
 from keras import ops
 
 from keras_initact.checks import check_number
-from keras_initact.initializers.base import RandomInitializer, register
+from keras_initact.initializers.base import RandomInitializer
+from keras_initact.serialization import register
 from keras_initact.seeding import derive_seed
 
 

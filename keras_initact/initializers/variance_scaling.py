@@ -11,7 +11,8 @@ import math
 import keras
 
 from keras_initact.checks import check_choice, check_exclusive, check_number
-from keras_initact.initializers.base import RandomInitializer, register
+from keras_initact.initializers.base import RandomInitializer
+from keras_initact.serialization import register
 from keras_initact.initializers.fans import FanScaledInitializer
 from keras_initact.math.gains import calculate_gain
 

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 from scipy.linalg import hadamard
 
-from keras_initact.initializers.base import Initializer, register
+from keras_initact.initializers.base import Initializer
+from keras_initact.serialization import register
 from keras_initact.initializers.spatial import compute_dtype_for, embed_at_centre
 
 

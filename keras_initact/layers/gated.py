@@ -7,7 +7,7 @@ this). They are the feed-forward blocks of most current transformers.
 """
 
 from keras_initact.checks import check_halvable
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.layers.base import AlongAxisLayer
 from keras_initact.math import functions
 

@@ -13,7 +13,7 @@ from keras_initact.checks import (
     check_axes, check_axes_in_rank, check_int, check_number,
     check_rrelu_range, check_slope,
 )
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.layers.base import ActivationLayer
 
 

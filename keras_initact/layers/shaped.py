@@ -2,7 +2,7 @@
 
 
 from keras_initact.checks import check_non_zero, check_number
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.layers.base import ActivationLayer
 from keras_initact.math import functions
 from keras_initact.math.functions import shaped_unit

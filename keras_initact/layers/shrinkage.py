@@ -1,7 +1,7 @@
 """Shrinkage activations: pull small inputs to (or towards) zero."""
 
 from keras_initact.checks import check_number
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.layers.base import ActivationLayer
 from keras_initact.math import functions
 

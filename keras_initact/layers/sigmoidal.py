@@ -1,7 +1,7 @@
 """Sigmoidal activations: bounded, S-shaped, saturating at both ends."""
 
 from keras_initact.math import functions
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.layers.base import ActivationLayer
 
 

@@ -4,7 +4,7 @@ from keras import ops
 
 from keras_initact.math import functions
 from keras_initact.checks import check_bool, check_frequency, check_number
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.layers.base import ActivationLayer
 
 # A learned Snake frequency is kept at least this large (it divides).

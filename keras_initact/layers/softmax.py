@@ -5,7 +5,7 @@ from keras import ops
 
 from keras_initact.math import functions
 from keras_initact.checks import check_axes, check_axes_in_rank
-from keras_initact.initializers.base import register
+from keras_initact.serialization import register
 from keras_initact.layers.base import ActivationLayer, AlongAxisLayer
 
 

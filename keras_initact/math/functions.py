@@ -21,6 +21,7 @@ from keras_initact.checks import (
     check_optional_number, check_ordered, check_rrelu_range, check_slope,
     is_real_number,
 )
+from keras_initact.serialization import register
 
 # Keras's `LeakyReLU` layer default. Keras's `leaky_relu` function uses 0.2
 # and PyTorch 0.01; keras_initact uses 0.3 for both its function and layer.
@@ -65,8 +66,7 @@ def _register(function=None, *, elementwise=True, gate=None, learns=()):
         function.gate = gate
         function.learns = tuple(learns)
         FUNCTIONS[function.__name__] = function
-        return keras.saving.register_keras_serializable(
-            package="keras_initact")(function)
+        return register(function)
 
     return registered if function is None else registered(function)
 

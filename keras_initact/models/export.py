@@ -21,7 +21,7 @@ import uuid
 
 import keras
 
-from keras_initact._files import naming_folder
+from keras_initact.files import naming_folder
 from keras_initact.checks import (
     check_bool, check_positive_int, require_tensorflow_backend,
 )

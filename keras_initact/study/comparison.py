@@ -525,7 +525,7 @@ def _step_bar(bar):
 
 
 def _save_keras(model, path):
-    from keras_initact._files import atomic_path
+    from keras_initact.files import atomic_path
 
     with atomic_path(path, suffix=".keras") as tmp:
         model.save(tmp)

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from keras_initact._files import atomic_path, save_figure, write_text
+from keras_initact.files import atomic_path, save_figure, write_text
 
 
 CONFIDENCE = 0.95

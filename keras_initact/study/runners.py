@@ -100,7 +100,7 @@ def run_task(task, data=None, callbacks=()):
 def save_weights(model, path):
     """`model.save_weights(path)`, atomically (Keras wants the
     `.weights.h5` suffix on the temporary too)."""
-    from keras_initact._files import atomic_path
+    from keras_initact.files import atomic_path
 
     with atomic_path(path, suffix=".weights.h5") as tmp:
         model.save_weights(tmp)

@@ -29,7 +29,7 @@ import os
 import shutil
 import warnings
 
-from keras_initact._files import (
+from keras_initact.files import (
     is_temporary, make_writable_folder, remove_temporaries, write_text,
 )
 from keras_initact.study.grid import CellResult
