@@ -15,6 +15,8 @@ Keras). Tested with Keras 3.15.
 | `Optimizer._trainable_variables`          | the variables, in the optimizer's order |
 | `Optimizer._get_variable_index(variable)` | a variable's row in that order     |
 | `Layer.__call__` reading `self.call` at each call | seeing a layer's outputs in the train step (Keras has no forward hooks) |
+| `keras.src.activations.ALL_OBJECTS_DICT`  | `Dense(activation="keras_initact>mish")`: Keras resolves activation strings only in this table |
+| `Layer._build_at_init()`                  | building a layer without weights when it is constructed, as Keras's own are |
 """
 
 import functools
@@ -118,3 +120,33 @@ def observe_call(layer, observer):
             object.__delattr__(layer, "call")
 
     return restore
+
+
+def add_activation_names(functions):
+    """Lets `keras.activations.get` (and so `Dense(activation=NAME)`)
+    resolve each name of `functions` (name -> function) that Keras does not
+    already know.
+
+    Keras 3 resolves an activation string only in its table of built-ins; a
+    registered custom function is found from its serialized dict, never
+    from its name. Without this, `activation="keras_initact>mish"` fails in
+    a Keras layer and everything else works."""
+    try:
+        from keras.src import activations as keras_activations
+
+        table = keras_activations.ALL_OBJECTS_DICT
+    except (ImportError, AttributeError) as error:
+        raise _moved("`keras.src.activations.ALL_OBJECTS_DICT`", error) \
+            from None
+    for name, function in functions.items():
+        table.setdefault(name, function)
+
+
+def build_at_init(layer):
+    """Marks a layer without input-dependent weights as built, as Keras's
+    own such layers are once constructed (what `run_layer_test(
+    assert_built_after_instantiation=True)` checks)."""
+    build = getattr(layer, "_build_at_init", None)
+    if build is None:
+        raise _moved("`Layer._build_at_init`")
+    build()

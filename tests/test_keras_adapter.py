@@ -75,3 +75,33 @@ def test_observers_chain_and_come_off_in_any_order():
     restore_second()
     layer(keras.ops.ones((1, 2)))
     assert len(second) == 2 and "call" not in vars(layer)
+
+
+def test_activation_names_resolve_in_keras_layers():
+    def doubled(x):
+        return 2 * x
+
+    keras_adapter.add_activation_names({"keras_initact_test>doubled": doubled})
+    assert keras.activations.get("keras_initact_test>doubled") is doubled
+    keras_adapter.add_activation_names({"relu": doubled})  # never overrides
+    assert keras.activations.get("relu") is keras.activations.relu
+
+
+def test_a_layer_without_weights_is_built_at_init():
+    class Plain(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    layer = Plain()
+    assert not layer.built
+    keras_adapter.build_at_init(layer)
+    assert layer.built
+
+
+@pytest.mark.parametrize("use", [
+    lambda: keras_adapter.build_at_init(object()),
+])
+def test_moved_layer_internals_are_named(use):
+    with pytest.raises(keras_adapter.KerasInternalsError,
+                       match=r"_build_at_init"):
+        use()

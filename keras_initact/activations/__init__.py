@@ -17,6 +17,7 @@ package also lets Keras resolve those strings (`Dense(activation=...)`,
 
 import keras
 
+from keras_initact import keras_adapter
 from keras_initact.activations.registry import (
     ACTIVATIONS, ActivationSpec, Registry,
 )
@@ -129,27 +130,15 @@ def deserialize(config, custom_objects=None):
 
 
 def _install_keras_string_names():
-    """Lets Keras resolve `"keras_initact>NAME"` strings.
-
-    Keras 3's `activations.get` resolves a string only in its own table of
-    built-ins (a registered custom function is found from its serialized
-    dict, not from its name), so `Dense(activation="keras_initact>mish")`
-    would fail. This adds the prefixed names, and only those, to that table.
-    It is Keras's internal table: if a future Keras drops it, the strings
-    stop working in Keras layers and everything else is unaffected.
-    """
-    try:
-        from keras.src import activations as keras_activations
-
-        table = keras_activations.ALL_OBJECTS_DICT
-    except (ImportError, AttributeError):
-        return False
-    for activation in ACTIVATIONS.values():
-        if activation.learned_parameters:
-            continue
-        for name in activation.names:
-            table.setdefault(PREFIX + name, activation.function)
-    return True
+    """Lets Keras resolve `"keras_initact>NAME"` strings, so that
+    `Dense(activation="keras_initact>mish")` works (through
+    `keras_adapter.add_activation_names`: Keras resolves strings only in
+    its own table of built-ins)."""
+    keras_adapter.add_activation_names({
+        PREFIX + name: activation.function
+        for activation in ACTIVATIONS.values()
+        if not activation.learned_parameters
+        for name in activation.names})
 
 
 _install_keras_string_names()

@@ -2,6 +2,8 @@
 
 import keras
 
+from keras_initact import keras_adapter
+
 from keras_initact.checks import check_axis, check_axis_in_rank
 
 
@@ -29,7 +31,7 @@ class ActivationLayer(keras.layers.Layer):
         checks it)."""
         build = type(self).build
         if build is keras.layers.Layer.build:
-            self._build_at_init()
+            keras_adapter.build_at_init(self)
         elif (build.__module__.startswith(__package__)
               and not self.weights_need_input_shape):
             # Only our own `build`: a user's subclass that overrides it is
