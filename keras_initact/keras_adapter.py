@@ -15,6 +15,7 @@ Keras). Tested with Keras 3.15.
 | `Optimizer._trainable_variables`          | the variables, in the optimizer's order |
 | `Optimizer._get_variable_index(variable)` | a variable's row in that order     |
 | `Layer.__call__` reading `self.call` at each call | seeing a layer's outputs in the train step (Keras has no forward hooks) |
+| JAX `train_step` calling `self.compute_loss_and_updates` in `value_and_grad` and passing its aux's non-trainable variables on as the new state | values measured in the step's own forward pass leave it (`train_step_exporting`) |
 | `keras.src.activations.ALL_OBJECTS_DICT`  | `Dense(activation="keras_initact>mish")`: Keras resolves activation strings only in this table |
 | `Layer._build_at_init()`                  | building a layer without weights when it is constructed, as Keras's own are |
 """
@@ -150,3 +151,47 @@ def build_at_init(layer):
     if build is None:
         raise _moved("`Layer._build_at_init`")
     build()
+
+
+def train_step_exporting(model, train_step, produce):
+    """JAX: `train_step(state, data)` as a step that also returns what
+    `produce()` gave at the end of the step's forward pass:
+    `step(state, data) -> (logs, state, produced)`, `produced` being `None`
+    when the step did not run `model.compute_loss_and_updates` (a custom
+    `train_step`).
+
+    Keras's JAX step runs its forward pass inside `jax.value_and_grad`,
+    whose values leave it only as the auxiliary outputs: the loss, the
+    predictions and the new state, which the step passes on. So `produce`'s
+    values ride out as one more non-trainable variable of that state, and
+    come off it before the step returns."""
+    original = model.compute_loss_and_updates
+
+    def compute_loss_and_updates(*args, **kwargs):
+        loss, aux = original(*args, **kwargs)
+        unscaled_loss, y_pred, non_trainable, metrics = aux
+        produced.append(produce())
+        return loss, (unscaled_loss, y_pred,
+                      [*non_trainable, {"exported": produced[-1]}], metrics)
+
+    def step(state, data):
+        produced.clear()
+        object.__setattr__(model, "compute_loss_and_updates",
+                           compute_loss_and_updates)
+        try:
+            logs, new_state = train_step(state, data)
+        finally:
+            object.__delattr__(model, "compute_loss_and_updates")
+        if not produced:
+            return logs, new_state, None
+        trainable, non_trainable, *rest = new_state
+        if len(non_trainable) != len(state[1]) + 1 \
+                or not isinstance(non_trainable[-1], dict):
+            raise _moved("JAX `train_step` passing the non-trainable "
+                         "variables of `compute_loss_and_updates` on as its "
+                         "new state")
+        return (logs, (trainable, list(non_trainable[:-1]), *rest),
+                non_trainable[-1]["exported"])
+
+    produced = []
+    return step

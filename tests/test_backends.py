@@ -97,6 +97,24 @@ np.save(os.path.join(work, "backend_predictions.npy"), numpy(cnn.predict(images,
 rows, failure = callback_run(work, os.path.join(work, "logs"))
 report["layer_stats"] = rows
 report["guard_failure"] = failure
+
+# The logging step measures the activations of its own forward pass: the
+# model runs once in each train step traced, not again to measure them.
+class Counted(keras.layers.Layer):
+    calls = 0
+
+    def call(self, x, training=False):
+        Counted.calls += bool(training)
+        return x
+
+counted = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, activation="tanh"),
+                            Counted(), keras.layers.Dense(2)])
+counted.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+Counted.calls = 0
+counted.fit(shared["x"], shared["y"], batch_size=8, epochs=1, verbose=0, callbacks=[
+    ki.callbacks.LayerStats(os.path.join(work, "counted"), every_n_steps=2,
+                            weights=False, gradients=False)])
+report["forward_passes"] = Counted.calls
 try:
     from keras_initact.models import export_saved_model
     export_saved_model(cnn, os.path.join(work, "export"))
@@ -264,6 +282,13 @@ def test_the_factory_diagnose_and_lsuv_work_there(report):
     assert spec["shaping"] is True and spec["downsample_blocks"] == [0, 6]
     assert report["diagnose"] == "healthy"
     assert report["lsuv_converged"]
+
+
+def test_the_logging_step_measures_its_own_forward_pass(report):
+    # JAX traces two train functions (plain steps and logging steps);
+    # PyTorch runs eagerly, one forward pass per step of the 8.
+    expected = {"jax": 2, "torch": 8}[report["backend"]]
+    assert report["forward_passes"] == expected
 
 
 def test_layer_stats_writes_the_same_tags_and_values(report, work):

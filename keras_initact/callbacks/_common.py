@@ -10,6 +10,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_initact import keras_adapter
 from keras_initact.activations.registry import ACTIVATIONS
 from keras_initact.callbacks import _hooks
 from keras_initact.callbacks import statistics as st
@@ -176,7 +177,9 @@ def refresh_train_function(model):
     On JAX the steps also return what the hooks measured in them, without
     a host callback (which would wait for the interpreter in the middle of
     the step): when the step is traced, each hook with `step_outputs(state,
-    data)` gives the values to return (or `None`), and the train function
+    data, forward)` gives the values to return (or `None`; `forward` is
+    what its `forward_outputs()` gave in the step's forward pass, see
+    `_train_function`), and the train function
     hands them to the hook's `receive(values)` as device arrays, which it
     reads when it wants them.
 
@@ -237,14 +240,29 @@ def _train_function(model, returning):
     """A JAX train function of the model, compiled apart from any other
     (JAX caches traces by function, and they would otherwise share the
     bound `model.train_step`'s), whose step also returns the `returning`
-    hooks' `step_outputs` in its logs, under `STEP_OUTPUTS`."""
+    hooks' `step_outputs` in its logs, under `STEP_OUTPUTS`. A hook with
+    `forward_outputs()` has it called at the end of the step's forward
+    pass, and what it returned there is its `step_outputs`'s `forward`
+    (`None` when the model's `train_step` is its own and runs no Keras
+    forward pass)."""
     bound = model.train_step
+    forward = [hook for hook in returning if hasattr(hook, "forward_outputs")]
+
+    def produce():
+        return {str(index): hook.forward_outputs()
+                for index, hook in enumerate(forward)}
+
+    exporting = keras_adapter.train_step_exporting(model, bound, produce)
 
     def train_step(state, data):
-        logs, new_state = bound(state, data)
+        logs, new_state, produced = exporting(state, data) if forward \
+            else (*bound(state, data), None)
         outputs = {}
         for index, hook in enumerate(returning):
-            values = hook.step_outputs(state, data)
+            seen = None
+            if produced is not None and hook in forward:
+                seen = produced[str(forward.index(hook))]
+            values = hook.step_outputs(state, data, seen)
             if values is not None:
                 outputs[str(index)] = values
         if outputs:

@@ -245,9 +245,8 @@ class JaxCapture(Capture):
     table with its logs (`step_outputs`), as device arrays that `collect`
     reads in one go: no host callback waits in the step. The activations
     are those of the step's own forward pass, which Keras runs inside
-    `value_and_grad`, whose values cannot leave it: the logging step runs
-    that pass again, on the same weights, state and batch (so the same
-    values, dropout masks included), and the layer hooks record it.
+    `value_and_grad`: the layer hooks record them there, and they leave it
+    with the pass's new state (`keras_adapter.train_step_exporting`).
     Gradient histograms are not captured on JAX."""
 
     traced_when_wanted = True
@@ -256,8 +255,7 @@ class JaxCapture(Capture):
         super().__init__(*args)
         self._pending = []  # the logging steps' outputs, device arrays
         self._wanted = False
-        self._recording = False  # in the logging step's second forward pass
-        self._rows = {}  # index -> row, traced in it
+        self._rows = {}  # index -> activation row, traced in the step
         self._traced = None  # (step, table), traced in the update
 
     def want(self, flag):
@@ -267,7 +265,7 @@ class JaxCapture(Capture):
         return self._wanted
 
     def record_output(self, index, output):
-        if self.tracing and self._recording:
+        if self.tracing:
             self._rows[index] = self._activation_row(index, output)
 
     def wrap(self, opt, stateless_apply):
@@ -287,28 +285,42 @@ class JaxCapture(Capture):
 
         return hooked
 
-    def step_outputs(self, state, data):
+    def forward_outputs(self):
+        """The activation table of the step's own forward pass (called at
+        its end, inside `value_and_grad`; see `_common._train_function`),
+        or `None` when the step records no activations."""
+        if not (self.tracing and self.outputs):
+            return None
+        rows, self._rows = self._rows, {}
+        return self._stacked(rows)
+
+    def step_outputs(self, state, data, forward=None):
         """What the logging step returns (see `_common`): the step, the
-        variable table and the activation table."""
+        variable table and the activation table: `forward`, the table of
+        the step's forward pass, or, when the step ran none of Keras's
+        (a model's own `train_step`), that of a second pass on the same
+        weights, state and batch."""
         if not self.tracing or self._traced is None:
             return None
         (step, table), self._traced = self._traced, None
         values = {"step": step, "table": table}
         if self.outputs:
-            trainable, non_trainable = state[0], state[1]
-            x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-            self._recording = True
-            try:
-                self.model.stateless_call(trainable, non_trainable, x,
-                                          training=True)
-            finally:
-                self._recording = False
-            rows, self._rows = self._rows, {}
-            missing = keras.ops.full((len(st.ACTIVATION_STATISTICS),),
-                                     math.nan)
-            values["activations"] = keras.ops.stack(
-                [rows.get(i, missing) for i in range(len(self.outputs))])
+            values["activations"] = forward if forward is not None \
+                else self._second_pass(state, data)
         return values
+
+    def _second_pass(self, state, data):
+        trainable, non_trainable = state[0], state[1]
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        self._rows = {}
+        self.model.stateless_call(trainable, non_trainable, x, training=True)
+        rows, self._rows = self._rows, {}
+        return self._stacked(rows)
+
+    def _stacked(self, rows):
+        missing = keras.ops.full((len(st.ACTIVATION_STATISTICS),), math.nan)
+        return keras.ops.stack(
+            [rows.get(i, missing) for i in range(len(self.outputs))])
 
     def receive(self, values):
         self._pending.append(values)

@@ -198,7 +198,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
         return guarded
 
-    def step_outputs(self, state, data):
+    def step_outputs(self, state, data, forward=None):
         """JAX: the step's record, `[step, kind, index, NaN, Inf]` (step -1:
         all finite), returned with its logs (see `_common`)."""
         record, self._traced = self._traced, None

@@ -334,8 +334,11 @@ class LayerStats(keras.callbacks.Callback):
     def wanted(self):
         return self._capture.wanted()
 
-    def step_outputs(self, state, data):
-        return self._capture.step_outputs(state, data)
+    def forward_outputs(self):
+        return self._capture.forward_outputs()
+
+    def step_outputs(self, state, data, forward=None):
+        return self._capture.step_outputs(state, data, forward)
 
     def receive(self, values):
         self._capture.receive(values)
