@@ -105,3 +105,51 @@ def test_moved_layer_internals_are_named(use):
     with pytest.raises(keras_adapter.KerasInternalsError,
                        match=r"_build_at_init"):
         use()
+
+
+class _JaxLikeModel:
+    """Keras's JAX trainer, as far as `train_step_exporting` relies on it:
+    the step calls `self.compute_loss_and_updates` and passes its aux's
+    non-trainable variables on as the new state."""
+
+    def compute_loss_and_updates(self, trainable, non_trainable, *args):
+        return 1.0, (1.0, "y_pred", list(non_trainable), ["metric"])
+
+    def train_step(self, state, data):
+        loss, (_, _, non_trainable, metrics) = \
+            self.compute_loss_and_updates(state[0], state[1], data)
+        return {"loss": loss}, (state[0], non_trainable, state[2], metrics)
+
+
+STATE = (["kernel"], ["moving_mean"], ["adam_m"], ["metric"])
+
+
+def test_what_the_forward_pass_produced_leaves_the_step():
+    model = _JaxLikeModel()
+    step = keras_adapter.train_step_exporting(
+        model, model.train_step, lambda: {"seen": 1})
+    logs, state, produced = step(STATE, None)
+    assert produced == {"seen": 1}
+    assert state == STATE and logs == {"loss": 1.0}
+    assert "compute_loss_and_updates" not in vars(model)
+
+
+def test_a_step_of_ones_own_produces_nothing():
+    model = _JaxLikeModel()
+    step = keras_adapter.train_step_exporting(
+        model, lambda state, data: ({}, state), lambda: {"seen": 1})
+    assert step(STATE, None) == ({}, STATE, None)
+
+
+def test_a_step_that_drops_the_state_is_named():
+    model = _JaxLikeModel()
+
+    def dropping(state, data):
+        model.compute_loss_and_updates(state[0], state[1], data)
+        return {}, state
+
+    step = keras_adapter.train_step_exporting(model, dropping, dict)
+    with pytest.raises(keras_adapter.KerasInternalsError,
+                       match="compute_loss_and_updates"):
+        step(STATE, None)
+    assert "compute_loss_and_updates" not in vars(model)
