@@ -6,7 +6,8 @@ monitoring callbacks need both. Each use is a small function here that
 fails with a message naming the Keras release that moved it, so that a new
 Keras breaks one module, loudly, rather than a callback in the middle of
 training (`tests/test_keras_adapter.py` checks each against the installed
-Keras). Tested with Keras 3.15.
+Keras). Tested with the Keras releases in `TESTED_KERAS`; the oldest is
+setup.cfg's lower bound.
 
 | internal                                  | used for                           |
 |-------------------------------------------|------------------------------------|
@@ -33,6 +34,10 @@ UPDATE_METHODS = {
 }
 
 
+# The suite (adapter, callbacks, layers, models and export tests) passed on
+# these; TensorFlow 2.21 needs Keras 3.12 or newer.
+TESTED_KERAS = ("3.12.0", "3.15.1")
+
 _OBSERVERS = weakref.WeakKeyDictionary()  # layer -> [observer]
 
 
@@ -43,7 +48,8 @@ class KerasInternalsError(RuntimeError):
 def _moved(what, error=None):
     return KerasInternalsError(
         f"keras_initact relies on the private Keras internal {what}, which "
-        f"Keras {keras.__version__} does not have (tested with Keras 3.15); "
+        f"Keras {keras.__version__} does not have (tested with Keras "
+        f"{', '.join(TESTED_KERAS)}); "
         "please report it with your Keras version."
         + (f" ({type(error).__name__}: {error})" if error else ""))
 
