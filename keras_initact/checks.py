@@ -103,7 +103,7 @@ def check_between(name, value, owner, low, high):
 
 def check_bool(name, value, owner):
     """True or False (Python's or NumPy's), returned as a Python bool."""
-    if _is_boolean(value) and getattr(value, "ndim", 0) == 0:
+    if is_bool(value):
         return bool(value)
     raise ValueError(
         f"{owner}: `{name}` must be True or False; received "
@@ -155,15 +155,108 @@ def check_exclusive(owner, **arguments):
 
 
 def check_choice(name, value, allowed, owner):
-    """Checks that `value` is one of `allowed`, suggesting close matches."""
-    if value in allowed:
-        return value
-    close = difflib.get_close_matches(str(value), list(allowed), n=3)
+    """Checks that `value` is one of `allowed`, suggesting close matches.
+
+    Returns the entry of `allowed` that matched. Strings and numbers match
+    an equal value; `None`, `True` and `False` only themselves (NumPy's
+    bools too), so that neither `0` nor `""` passes for `None` or `False`.
+    """
+    for choice in allowed:
+        if _is_choice(value, choice):
+            return choice
+    names = [choice for choice in allowed if isinstance(choice, str)]
+    close = difflib.get_close_matches(str(value), names, n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     raise ValueError(
         f"{owner}: unknown {name}={value!r}. Allowed: "
         f"{', '.join(map(repr, allowed))}.{hint}"
     )
+
+
+def _is_choice(value, choice):
+    if value is choice:
+        return True
+    if getattr(value, "ndim", 0) != 0 or choice is None:
+        return False
+    if isinstance(choice, bool) or _is_boolean(value):
+        return (isinstance(choice, bool) and _is_boolean(value)
+                and bool(value) is choice)
+    try:
+        return bool(value == choice)
+    except (TypeError, ValueError):
+        return False
+
+
+def check_positive_ints(name, value, owner, *, allow_empty=True,
+                        example="(64, 32)"):
+    """A list or tuple of integers >= 1 (Python or NumPy), such as layer
+    widths or a shape, returned as a list of Python ints; `example` shows
+    a good value in the message."""
+    if isinstance(value, (str, bytes, dict)) or not _iterable(value):
+        raise ValueError(
+            f"{owner}: `{name}` must be a list or tuple of positive "
+            f"integers, e.g. {example}; received {name}={value!r}."
+        )
+    items = list(value)
+    checked = [_integer(item) for item in items]
+    for item, number in zip(items, checked):
+        if number is None or number < 1:
+            raise ValueError(
+                f"{owner}: `{name}` must hold positive integers only; "
+                f"received {name}={value!r}, and {item!r} is not one."
+            )
+    if not items and not allow_empty:
+        raise ValueError(
+            f"{owner}: `{name}` must not be empty, e.g. {example}; received "
+            f"{name}={value!r}."
+        )
+    return checked
+
+
+def check_int_in_range(name, value, owner, low, high, *, allow_none=False):
+    """An integer with `low <= value < high` (or `None` when `allow_none`),
+    returned as a Python int."""
+    if value is None and allow_none:
+        return None
+    number = _integer(value)
+    if number is None or not low <= number < high:
+        rule = ("None or " if allow_none else "") + f"an int in [{low}, {high})"
+        raise ValueError(
+            f"{owner}: `{name}` must be {rule}; received {name}={value!r}."
+        )
+    return number
+
+
+def check_rate(name, value, owner):
+    """A rate in [0, 1), such as a dropout rate: a real number (Python or
+    NumPy), returned as a float. NaN and infinities are outside."""
+    number = _real(value)
+    if number is None or not 0 <= number < 1:
+        raise ValueError(
+            f"{owner}: `{name}` must be a number in [0, 1); received "
+            f"{name}={value!r}."
+        )
+    return float(number)
+
+
+def is_integer(value):
+    """Whether `value` is one integer: Python's or NumPy's (or a 0-d
+    integer array), not a bool."""
+    return _integer(value) is not None
+
+
+def is_bool(value):
+    """Whether `value` is True or False: Python's or NumPy's (or a 0-d
+    boolean array)."""
+    return _is_boolean(value) and getattr(value, "ndim", 0) == 0
+
+
+def _iterable(value):
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
 
 
 # -- arguments of activation functions and layers ---------------------------

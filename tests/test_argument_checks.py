@@ -262,6 +262,41 @@ def test_the_checks_read_numpy_numbers_as_python_numbers():
                                  .get_config()))["lower"] == 0.25
 
 
+def test_the_sequence_range_and_choice_checks():
+    owner = "f"
+    assert checks.check_positive_ints(
+        "a", (np.int64(2), 3, np.array(4)), owner) == [2, 3, 4]
+    assert checks.check_positive_ints("a", np.array([1, 2]), owner) == [1, 2]
+    assert checks.check_positive_ints("a", [], owner) == []
+    for value, message in (([], "must not be empty"), ([0], "0 is not one"),
+                           ([1.5], "1.5 is not one"), ("ab", "list or tuple"),
+                           (3, "list or tuple"), ([True], "True is not one")):
+        with pytest.raises(ValueError, match=message):
+            checks.check_positive_ints("a", value, owner, allow_empty=False)
+    assert checks.check_rate("a", np.float32(0.5), owner) == 0.5
+    assert type(checks.check_rate("a", 0, owner)) is float
+    for value in (1.0, -0.1, NAN, INF, True, "0.1", np.array([0.1])):
+        with pytest.raises(ValueError, match=r"a number in \[0, 1\)"):
+            checks.check_rate("a", value, owner)
+    assert checks.check_int_in_range("a", np.int64(3), owner, 0, 4) == 3
+    assert checks.check_int_in_range("a", None, owner, 0, 4,
+                                     allow_none=True) is None
+    for value in (4, -1, 1.0, True, None):
+        with pytest.raises(ValueError, match=r"an int in \[0, 4\)"):
+            checks.check_int_in_range("a", value, owner, 0, 4)
+    allowed = ("max", "stride", None, True)
+    assert checks.check_choice("a", np.str_("max"), allowed, owner) == "max"
+    assert checks.check_choice("a", None, allowed, owner) is None
+    assert checks.check_choice("a", np.bool_(True), allowed, owner) is True
+    for value in (0, "", 1, False, np.array(["max"]), "maximum"):
+        with pytest.raises(ValueError, match=r"unknown a=.*Allowed: 'max'"):
+            checks.check_choice("a", value, allowed, owner)
+    with pytest.raises(ValueError, match="Did you mean 'max'"):
+        checks.check_choice("a", "mx", allowed, owner)
+    assert checks.is_integer(np.uint8(1)) and not checks.is_integer(True)
+    assert checks.is_bool(np.bool_(False)) and not checks.is_bool(0)
+
+
 @pytest.mark.parametrize("check, value, message", [
     (checks.check_number, np.float32(NAN), "must be finite"),
     (checks.check_number, np.float64(INF), "must be finite"),

@@ -1,6 +1,9 @@
 """The Sequential factory: layers, initializers, seeds, specs and `.keras` files."""
 
+import dataclasses
+import inspect
 import json
+import re
 
 import keras
 import numpy as np
@@ -9,7 +12,7 @@ import pytest
 from keras_initact import activations, initializers, layers
 from keras_initact.deep import for_activation
 from keras_initact.models import (
-    build_sequential, factory, normalize_spec, spec_of,
+    ModelSpec, build_sequential, factory, normalize_spec, spec_of,
 )
 
 X8 = np.random.default_rng(0).normal(size=(5, 8)).astype("float32")
@@ -302,6 +305,88 @@ def test_seed_none_is_drawn_and_shown_by_spec_of():
     seed = spec_of(a)["seed"]
     assert isinstance(seed, int) and spec_of(b)["seed"] == seed
     assert same_weights(a, build_sequential(**spec_of(a)))
+
+
+# --- ModelSpec: the one definition of the arguments --------------------------
+
+def test_the_signature_is_the_model_specs_fields():
+    signature = inspect.signature(build_sequential)
+    assert str(signature) == (
+        "(input_shape, hidden_units, activation='relu', "
+        "kernel_initializer='auto', bias_initializer='auto', conv_filters=(), "
+        "conv_kernel_size=3, conv_strides=1, conv_padding='same', "
+        "pooling='max', pool_size=2, downsample_blocks=None, "
+        "task='classification', num_classes=None, batch_norm=False, "
+        "dropout=0.0, shaping=False, seed=None, name=None)")
+    fields = dataclasses.fields(ModelSpec)
+    assert list(signature.parameters) == [field.name for field in fields]
+    for field in fields:
+        default = signature.parameters[field.name].default
+        assert default == field.default or (
+            field.default is dataclasses.MISSING
+            and default is inspect.Parameter.empty)
+
+
+def test_the_docstring_documents_every_argument_in_order():
+    args = build_sequential.__doc__.split("    Args:\n", 1)[1]
+    args = args.split("\n\n", 1)[0]
+    documented = []
+    for entry in re.findall(r"^ {8}(\w+(?:, \w+)*):", args, re.MULTILINE):
+        documented += entry.split(", ")
+    assert documented == [field.name for field in dataclasses.fields(ModelSpec)]
+
+
+def test_missing_and_unknown_arguments_are_named():
+    with pytest.raises(TypeError, match="build_sequential.*'hidden_units'"):
+        build_sequential((8,))
+    with pytest.raises(TypeError, match="build_sequential.*'units'"):
+        build_sequential((8,), [4], units=3)
+
+
+def test_numpy_numbers_are_accepted_and_stored_as_python_ones():
+    given = dict(input_shape=np.array([8, 8, 1]), hidden_units=[np.int64(4)],
+                 conv_filters=(np.int32(2),), conv_kernel_size=np.int64(3),
+                 pool_size=[np.int8(2), 2], downsample_blocks=[np.int64(0)],
+                 num_classes=np.int64(3), batch_norm=np.bool_(True),
+                 dropout=np.float32(0.1), seed=np.int64(3))
+    spec = normalize_spec(**given)
+    assert json.loads(json.dumps(spec)) == spec
+    expected = normalize_spec(
+        (8, 8, 1), [4], conv_filters=[2], conv_kernel_size=3, pool_size=2,
+        downsample_blocks=[0], num_classes=3, batch_norm=True,
+        dropout=float(np.float32(0.1)), seed=3)
+    assert spec == expected
+    assert all(type(spec[key]) is type(expected[key]) for key in spec)
+    assert type(spec["dropout"]) is float and type(spec["seed"]) is int
+    deep = normalize_spec((8,), [4] * 20, "gelu", num_classes=2, seed=0,
+                          shaping=np.bool_(True))
+    assert deep["shaping"] is True
+
+
+@pytest.mark.parametrize("argument, value", [
+    ("dropout", np.float32(np.nan)), ("dropout", np.inf),
+    ("seed", np.float64(3.0)), ("num_classes", np.float32(3)),
+    ("batch_norm", np.int64(1)), ("hidden_units", [np.float32(4)]),
+])
+def test_numpy_values_that_are_not_allowed_are_refused(argument, value):
+    with pytest.raises(ValueError, match=argument) as info:
+        build_sequential(**bad(**{argument: value}))
+    assert repr(value) in str(info.value)
+
+
+def test_a_model_spec_is_frozen_canonical_and_round_trips():
+    spec = ModelSpec((8, 8, 1), [8], "SiLU", conv_filters=[2, 4],
+                     pooling="stride", num_classes=3, seed=4)
+    assert spec.activation == "swish" and spec.hidden_units == (8,)
+    assert spec.pooling is None and spec.depth == 3 and spec.conv_rank == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.seed = 5
+    config = spec.get_config()
+    assert config == normalize_spec(**config)
+    assert ModelSpec.from_config(json.loads(json.dumps(config))) == spec
+    assert dataclasses.replace(spec, seed=5).get_config() == {**config,
+                                                             "seed": 5}
+    assert spec_of(build_sequential(**config)) == config
 
 
 # --- specs ------------------------------------------------------------------

@@ -5,8 +5,9 @@
 
 | module           | what                                                        |
 |------------------|-------------------------------------------------------------|
+| `spec`           | `ModelSpec`: the factory's arguments, checked; their JSON   |
+| `arguments`      | the check of each kind of argument                          |
 | `factory`        | `build_sequential`: layers, names, initializers from a seed |
-| `spec`           | `normalize_spec`: argument checks, the canonical JSON spec  |
 | `initialization` | `InitPlan`: each layer's initializer and seed               |
 | `introspection`  | `spec_of`: the spec of a model, fresh or loaded             |
 | `export`         | `export_saved_model`: SavedModel for TensorFlow Serving     |
@@ -15,9 +16,9 @@
 from keras_initact.models.export import export_saved_model
 from keras_initact.models.factory import build_sequential
 from keras_initact.models.introspection import spec_of
-from keras_initact.models.spec import TASKS, normalize_spec
+from keras_initact.models.spec import TASKS, ModelSpec, normalize_spec
 
 __all__ = [
-    "TASKS", "build_sequential", "export_saved_model", "normalize_spec",
-    "spec_of",
+    "TASKS", "ModelSpec", "build_sequential", "export_saved_model",
+    "normalize_spec", "spec_of",
 ]

@@ -19,11 +19,9 @@ import json
 
 import keras
 
+from keras_initact.models.arguments import HEAD_ACTIVATIONS
 from keras_initact.models.initialization import InitPlan
-from keras_initact.models.spec import (
-    AUTO, HEAD_ACTIVATIONS, conv_rank, conv_strides_of, normalize_spec,
-    pooling_layer_of,
-)
+from keras_initact.models.spec import bind, signature
 
 # Where the factory keeps a model's spec, as a JSON string (a plain string
 # attribute is not tracked by Keras); `spec_of` checks it against the layers.
@@ -31,17 +29,12 @@ SPEC_ATTRIBUTE = "_keras_initact_spec"
 INPUT_NAME = "inputs"
 
 
-def build_sequential(input_shape, hidden_units, activation="relu",
-                     kernel_initializer=AUTO, bias_initializer=AUTO,
-                     conv_filters=(), conv_kernel_size=3, conv_strides=1,
-                     conv_padding="same", pooling="max", pool_size=2,
-                     downsample_blocks=None, task="classification",
-                     num_classes=None,
-                     batch_norm=False, dropout=0.0, shaping=False, seed=None,
-                     name=None):
+def build_sequential(*args, **kwargs):
     """Builds a `keras.Sequential` whose initializers suit its activation.
 
-    Every argument is checked before any layer is made. The activation is
+    The arguments are the fields of `keras_initact.models.ModelSpec`, which
+    gives this function its signature, its defaults and its checks: every
+    argument is checked before any layer is made. The activation is
     applied by separate layers (`act_0`, ...) so that callbacks can monitor
     their outputs. `spec_of(model)` returns the arguments as a JSON-ready
     dict, and `build_sequential(**spec_of(model))` rebuilds the same model,
@@ -128,38 +121,31 @@ def build_sequential(input_shape, hidden_units, activation="relu",
         ValueError: for an argument that is not allowed, naming it and what
             is allowed.
     """
-    spec = normalize_spec(
-        input_shape, hidden_units, activation=activation,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer, conv_filters=conv_filters,
-        conv_kernel_size=conv_kernel_size, conv_strides=conv_strides,
-        conv_padding=conv_padding, pooling=pooling, pool_size=pool_size,
-        downsample_blocks=downsample_blocks,
-        task=task, num_classes=num_classes, batch_norm=batch_norm,
-        dropout=dropout, shaping=shaping, seed=seed, name=name,
-    )
+    spec = bind("build_sequential", args, kwargs)
     model = keras.Sequential(
-        [keras.Input(tuple(spec["input_shape"]), name=INPUT_NAME),
-         *build_layers(spec)],
-        name=spec["name"],
+        [keras.Input(spec.input_shape, name=INPUT_NAME), *build_layers(spec)],
+        name=spec.name,
     )
-    setattr(model, SPEC_ATTRIBUTE, json.dumps(spec))
+    setattr(model, SPEC_ATTRIBUTE, json.dumps(spec.get_config()))
     return model
 
 
+build_sequential.__signature__ = signature()
+
+
 def build_layers(spec):
-    """The layers of a canonical spec, in order, not yet built."""
+    """The layers of a `ModelSpec`, in order, not yet built."""
     plan = InitPlan(spec)
     layers = []
-    for i, filters in enumerate(spec["conv_filters"]):
+    for i, filters in enumerate(spec.conv_filters):
         layers += _conv_block(spec, plan, i, filters)
-    if len(spec["input_shape"]) > 1:
+    if len(spec.input_shape) > 1:
         layers.append(keras.layers.Flatten(name="flatten"))
-    offset = len(spec["conv_filters"])
-    for i, units in enumerate(spec["hidden_units"]):
+    offset = len(spec.conv_filters)
+    for i, units in enumerate(spec.hidden_units):
         layers += _dense_block(spec, plan, i, offset + i, units)
     layers.append(keras.layers.Dense(
-        spec["num_classes"], activation=HEAD_ACTIVATIONS[spec["task"]],
+        spec.num_classes, activation=HEAD_ACTIVATIONS[spec.task],
         kernel_initializer=plan.kernel(plan.depth),
         bias_initializer=plan.bias(plan.depth), name="head",
     ))
@@ -167,39 +153,39 @@ def build_layers(spec):
 
 
 def _conv_block(spec, plan, i, filters):
-    conv = getattr(keras.layers, f"Conv{conv_rank(spec)}D")
+    conv = getattr(keras.layers, f"Conv{spec.conv_rank}D")
     layers = [conv(
-        filters * _widening(plan), spec["conv_kernel_size"],
-        strides=conv_strides_of(spec, i),
-        padding=spec["conv_padding"], use_bias=not spec["batch_norm"],
+        filters * _widening(plan), spec.conv_kernel_size,
+        strides=spec.conv_strides_of(i),
+        padding=spec.conv_padding, use_bias=not spec.batch_norm,
         kernel_initializer=plan.kernel(i), bias_initializer=plan.bias(i),
         name=f"conv_{i}",
     )]
-    if spec["batch_norm"]:
+    if spec.batch_norm:
         layers.append(_batch_norm(f"bn_conv_{i}"))
     layers.append(plan.activation_layer(f"act_conv_{i}"))
     layers.extend(plan.scale_layers(f"scale_conv_{i}"))
-    kind = pooling_layer_of(spec, i)
+    kind = spec.pooling_layer_of(i)
     if kind is not None:
-        pool = getattr(keras.layers, f"{kind}Pooling{conv_rank(spec)}D")
-        layers.append(pool(spec["pool_size"], name=f"pool_{i}"))
+        pool = getattr(keras.layers, f"{kind}Pooling{spec.conv_rank}D")
+        layers.append(pool(spec.pool_size, name=f"pool_{i}"))
     return layers
 
 
 def _dense_block(spec, plan, i, index, units):
     layers = [keras.layers.Dense(
-        units * _widening(plan), use_bias=not spec["batch_norm"],
+        units * _widening(plan), use_bias=not spec.batch_norm,
         kernel_initializer=plan.kernel(index),
         bias_initializer=plan.bias(index), name=f"dense_{i}",
     )]
-    if spec["batch_norm"]:
+    if spec.batch_norm:
         layers.append(_batch_norm(f"bn_{i}"))
     layers.append(plan.activation_layer(f"act_{i}"))
     layers.extend(plan.scale_layers(f"scale_{i}"))
-    if spec["dropout"] > 0.0:
+    if spec.dropout > 0.0:
         dropout = (keras.layers.AlphaDropout if plan.activation.name == "selu"
                    else keras.layers.Dropout)
-        layers.append(dropout(spec["dropout"], seed=plan.dropout_seed(index),
+        layers.append(dropout(spec.dropout, seed=plan.dropout_seed(index),
                               name=f"dropout_{i}"))
     return layers
 

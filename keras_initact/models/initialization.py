@@ -16,13 +16,13 @@ Hidden layers are numbered through the conv stack and then the dense layers
 so that `spec_of` can read it back from a loaded model.
 """
 
+import copy
+
 import keras
 
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.initializers import Zeros
-from keras_initact.models.spec import (
-    AUTO, HEAD_ACTIVATIONS, depth_of, initializer_with_seed, recipe_for,
-)
+from keras_initact.models.arguments import AUTO, HEAD_ACTIVATIONS
 from keras_initact.seeding import derive_seed
 
 # The first entry of the `derive_seed` path: what the seed is for.
@@ -30,32 +30,32 @@ KERNEL, BIAS, DROPOUT = 1, 2, 3
 
 
 class InitPlan:
-    """The initializers and activation layers of one spec's layers.
+    """The initializers and activation layers of one `ModelSpec`'s layers.
 
-    >>> plan = InitPlan(normalize_spec((8,), [16], task="regression", seed=1))
+    >>> plan = InitPlan(ModelSpec((8,), [16], task="regression", seed=1))
     >>> plan.kernel(0), plan.bias(0), plan.kernel(plan.depth)  # dense_0, head
     """
 
     def __init__(self, spec):
         self.spec = spec
-        self.depth = depth_of(spec)
-        self.activation = ACTIVATIONS.spec(spec["activation"])
-        self.recipe = (recipe_for(spec)
-                       if spec["kernel_initializer"] == AUTO else None)
+        self.depth = spec.depth
+        self.activation = ACTIVATIONS.spec(spec.activation)
+        self.recipe = (spec.recipe()
+                       if spec.kernel_initializer == AUTO else None)
 
     def is_head(self, index):
         return index == self.depth
 
     def kernel(self, index):
         """The kernel initializer of hidden layer `index` (`depth`: head)."""
-        seed = self.spec["seed"]
-        given = self.spec["kernel_initializer"]
+        seed = self.spec.seed
+        given = self.spec.kernel_initializer
         if given != AUTO:
             if not self.is_head(index):
                 seed = derive_seed(seed, KERNEL, index)
             return initializer_with_seed(given, seed)
         if self.is_head(index):
-            head = ACTIVATIONS.spec(HEAD_ACTIVATIONS[self.spec["task"]])
+            head = ACTIVATIONS.spec(HEAD_ACTIVATIONS[self.spec.task])
             return head.initializer(seed=seed)
         if self.recipe is not None:
             return self.recipe.kernel_for(index)
@@ -70,10 +70,10 @@ class InitPlan:
         `N(0, sigma_b^2)` deeper) when the kernels are `"auto"` too; zeros
         otherwise and for the head.
         """
-        given = self.spec["bias_initializer"]
+        given = self.spec.bias_initializer
         if given != AUTO:
             return initializer_with_seed(
-                given, derive_seed(self.spec["seed"], BIAS, index)
+                given, derive_seed(self.spec.seed, BIAS, index)
             )
         if self.recipe is not None and not self.is_head(index):
             return self.recipe.bias_for(index)
@@ -95,4 +95,13 @@ class InitPlan:
         return [keras.layers.Rescaling(self.recipe.activation_rescale, name=name)]
 
     def dropout_seed(self, index):
-        return derive_seed(self.spec["seed"], DROPOUT, index)
+        return derive_seed(self.spec.seed, DROPOUT, index)
+
+
+def initializer_with_seed(config, seed):
+    """A new initializer from a canonical config, seeded with `seed` when it
+    takes a seed (stateless schemes such as Zeros are returned as they are)."""
+    config = copy.deepcopy(config)
+    if "seed" in config.get("config", {}):
+        config["config"]["seed"] = seed
+    return keras.initializers.deserialize(config)

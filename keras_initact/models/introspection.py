@@ -17,10 +17,11 @@ import re
 import keras
 
 from keras_initact.activations import ACTIVATIONS
-from keras_initact.models.factory import SPEC_ATTRIBUTE, build_layers
-from keras_initact.models.spec import (
-    AUTO, HEAD_ACTIVATIONS, canonical_initializer, normalize_spec,
+from keras_initact.models.arguments import (
+    AUTO, HEAD_ACTIVATIONS, canonical_initializer,
 )
+from keras_initact.models.factory import SPEC_ATTRIBUTE, build_layers
+from keras_initact.models.spec import ModelSpec
 
 # Config keys that do not describe the architecture: a model may be frozen,
 # have been built under another dtype policy, or under a distribution
@@ -57,19 +58,20 @@ def spec_of(model):
     configs = [_comparable(layer.get_config()) for layer in model.layers]
     stored = getattr(model, SPEC_ATTRIBUTE, None)
     if stored is not None:
-        spec = json.loads(stored)
+        spec = ModelSpec.from_config(json.loads(stored))
         if _same(_layer_configs(spec), configs):
-            return spec
+            return spec.get_config()
     found = _parse(model)
     for candidate in _candidates(found):
         try:
-            spec = normalize_spec(**candidate)
+            spec = ModelSpec.from_config(candidate)
         except ValueError:
             continue
         seeded = candidate["seed"] is not None
         if _same(_layer_configs(spec, seeded), _strip_seeds(configs, seeded)):
-            spec["seed"] = candidate["seed"]
-            return spec
+            config = spec.get_config()
+            config["seed"] = candidate["seed"]  # None: no seed to read back
+            return config
     raise ValueError(
         f"spec_of: model {model.name!r} has the layer names of a "
         "build_sequential model, but no spec rebuilds its layers exactly: "
