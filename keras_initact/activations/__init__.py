@@ -5,8 +5,9 @@
     layer = keras.layers.Dense(64, activation="keras_initact>mish")
 
 This package sits above `keras_initact.layers` and
-`keras_initact.initializers`: its registry composes them. The plain
-functions live in `keras_initact.math.functions` (below both) and are
+`keras_initact.initializers`: its registry pairs each record of the table
+of activations (`keras_initact.math.table`, below both) with its layer
+class. The plain functions live in `keras_initact.math.functions` and are
 re-exported here; `keras_initact.math.regions` holds `Region`, the dead and
 saturated outputs of an activation.
 
@@ -18,19 +19,20 @@ package also lets Keras resolve those strings (`Dense(activation=...)`,
 import keras
 
 from keras_initact import keras_adapter
-from keras_initact.activations.registry import (
-    ACTIVATIONS, ActivationSpec, Registry,
-)
+from keras_initact.activations.registry import ACTIVATIONS, Registry
+from keras_initact.activations.spec import ActivationSpec
 from keras_initact.math.functions import (  # noqa: F401  (re-exported)
-    FUNCTIONS, LEAKY_RELU_SLOPE, PREFIX, RRELU_LOWER, RRELU_UPPER, celu, elu,
-    exponential, geglu, gelu, glu, hard_shrink, hard_sigmoid, hard_swish,
-    hard_tanh, leaky_relu, linear, lisht, log_sigmoid, log_softmax, mish,
-    normalize, prelu, reglu, relu, relu6, rrelu, selu, sigmoid, snake,
-    soft_shrink, softmax, softmin, softplus, softsign, sparse_plus,
-    sparse_sigmoid, sparsemax, squared_relu, squareplus, swiglu, swish, tanh,
-    tanh_shrink, threshold, unknown_name_message,
+    LEAKY_RELU_SLOPE, RRELU_LOWER, RRELU_UPPER, celu, elu, exponential, geglu,
+    gelu, glu, hard_shrink, hard_sigmoid, hard_swish, hard_tanh, leaky_relu,
+    linear, lisht, log_sigmoid, log_softmax, mish, prelu, reglu, relu, relu6,
+    rrelu, selu, sigmoid, snake, soft_shrink, softmax, softmin, softplus,
+    softsign, sparse_plus, sparse_sigmoid, sparsemax, squared_relu,
+    squareplus, swiglu, swish, tanh, tanh_shrink, threshold,
 )
 from keras_initact.math.regions import Region
+from keras_initact.math.table import (  # noqa: F401  (re-exported)
+    FUNCTIONS, PREFIX, normalize, unknown_name_message,
+)
 
 silu = swish
 hard_silu = hard_swish

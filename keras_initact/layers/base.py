@@ -1,4 +1,5 @@
-"""What every keras_initact activation layer shares."""
+"""What every keras_initact activation layer shares, and how each reports
+its record in the table of activations (`keras_initact.math.table`)."""
 
 import keras
 
@@ -16,7 +17,24 @@ class ActivationLayer(keras.layers.Layer):
     `mixed_float16`). A subclass that defines `__init__` sets its attributes
     and then calls `self._finish_init()`; `get_config` returns every
     argument of `__init__`.
+
+    Each layer class names the record of what it computes, `record`, in
+    `keras_initact.math.table`; `activation_record(config)` gives the record
+    of a layer with that config, where its options change the facts
+    (`ReLU(max_value=6)` is ReLU6's). `keras_initact.activations.identify`
+    reads a layer's record through it, and the registry pairs each record
+    with the class that names it.
     """
+
+    # The table's record of what this layer computes (`None` in the bases).
+    record = None
+
+    @classmethod
+    def activation_record(cls, config):
+        """The record of a layer of this class built with `config` (its
+        `get_config()`, or a Keras layer's of the same name and arguments):
+        `record`, unless a subclass's options change the facts."""
+        return cls.record
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -68,10 +86,8 @@ def channel_count(input_shape, owner, argument):
 
 
 class AlongAxisLayer(ActivationLayer):
-    """An activation computed along one axis by `function(x, axis=...)`
-    (the softmax relatives, the gated units). Subclasses set `function`."""
-
-    function = None
+    """An activation computed along one axis by its record's
+    `function(x, axis=...)` (the softmax relatives, the gated units)."""
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -81,7 +97,7 @@ class AlongAxisLayer(ActivationLayer):
     def call(self, inputs):
         check_axis_in_rank("axis", self.axis, len(inputs.shape),
                            type(self).__name__)
-        return type(self).function(inputs, axis=self.axis)
+        return type(self).record.function(inputs, axis=self.axis)
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

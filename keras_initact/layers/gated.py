@@ -8,8 +8,8 @@ this). They are the feed-forward blocks of most current transformers.
 
 from keras_initact.checks import check_halvable
 from keras_initact.serialization import register
+from keras_initact.math.table import gated as records
 from keras_initact.layers.base import AlongAxisLayer
-from keras_initact.math import functions
 
 
 class GatedUnit(AlongAxisLayer):
@@ -42,7 +42,7 @@ class GLU(GatedUnit):
     Networks", ICML 2017.
     """
 
-    function = staticmethod(functions.glu)
+    record = records.GLU
 
 
 @register
@@ -58,7 +58,7 @@ class SwiGLU(GatedUnit):
     Reference: Shazeer, "GLU Variants Improve Transformer", 2020.
     """
 
-    function = staticmethod(functions.swiglu)
+    record = records.SWIGLU
 
 
 @register
@@ -74,7 +74,7 @@ class GEGLU(GatedUnit):
     Reference: Shazeer, "GLU Variants Improve Transformer", 2020.
     """
 
-    function = staticmethod(functions.geglu)
+    record = records.GEGLU
 
 
 @register
@@ -90,4 +90,4 @@ class ReGLU(GatedUnit):
     Reference: Shazeer, "GLU Variants Improve Transformer", 2020.
     """
 
-    function = staticmethod(functions.reglu)
+    record = records.REGLU

@@ -1,8 +1,7 @@
 """Rectifiers: identity for positive inputs, something small for negative ones.
 
-ReLU, LeakyReLU, PReLU (learned slope), RReLU (random slope), ELU and SELU.
-Where Keras has a layer of the same name, the arguments and defaults are
-Keras's, so that ours is a drop-in replacement.
+Where Keras has a layer of the same name (ReLU, LeakyReLU, PReLU, ELU), the
+arguments and defaults are Keras's, so that ours is a drop-in replacement.
 """
 
 import keras
@@ -14,6 +13,7 @@ from keras_initact.checks import (
     check_rrelu_range, check_slope,
 )
 from keras_initact.serialization import register
+from keras_initact.math.table import rectifiers as records
 from keras_initact.layers.base import ActivationLayer
 
 
@@ -46,6 +46,8 @@ class ReLU(ActivationLayer):
     Boltzmann Machines", ICML 2010.
     """
 
+    record = records.RELU
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0,
                  **kwargs):
         super().__init__(**kwargs)
@@ -53,6 +55,11 @@ class ReLU(ActivationLayer):
             functions.check_relu_options(negative_slope, max_value, threshold,
                                          type(self).__name__))
         self._finish_init()
+
+    @classmethod
+    def activation_record(cls, config):
+        return records.relu_variant(
+            config["negative_slope"], config["max_value"], config["threshold"])
 
     def call(self, inputs):
         return functions.relu(
@@ -73,10 +80,11 @@ class ReLU(ActivationLayer):
 class LeakyReLU(ActivationLayer):
     """Leaky ReLU layer, `f(x) = x if x >= 0 else negative_slope * x`.
 
-    The default slope is 0.3, as in Keras's `LeakyReLU` layer, so that this
-    layer is a drop-in for it. Beware: Keras's `leaky_relu` *function*
-    defaults to 0.2 and PyTorch's `LeakyReLU` to 0.01 (pass
-    `negative_slope=0.01` to reproduce a PyTorch model).
+    The default slope is 0.3 (`functions.LEAKY_RELU_SLOPE`), as in Keras's
+    `LeakyReLU` layer, so that this layer is a drop-in for it. Beware:
+    Keras's `leaky_relu` *function* defaults to 0.2 and PyTorch's
+    `LeakyReLU` to 0.01 (pass `negative_slope=0.01` to reproduce a PyTorch
+    model), as does `calculate_gain("leaky_relu")`, which mirrors PyTorch.
 
     >>> layer = LeakyReLU(negative_slope=0.1)
     >>> layer(np.array([-10.0, 0.0, 5.0]))  # [-1.0, 0.0, 5.0]
@@ -89,12 +97,18 @@ class LeakyReLU(ActivationLayer):
     Network Acoustic Models", ICML 2013.
     """
 
+    record = records.LEAKY_RELU
+
     def __init__(self, negative_slope=functions.LEAKY_RELU_SLOPE, **kwargs):
         super().__init__(**kwargs)
         self.negative_slope = check_slope(
             "negative_slope", negative_slope, type(self).__name__
         )
         self._finish_init()
+
+    @classmethod
+    def activation_record(cls, config):
+        return records.relu_variant(config["negative_slope"], None, 0.0)
 
     def call(self, inputs):
         return functions.leaky_relu(inputs, self.negative_slope)
@@ -130,6 +144,8 @@ class PReLU(ActivationLayer):
     Reference: He et al., "Delving Deep into Rectifiers: Surpassing
     Human-Level Performance on ImageNet Classification", ICCV 2015.
     """
+
+    record = records.PRELU
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None,
                  alpha_constraint=None, shared_axes=None, **kwargs):
@@ -231,6 +247,8 @@ class RReLU(ActivationLayer):
     Convolutional Network", 2015.
     """
 
+    record = records.RRELU
+
     def __init__(self, lower=functions.RRELU_LOWER, upper=functions.RRELU_UPPER,
                  seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -270,6 +288,8 @@ class ELU(ActivationLayer):
     Network Learning by Exponential Linear Units (ELUs)", ICLR 2016.
     """
 
+    record = records.ELU
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = check_number(
@@ -298,6 +318,8 @@ class SELU(ActivationLayer):
     NeurIPS 2017.
     """
 
+    record = records.SELU
+
     def call(self, inputs):
         return functions.selu(inputs)
 
@@ -316,6 +338,8 @@ class CELU(ActivationLayer):
     Reference: Barron, "Continuously Differentiable Exponential Linear
     Units", 2017.
     """
+
+    record = records.CELU
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -340,6 +364,8 @@ class ReLU6(ActivationLayer):
     CIFAR-10", 2010.
     """
 
+    record = records.RELU6
+
     def call(self, inputs):
         return functions.relu6(inputs)
 
@@ -357,12 +383,18 @@ class Threshold(ActivationLayer):
         **kwargs: base layer arguments (`name`, `dtype`, ...).
     """
 
+    record = records.THRESHOLD
+
     def __init__(self, threshold=0.0, value=0.0, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
         self.threshold = float(check_number("threshold", threshold, owner))
         self.value = float(check_number("value", value, owner))
         self._finish_init()
+
+    @classmethod
+    def activation_record(cls, config):
+        return records.threshold_variant(config["threshold"], config["value"])
 
     def call(self, inputs):
         return functions.threshold(inputs, self.threshold, self.value)
@@ -382,6 +414,8 @@ class SquaredReLU(ActivationLayer):
     Language Modeling", NeurIPS 2021.
     """
 
+    record = records.SQUARED_RELU
+
     def call(self, inputs):
         return functions.squared_relu(inputs)
 
@@ -396,6 +430,8 @@ class HardSwish(ActivationLayer):
     Reference: Howard et al., "Searching for MobileNetV3", ICCV 2019.
     """
 
+    record = records.HARD_SWISH
+
     def call(self, inputs):
         return functions.hard_swish(inputs)
 
@@ -407,6 +443,8 @@ class SparsePlus(ActivationLayer):
 
     >>> SparsePlus()(np.array([-2.0, 0.0, 2.0]))  # [0.0, 0.25, 2.0]
     """
+
+    record = records.SPARSE_PLUS
 
     def call(self, inputs):
         return functions.sparse_plus(inputs)

@@ -1,11 +1,12 @@
 """An activation with an affine map on its input and its output."""
 
+import functools
 
 from keras_initact.checks import check_non_zero, check_number
 from keras_initact.serialization import register
 from keras_initact.layers.base import ActivationLayer
-from keras_initact.math import functions
 from keras_initact.math.functions import shaped_unit
+from keras_initact.math.table import TABLE, unknown_name_message
 
 
 @register
@@ -25,9 +26,9 @@ class ShapedActivation(ActivationLayer):
     >>> y = layer(np.zeros((2, 8)))
 
     Monitors (`LayerStats`, `diagnose`) read it through
-    `keras_initact.activations.identify(layer)`: `phi`'s registry record
-    with its dead and saturated regions carried through the output map, so
-    they judge this layer's outputs as `phi`'s.
+    `keras_initact.activations.identify(layer)`: `phi`'s record with its
+    dead and saturated regions carried through the output map
+    (`activation_record`), so they judge this layer's outputs as `phi`'s.
 
     Args:
         activation: the name or alias (any spelling, e.g. `"silu"`) of an
@@ -46,11 +47,14 @@ class ShapedActivation(ActivationLayer):
     the Kernel with Tailored Rectifiers", ICLR 2022.
     """
 
+    # `record` stays `None`: it shapes the record it is given.
+
     def __init__(self, activation, input_scale=1.0, input_shift=0.0,
                  output_shift=0.0, output_scale=1.0, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        self.function = _shapeable(activation, owner)
+        self.base_record = _shapeable(activation, owner)
+        self.function = self.base_record.function
         self.input_scale = check_non_zero("input_scale", input_scale, owner)
         self.input_shift = float(check_number("input_shift", input_shift, owner))
         self.output_shift = float(
@@ -63,7 +67,16 @@ class ShapedActivation(ActivationLayer):
     @property
     def activation_name(self):
         """The canonical name of `phi`."""
-        return self.function.__name__
+        return self.base_record.name
+
+    @classmethod
+    def activation_record(cls, config):
+        """`phi`'s record carried through the affine maps
+        (`ActivationRecord.shaped`), computed once per configuration."""
+        return _shaped_record(
+            config["activation"], config["input_scale"],
+            config["input_shift"], config["output_shift"],
+            config["output_scale"])
 
     def call(self, inputs):
         return shaped_unit(inputs, self.function, self.input_scale,
@@ -82,26 +95,34 @@ class ShapedActivation(ActivationLayer):
 
 
 def _shapeable(activation, owner):
+    """The record of the activation named `activation`, which must be
+    elementwise and learn nothing."""
     if not isinstance(activation, str):
         raise ValueError(
             f"{owner}: `activation` must name a function of "
             "keras_initact.activations (any spelling), such as 'gelu'; "
             f"received activation={activation!r}."
         )
-    function = functions.resolve(activation)
-    if function is None:
-        raise ValueError(f"{owner}: " + functions.unknown_name_message(
-            activation, functions.names(aliases=True)))
-    name = function.__name__
-    if not function.elementwise:
+    record = TABLE.find(activation)
+    if record is None:
+        raise ValueError(f"{owner}: " + unknown_name_message(
+            activation, TABLE.names(aliases=True)))
+    if not record.elementwise:
         raise ValueError(
-            f"{owner}: {name!r} mixes units (it is not elementwise), so "
-            "it cannot be shaped unit by unit; use an elementwise activation."
+            f"{owner}: {record.name!r} mixes units (it is not elementwise), "
+            "so it cannot be shaped unit by unit; use an elementwise "
+            "activation."
         )
-    if function.learns:
+    if record.learned_parameters:
         raise ValueError(
-            f"{owner}: {name!r} learns {', '.join(function.learns)} in its own "
-            "layer, which a shaped unit would freeze; shape a fixed "
-            "activation instead (e.g. 'leaky_relu' for 'prelu')."
+            f"{owner}: {record.name!r} learns "
+            f"{', '.join(record.learned_parameters)} in its own layer, which "
+            "a shaped unit would freeze; shape a fixed activation instead "
+            "(e.g. 'leaky_relu' for 'prelu')."
         )
-    return function
+    return record
+
+
+@functools.lru_cache(maxsize=256)
+def _shaped_record(name, *transform):
+    return TABLE.record(name).shaped(*transform)

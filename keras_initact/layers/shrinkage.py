@@ -2,14 +2,14 @@
 
 from keras_initact.checks import check_number
 from keras_initact.serialization import register
+from keras_initact.math.table import shrinkage as records
 from keras_initact.layers.base import ActivationLayer
 from keras_initact.math import functions
 
 
 class _ThresholdedShrink(ActivationLayer):
-    """A shrinkage layer with a `threshold >= 0`."""
-
-    function = None
+    """A shrinkage layer with a `threshold >= 0`, computed by its record's
+    function."""
 
     def __init__(self, threshold=0.5, **kwargs):
         super().__init__(**kwargs)
@@ -18,7 +18,7 @@ class _ThresholdedShrink(ActivationLayer):
         self._finish_init()
 
     def call(self, inputs):
-        return type(self).function(inputs, threshold=self.threshold)
+        return type(self).record.function(inputs, threshold=self.threshold)
 
     def get_config(self):
         return {**super().get_config(), "threshold": self.threshold}
@@ -35,7 +35,7 @@ class HardShrink(_ThresholdedShrink):
         **kwargs: base layer arguments (`name`, `dtype`, ...).
     """
 
-    function = staticmethod(functions.hard_shrink)
+    record = records.HARD_SHRINK
 
 
 @register
@@ -50,7 +50,7 @@ class SoftShrink(_ThresholdedShrink):
         **kwargs: base layer arguments (`name`, `dtype`, ...).
     """
 
-    function = staticmethod(functions.soft_shrink)
+    record = records.SOFT_SHRINK
 
 
 @register
@@ -59,6 +59,8 @@ class TanhShrink(ActivationLayer):
 
     >>> TanhShrink()(np.array([-1.0, 0.0, 1.0]))  # [-0.2384, 0.0, 0.2384]
     """
+
+    record = records.TANH_SHRINK
 
     def call(self, inputs):
         return functions.tanh_shrink(inputs)

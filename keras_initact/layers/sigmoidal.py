@@ -2,6 +2,7 @@
 
 from keras_initact.math import functions
 from keras_initact.serialization import register
+from keras_initact.math.table import sigmoidal as records
 from keras_initact.layers.base import ActivationLayer
 
 
@@ -17,6 +18,8 @@ class Sigmoid(ActivationLayer):
     Reference: Rumelhart, Hinton & Williams, "Learning representations by
     back-propagating errors", Nature 1986.
     """
+
+    record = records.SIGMOID
 
     def call(self, inputs):
         return functions.sigmoid(inputs)
@@ -34,6 +37,8 @@ class Tanh(ActivationLayer):
     Reference: LeCun et al., "Efficient BackProp", 1998.
     """
 
+    record = records.TANH
+
     def call(self, inputs):
         return functions.tanh(inputs)
 
@@ -49,6 +54,8 @@ class HardSigmoid(ActivationLayer):
 
     Reference: Courbariaux et al., "BinaryConnect", NeurIPS 2015.
     """
+
+    record = records.HARD_SIGMOID
 
     def call(self, inputs):
         return functions.hard_sigmoid(inputs)
@@ -71,11 +78,17 @@ class HardTanh(ActivationLayer):
     Reference: Collobert, "Large Scale Machine Learning", 2004.
     """
 
+    record = records.HARD_TANH
+
     def __init__(self, min_val=-1.0, max_val=1.0, **kwargs):
         super().__init__(**kwargs)
         self.min_val, self.max_val = functions.check_hard_tanh_bounds(
             min_val, max_val, type(self).__name__)
         self._finish_init()
+
+    @classmethod
+    def activation_record(cls, config):
+        return records.hard_tanh_variant(config["min_val"], config["max_val"])
 
     def call(self, inputs):
         return functions.hard_tanh(inputs, self.min_val, self.max_val)
@@ -92,6 +105,8 @@ class LogSigmoid(ActivationLayer):
     >>> LogSigmoid()(np.array([-1.0, 0.0, 1.0]))  # [-1.3133, -0.6931, -0.3133]
     """
 
+    record = records.LOG_SIGMOID
+
     def call(self, inputs):
         return functions.log_sigmoid(inputs)
 
@@ -106,6 +121,8 @@ class Softsign(ActivationLayer):
     features", 2009.
     """
 
+    record = records.SOFTSIGN
+
     def call(self, inputs):
         return functions.softsign(inputs)
 
@@ -117,6 +134,8 @@ class SparseSigmoid(ActivationLayer):
 
     >>> SparseSigmoid()(np.array([-2.0, 0.0, 0.5]))  # [0.0, 0.5, 0.75]
     """
+
+    record = records.SPARSE_SIGMOID
 
     def call(self, inputs):
         return functions.sparse_sigmoid(inputs)

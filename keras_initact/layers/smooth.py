@@ -5,6 +5,7 @@ from keras import ops
 from keras_initact.math import functions
 from keras_initact.checks import check_bool, check_frequency, check_number
 from keras_initact.serialization import register
+from keras_initact.math.table import smooth as records
 from keras_initact.layers.base import ActivationLayer
 
 # A learned Snake frequency is kept at least this large (it divides).
@@ -29,6 +30,8 @@ class GELU(ActivationLayer):
     Reference: Hendrycks & Gimpel, "Gaussian Error Linear Units (GELUs)",
     2016.
     """
+
+    record = records.GELU
 
     def __init__(self, approximate=False, **kwargs):
         super().__init__(**kwargs)
@@ -63,6 +66,8 @@ class Swish(ActivationLayer):
     Reference: Ramachandran, Zoph & Le, "Searching for Activation
     Functions", 2017; Elfwing et al., "Sigmoid-Weighted Linear Units", 2018.
     """
+
+    record = records.SWISH
 
     def __init__(self, beta=1.0, trainable_beta=False, **kwargs):
         super().__init__(**kwargs)
@@ -110,6 +115,8 @@ class Mish(ActivationLayer):
     Function", BMVC 2020.
     """
 
+    record = records.MISH
+
     def call(self, inputs):
         return functions.mish(inputs)
 
@@ -139,6 +146,8 @@ class Softplus(ActivationLayer):
     for Better Option Pricing", NeurIPS 2001.
     """
 
+    record = records.SOFTPLUS
+
     def __init__(self, beta=1.0, threshold=functions.SOFTPLUS_THRESHOLD,
                  **kwargs):
         super().__init__(**kwargs)
@@ -146,6 +155,10 @@ class Softplus(ActivationLayer):
         self.beta = check_number("beta", beta, owner, positive=True)
         self.threshold = check_number("threshold", threshold, owner)
         self._finish_init()
+
+    @classmethod
+    def activation_record(cls, config):
+        return records.softplus_variant(config["beta"], config["threshold"])
 
     def call(self, inputs):
         return functions.softplus(inputs, beta=self.beta,
@@ -168,6 +181,8 @@ class LiSHT(ActivationLayer):
     Reference: Roy et al., "LiSHT: Non-Parametric Linearly Scaled
     Hyperbolic Tangent Activation Function for Neural Networks", 2019.
     """
+
+    record = records.LISHT
 
     def call(self, inputs):
         return functions.lisht(inputs)
@@ -193,6 +208,8 @@ class Snake(ActivationLayer):
     Reference: Liu Ziyin, Hartwig & Ueda, "Neural Networks Fail to Learn
     Periodic Functions and How to Fix It", NeurIPS 2020.
     """
+
+    record = records.SNAKE
 
     def __init__(self, frequency=1.0, trainable_frequency=False, **kwargs):
         super().__init__(**kwargs)
@@ -235,6 +252,8 @@ class Exponential(ActivationLayer):
     >>> Exponential()(np.array([0.0, 1.0]))  # [1.0, 2.7183]
     """
 
+    record = records.EXPONENTIAL
+
     def call(self, inputs):
         return functions.exponential(inputs)
 
@@ -253,6 +272,8 @@ class Squareplus(ActivationLayer):
     Reference: Barron, "Squareplus: A Softplus-Like Algebraic Rectifier",
     2021.
     """
+
+    record = records.SQUAREPLUS
 
     def __init__(self, b=4.0, **kwargs):
         super().__init__(**kwargs)

@@ -6,6 +6,7 @@ from keras import ops
 from keras_initact.math import functions
 from keras_initact.checks import check_axes, check_axes_in_rank
 from keras_initact.serialization import register
+from keras_initact.math.table import heads as records
 from keras_initact.layers.base import ActivationLayer, AlongAxisLayer
 
 
@@ -42,6 +43,8 @@ class Softmax(ActivationLayer):
             time steps output 0); Keras's layer raises there. A mask that
             fits both ways is read Keras's way.
     """
+
+    record = records.SOFTMAX
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
@@ -113,7 +116,7 @@ class LogSoftmax(AlongAxisLayer):
         **kwargs: base layer arguments (`name`, `dtype`, ...).
     """
 
-    function = staticmethod(functions.log_softmax)
+    record = records.LOG_SOFTMAX
 
 
 @register
@@ -127,7 +130,7 @@ class Softmin(AlongAxisLayer):
         **kwargs: base layer arguments (`name`, `dtype`, ...).
     """
 
-    function = staticmethod(functions.softmin)
+    record = records.SOFTMIN
 
 
 @register
@@ -144,4 +147,4 @@ class Sparsemax(AlongAxisLayer):
     Reference: Martins & Astudillo, "From Softmax to Sparsemax", ICML 2016.
     """
 
-    function = staticmethod(functions.sparsemax)
+    record = records.SPARSEMAX

@@ -1,4 +1,8 @@
-"""Gains: the factor that keeps the signal's scale through a nonlinearity."""
+"""Gains: the factor that keeps the signal's scale through a nonlinearity.
+
+`calculate_gain` mirrors `torch.nn.init.calculate_gain`, PyTorch's defaults
+included, and extends it to every activation by quadrature.
+"""
 
 import difflib
 import functools
@@ -6,10 +10,13 @@ import math
 
 import keras
 import numpy as np
-from scipy import integrate
 
 from keras_initact.checks import check_number, is_real_number
-from keras_initact.math import functions
+from keras_initact.math import table
+from keras_initact.math.quadrature import (  # noqa: F401  (re-exported)
+    QUADRATURE_POINTS, TRAPEZOID_BOUND, TRAPEZOID_STEP, gaussian_expectation,
+    gaussian_expectation_of_any,
+)
 
 LINEAR_NAMES = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
@@ -22,12 +29,12 @@ TORCH_GAINS = {
     "relu": math.sqrt(2.0),
     "selu": 3.0 / 4.0,
 }
-DEFAULT_LEAKY_RELU_SLOPE = 0.01
-QUADRATURE_POINTS = 201
-# The gains' rule: the trapezoid rule on [-BOUND, BOUND] with this step
-# (phi(12) ~ 5e-32), its nodes halfway between multiples of the step.
-TRAPEZOID_BOUND = 12.0
-TRAPEZOID_STEP = 1e-3
+# `torch.nn.init.calculate_gain`'s default `param`, the leaky_relu negative
+# slope it assumes when none is given. It is PyTorch's `LeakyReLU` default,
+# not keras_initact's (`functions.LEAKY_RELU_SLOPE = 0.3`, Keras's): the
+# gain is PyTorch's for every name PyTorch knows, and the PyTorch-parity
+# tests hold it to that. The leaky_relu record's gain passes its own slope.
+TORCH_LEAKY_RELU_PARAM = 0.01
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -36,7 +43,9 @@ def calculate_gain(nonlinearity, param=None):
     For every name that `torch.nn.init.calculate_gain` knows, the value is
     PyTorch's exactly: 1 for `linear`, `identity`, the `conv*` names and
     `sigmoid`; 5/3 for `tanh`; sqrt(2) for `relu`; sqrt(2 / (1 + a^2)) for
-    `leaky_relu` with negative slope `a = param` (0.01 when `None`); 3/4 for
+    `leaky_relu` with negative slope `a = param` (0.01 when `None`, PyTorch's
+default, `TORCH_LEAKY_RELU_PARAM`; keras_initact's `leaky_relu` defaults to
+0.3, Keras's, so pass `param=0.3` for its gain); 3/4 for
     `selu`. Any spelling of these names and of the activations' aliases is
     the same name (`"LeakyReLU"`, `"lrelu"`; `"logistic"` is `"sigmoid"`).
 
@@ -58,10 +67,10 @@ def calculate_gain(nonlinearity, param=None):
     if isinstance(nonlinearity, str):
         # any spelling of a name or alias is that name ("LReLU" is
         # "leaky_relu"); PyTorch's other names ("conv2d") as they are
-        name = functions.canonical_name(nonlinearity) or nonlinearity.lower()
+        name = table.canonical_name(nonlinearity) or nonlinearity.lower()
         if name == "leaky_relu":
             if param is None:
-                slope = DEFAULT_LEAKY_RELU_SLOPE
+                slope = TORCH_LEAKY_RELU_PARAM
             elif is_real_number(param):  # Python's or NumPy's
                 slope = check_number("param", param, "calculate_gain")
             else:
@@ -87,9 +96,12 @@ def variance_preserving_gain(activation):
     """Returns `1 / sqrt(E[activation(z)^2])` for `z ~ N(0, 1)`.
 
     For a gated unit (`f(x) = a * gate(b)`, the halves of `x` independent
-    `N(0, 1)`), `E[f^2] = E[a^2] E[gate(b)^2] = E[gate(b)^2]`: the gate's.
+    `N(0, 1)`), `E[f^2] = E[a^2] E[gate(b)^2] = E[gate(b)^2]`: the gate's
+    (the gate of a function of the table, `keras_initact.math.table`).
     """
-    activation = getattr(activation, "gate", None) or activation
+    record = table.TABLE.of_function(activation)
+    if record is not None and record.gate is not None:
+        activation = record.gate
     try:
         return _cached_variance_preserving_gain(activation)
     except TypeError as error:  # unhashable callables are computed uncached
@@ -114,55 +126,6 @@ def _variance_preserving_gain(activation):
     return float(1.0 / math.sqrt(second_moment))
 
 
-def gaussian_expectation(function, points=QUADRATURE_POINTS):
-    """Returns `E[function(z)]`, `z ~ N(0, 1)`, by Gauss-Hermite quadrature.
-
-    `function` receives a Keras tensor of the quadrature nodes (float64
-    where the backend allows it, else float32) and returns a tensor.
-    """
-    nodes, weights = _hermite_rule(points)
-    values = _evaluate(function, nodes)
-    return float(np.dot(weights, values) / math.sqrt(2.0 * math.pi))
-
-
-def gaussian_expectation_of_any(function):
-    """Returns `E[function(z)]`, `z ~ N(0, 1)`, for any piecewise-smooth
-    `function`, kinks and jumps included.
-
-    Gauss-Hermite quadrature (`gaussian_expectation`) is exact to rounding
-    for smooth functions but loses 3-4 digits at a kink away from 0 (hard
-    tanh at +-1) or a jump (hard shrink at +-0.5). This is the trapezoid
-    rule with step 1e-3 on [-12, 12], its nodes halfway between multiples
-    of the step: spectrally accurate for smooth integrands, and within about
-    1e-6 relative at a kink and 1e-5 at a jump. It evaluates `function` once,
-    on 24,000 nodes.
-    """
-    count = int(round(2 * TRAPEZOID_BOUND / TRAPEZOID_STEP))
-    nodes = -TRAPEZOID_BOUND + TRAPEZOID_STEP * (np.arange(count) + 0.5)
-    values = _evaluate(function, nodes)
-    density = np.exp(-0.5 * nodes * nodes) / math.sqrt(2.0 * math.pi)
-    return float(integrate.trapezoid(values * density, nodes))
-
-
-def _evaluate(function, nodes):
-    """`function` at `nodes`, in float64 where the backend and the function
-    allow it, else in float32; as a float64 NumPy array."""
-    for dtype in ("float64", "float32"):
-        try:
-            values = function(keras.ops.convert_to_tensor(nodes, dtype=dtype))
-            break
-        except Exception:  # some backends or activations lack float64
-            if dtype == "float32":
-                raise
-    return np.asarray(keras.ops.convert_to_numpy(values), dtype=np.float64)
-
-
-@functools.lru_cache(maxsize=8)
-def _hermite_rule(points):
-    """Nodes and weights of probabilists' Gauss-Hermite quadrature."""
-    return np.polynomial.hermite_e.hermegauss(points)
-
-
 def resolve_activation(name, argument="nonlinearity", owner=None):
     """Returns the activation function registered under `name`.
 
@@ -171,14 +134,14 @@ def resolve_activation(name, argument="nonlinearity", owner=None):
     name raises a `ValueError` that calls it `argument` (and names `owner`,
     the class or function asking, when given).
     """
-    found = functions.resolve(name)
+    found = table.resolve(name)
     if found is not None:
         return found
     try:
         return keras.activations.get(name)
     except (ValueError, TypeError):
         pass
-    known = sorted({*TORCH_GAINS, *functions.names(aliases=True),
+    known = sorted({*TORCH_GAINS, *table.names(aliases=True),
                     *_keras_activation_names()})
     close = difflib.get_close_matches(name.lower(), known, n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""

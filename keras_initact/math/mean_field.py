@@ -23,7 +23,7 @@ import numpy as np
 from scipy import optimize
 
 from keras_initact.checks import check_between, check_number, check_positive_int
-from keras_initact.math.gains import gaussian_expectation
+from keras_initact.math.quadrature import gaussian_expectation
 
 # An even number of nodes keeps z = 0 (the kink of ReLU-like units) off the grid.
 POINTS = 200
