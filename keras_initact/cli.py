@@ -95,9 +95,9 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", required=True)
     from keras_initact import reporting
-    from keras_initact.study import comparison
+    from keras_initact.study.command import add_parser as add_compare
 
-    comparison.add_parser(commands)
+    add_compare(commands)
 
     diagnosis = commands.add_parser(
         "diagnose", help="per-layer signal report of a saved model")

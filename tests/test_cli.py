@@ -254,7 +254,7 @@ def test_the_default_folder_follows_the_options_that_define_the_runs():
 
 
 def test_the_resume_command_is_this_one_without_fresh():
-    from keras_initact.study.comparison import resume_command
+    from keras_initact.study.command import resume_command
 
     class Args:
         argv = ["compare", "--fresh", "--seeds", "0,1", "--output-dir",

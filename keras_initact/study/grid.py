@@ -227,16 +227,20 @@ def build_cell_model(cell, data, options, initialize=True):
 def dead_fraction(model, x):
     """The fraction of hidden units that are dead on every example of `x`
     (in their activation's dead region, as the registry defines it: ReLU
-    outputs 0), over all hidden activation layers; NaN when no activation
-    has a dead region."""
-    from keras_initact.callbacks import _common
+    outputs 0), over all hidden activation layers (the factory names them
+    `act_*`); NaN when no activation has a dead region."""
+    from keras_initact import activations
 
-    layers = [(layer, spec) for layer, spec in _common.monitored_layers(model)
-              if spec is not None and spec.dead is not None
-              and layer.name.startswith("act_")]
+    layers = []
+    for layer in model.layers:
+        spec = (activations.identify(layer) if layer.name.startswith("act_")
+                else None)
+        if spec is not None and spec.dead is not None:
+            layers.append((layer, spec))
     if not layers:
         return math.nan
-    outputs = _common.probe_model(model, layers)([x], training=False)
+    probe = keras.Model(model.inputs, [layer.output for layer, _ in layers])
+    outputs = probe([x], training=False)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     dead = [np.all(keras.ops.convert_to_numpy(spec.dead.mask(y)), axis=0).ravel()

@@ -26,6 +26,7 @@ import signal
 import socket
 import sys
 import threading
+from multiprocessing import connection
 
 PROBE_TIMEOUT_S = 5.0
 # Set in every worker before TensorFlow is imported.
@@ -199,6 +200,56 @@ def _death(exitcode):
     return f"its worker process died with exit code {exitcode}"
 
 
+class _Outbox:
+    """A worker's end of its pipe to the parent: `put(message)` sends at
+    once (no feeder thread), so a message is never lost with a worker that
+    dies right after. One writer per pipe, so no lock: a worker killed in
+    the middle of a message damages only its own pipe."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def put(self, message):
+        self.connection.send(message)
+
+
+class _Worker:
+    """A worker process and the parent's end of the pipe it reports on.
+
+    The parent holds no writing end, so the pipe ends (`EOFError`) when the
+    worker's process does, however it ends."""
+
+    def __init__(self, context, index, environment, tasks, work):
+        self.reader, writer = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=_worker, args=(index, environment, tasks, _Outbox(writer),
+                                  work), daemon=True)
+        try:
+            self.process.start()
+        finally:
+            writer.close()  # the worker has its own copy
+        self.open = True
+
+    def waitables(self):
+        """What `multiprocessing.connection.wait` watches for this worker:
+        its pipe while open, and its process's sentinel."""
+        return ([self.reader] if self.open else []) + [self.process.sentinel]
+
+    def receive(self):
+        """The whole messages waiting in the pipe. At the pipe's end, or a
+        message cut off by the worker's death, the pipe is closed."""
+        messages = []
+        while self.open:
+            try:
+                if not self.reader.poll():
+                    break
+                messages.append(self.reader.recv())
+            except (EOFError, OSError):  # OSError: a message cut short
+                self.reader.close()
+                self.open = False
+        return messages
+
+
 def run_local(tasks, on_result, jobs, environments=None, work=run_task):
     """Runs the tasks in `jobs` worker processes (see the module
     docstring); `environments[i]` is worker `i`'s environment, and `work`
@@ -206,9 +257,7 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
     with a task."""
     context = multiprocessing.get_context("spawn")
     environments = environments or [dict(WORKER_ENVIRONMENT)] * jobs
-    # Workers report on a SimpleQueue: its put writes to the pipe at once,
-    # so a "start" is never lost with a worker that dies right after.
-    task_queue, events = context.Queue(), context.SimpleQueue()
+    task_queue = context.Queue()
     pending = {_key(task["cell"]): task for task in tasks}
     for task in tasks:
         task_queue.put(task)
@@ -216,17 +265,14 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
         task_queue.put(None)
 
     def start(index):
-        process = context.Process(
-            target=_worker, args=(index, environments[index % jobs],
-                                  task_queue, events, work), daemon=True)
-        process.start()
-        return process
+        return _Worker(context, index, environments[index % jobs], task_queue,
+                       work)
 
-    workers = {index: start(index) for index in range(jobs)}
+    workers = {}
     running = {}  # worker index -> the key of its cell
 
-    def handle(message):
-        kind, index, cell = message[:3]
+    def handle(index, message):
+        kind, _, cell = message[:3]
         if kind == "start":
             running[index] = _key(cell)
         elif _key(cell) in pending:
@@ -235,19 +281,24 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
             on_result(message[3])
 
     try:
+        for index in range(jobs):
+            workers[index] = start(index)
         while pending:
-            if _wait(events, 0.5):
-                handle(events.get())
-                continue
-            for index, process in list(workers.items()):
-                if process.is_alive():
+            connection.wait([w for worker in workers.values()
+                             for w in worker.waitables()], timeout=0.5)
+            for index, worker in list(workers.items()):
+                for message in worker.receive():
+                    handle(index, message)
+                if worker.process.is_alive():
                     continue
-                _drain(events, handle)
+                for message in worker.receive():  # sent just before it ended
+                    handle(index, message)
+                worker.reader.close()
                 key = running.pop(index, None)
                 if key in pending:
                     on_result(failed_result(pending.pop(key),
-                                            _death(process.exitcode)))
-                if process.exitcode != 0 and pending:
+                                            _death(worker.process.exitcode)))
+                if worker.process.exitcode != 0 and pending:
                     workers[index] = start(index)  # a replacement
                 else:
                     del workers[index]
@@ -256,23 +307,14 @@ def run_local(tasks, on_result, jobs, environments=None, work=run_task):
                     on_result(failed_result(pending.pop(key),
                                             "no worker process is left"))
     finally:  # the grid is done, or this process is being stopped
-        for process in workers.values():
-            if process.is_alive():
-                process.terminate()
-        for process in workers.values():
-            process.join(timeout=10)
+        for worker in workers.values():
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in workers.values():
+            worker.process.join(timeout=10)
+            worker.reader.close()
         if pending:  # stopped: the tasks nobody took need not be sent
             task_queue.cancel_join_thread()
-
-
-def _wait(events, timeout):
-    """Whether a message is waiting, after at most `timeout` seconds."""
-    return events._reader.poll(timeout)  # SimpleQueue's pipe end
-
-
-def _drain(events, handle):
-    while _wait(events, 0.1):
-        handle(events.get())
 
 
 def _key(cell):
