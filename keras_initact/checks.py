@@ -174,15 +174,11 @@ def check_choice(name, value, allowed, owner):
 
 
 def _is_choice(value, choice):
-    if value is choice:
-        return True
-    if getattr(value, "ndim", 0) != 0 or choice is None:
-        return False
-    if isinstance(choice, bool) or _is_boolean(value):
-        return (isinstance(choice, bool) and _is_boolean(value)
-                and bool(value) is choice)
+    if choice is None or isinstance(choice, bool) or _is_boolean(value):
+        return value is choice or (isinstance(choice, bool) and is_bool(value)
+                                   and bool(value) is choice)
     try:
-        return bool(value == choice)
+        return getattr(value, "ndim", 0) == 0 and bool(value == choice)
     except (TypeError, ValueError):
         return False
 
@@ -240,14 +236,12 @@ def check_rate(name, value, owner):
 
 
 def is_integer(value):
-    """Whether `value` is one integer: Python's or NumPy's (or a 0-d
-    integer array), not a bool."""
+    """Whether `value` is one integer, Python's or NumPy's, not a bool."""
     return _integer(value) is not None
 
 
 def is_bool(value):
-    """Whether `value` is True or False: Python's or NumPy's (or a 0-d
-    boolean array)."""
+    """Whether `value` is True or False, Python's or NumPy's."""
     return _is_boolean(value) and getattr(value, "ndim", 0) == 0
 
 

@@ -21,11 +21,8 @@ import inspect
 from keras_initact.deep.pairing import for_activation
 from keras_initact.models import arguments
 from keras_initact.models.arguments import (
-    AUTO, HEAD_ACTIVATIONS, OWNER, PADDINGS, POOLINGS, TASKS,
+    AUTO, OWNER, PADDINGS, POOLINGS, TASKS,
 )
-
-__all__ = ["HEAD_ACTIVATIONS", "ModelSpec", "TASKS", "normalize_spec",
-           "signature"]
 
 
 def _argument(check, default=dataclasses.MISSING):
@@ -193,7 +190,7 @@ def normalize_spec(*args, **kwargs):
     `build_sequential(**spec)` rebuilds the model, and normalizing a
     canonical spec returns it unchanged.
     """
-    return ModelSpec(*args, **kwargs).get_config()
+    return bind("normalize_spec", args, kwargs).get_config()
 
 
 def signature():
@@ -216,6 +213,9 @@ def bind(owner, args, kwargs):
     except TypeError as error:
         raise TypeError(f"{owner}(): {error}") from None
     return ModelSpec(**bound.arguments)
+
+
+normalize_spec.__signature__ = signature()
 
 
 def _default(name):
