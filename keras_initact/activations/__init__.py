@@ -95,7 +95,7 @@ def lookup(name):
 
     Unlike `get` it never raises, and for an activation with learned
     parameters it returns the function at the layer's initial values (PReLU:
-    `alpha = 0`). `calculate_gain` resolves names through it.
+    `alpha = 0`).
     """
     spec = ACTIVATIONS.find(name)
     return None if spec is None else spec.activation

@@ -45,8 +45,7 @@ class ActivationSpec(ActivationRecord):
         """The spec of `record` (an `ActivationRecord`) computed by
         `layer_class`."""
         facts = {field.name: getattr(record, field.name)
-                 for field in dataclasses.fields(ActivationRecord)
-                 if field.init and field.name != "_"}
+                 for field in dataclasses.fields(ActivationRecord)}
         return cls(layer_class=layer_class, **facts)
 
     @property

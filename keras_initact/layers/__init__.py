@@ -15,7 +15,11 @@
 
 Each is registered as `"keras_initact>ClassName"`, passes masks through,
 computes in the layer's compute dtype (mixed precision) and keeps learned
-parameters (PReLU, trainable Swish and Snake) as float32 weights.
+parameters (PReLU, trainable Swish and Snake) as float32 weights. Each
+class names its record in the table of activations (`record`, from
+`keras_initact.math.table`) and reports the record of a configured layer
+(`activation_record(config)`), which `keras_initact.activations.identify`
+reads.
 """
 
 from keras_initact.layers.base import ActivationLayer

@@ -29,11 +29,11 @@ TORCH_GAINS = {
     "relu": math.sqrt(2.0),
     "selu": 3.0 / 4.0,
 }
-# `torch.nn.init.calculate_gain`'s default `param`, the leaky_relu negative
-# slope it assumes when none is given. It is PyTorch's `LeakyReLU` default,
-# not keras_initact's (`functions.LEAKY_RELU_SLOPE = 0.3`, Keras's): the
-# gain is PyTorch's for every name PyTorch knows, and the PyTorch-parity
-# tests hold it to that. The leaky_relu record's gain passes its own slope.
+# `torch.nn.init.calculate_gain`'s default `param`: the leaky_relu negative
+# slope it assumes when none is given, PyTorch's `LeakyReLU` default. Not the
+# activation's default (`functions.LEAKY_RELU_SLOPE = 0.3`, Keras's): the
+# gain of every name PyTorch knows is PyTorch's, defaults included, as the
+# PyTorch-parity tests check. The leaky_relu record passes its own slope.
 TORCH_LEAKY_RELU_PARAM = 0.01
 
 
@@ -43,18 +43,23 @@ def calculate_gain(nonlinearity, param=None):
     For every name that `torch.nn.init.calculate_gain` knows, the value is
     PyTorch's exactly: 1 for `linear`, `identity`, the `conv*` names and
     `sigmoid`; 5/3 for `tanh`; sqrt(2) for `relu`; sqrt(2 / (1 + a^2)) for
-    `leaky_relu` with negative slope `a = param` (0.01 when `None`, PyTorch's
-default, `TORCH_LEAKY_RELU_PARAM`; keras_initact's `leaky_relu` defaults to
-0.3, Keras's, so pass `param=0.3` for its gain); 3/4 for
-    `selu`. Any spelling of these names and of the activations' aliases is
-    the same name (`"LeakyReLU"`, `"lrelu"`; `"logistic"` is `"sigmoid"`).
+    `leaky_relu` with negative slope `a = param`; 3/4 for `selu`. Any
+    spelling of these names and of the activations' aliases is the same
+    name (`"LeakyReLU"`, `"lrelu"`; `"logistic"` is `"sigmoid"`).
+
+    With `param=None`, `leaky_relu`'s slope is PyTorch's default, 0.01
+    (`TORCH_LEAKY_RELU_PARAM`), as this function mirrors PyTorch's. The
+    activation's own default is Keras's, 0.3
+    (`functions.LEAKY_RELU_SLOPE`): its gain is
+    `calculate_gain("leaky_relu", 0.3)`, which its record gives.
 
     Any other activation (a Keras activation name such as `"gelu"`, a
     keras_initact activation, or any callable) gets the variance-preserving
     gain `1 / sqrt(E[phi(z)^2])`, `z ~ N(0, 1)`, computed by
-    `gaussian_expectation_of_any` and cached. It is the gain that keeps `E[x^2]` of a layer's
-    output equal to that of its input when `Var(W) = gain^2 / fan_in`; for
-    ReLU it gives sqrt(2), He et al.'s value.
+    `gaussian_expectation_of_any` and cached (a gated unit's is its gate's,
+    see `variance_preserving_gain`). It is the gain that keeps `E[x^2]` of a
+    layer's output equal to that of its input when `Var(W) = gain^2 /
+    fan_in`; for ReLU it gives sqrt(2), He et al.'s value.
 
     >>> calculate_gain("leaky_relu", 0.2)
     1.3867504905630728
@@ -95,9 +100,11 @@ default, `TORCH_LEAKY_RELU_PARAM`; keras_initact's `leaky_relu` defaults to
 def variance_preserving_gain(activation):
     """Returns `1 / sqrt(E[activation(z)^2])` for `z ~ N(0, 1)`.
 
-    For a gated unit (`f(x) = a * gate(b)`, the halves of `x` independent
-    `N(0, 1)`), `E[f^2] = E[a^2] E[gate(b)^2] = E[gate(b)^2]`: the gate's
-    (the gate of a function of the table, `keras_initact.math.table`).
+    For a gated unit of the table (`f(x) = a * gate(b)`, the halves of `x`
+    independent `N(0, 1)`), `E[f^2] = E[a^2] E[gate(b)^2] = E[gate(b)^2]`:
+    the gain is its gate's (the record's `gate`).
+
+    >>> variance_preserving_gain(keras.activations.relu)  # sqrt(2)
     """
     record = table.TABLE.of_function(activation)
     if record is not None and record.gate is not None:
