@@ -15,9 +15,11 @@ import pytest
 
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.deep import for_activation
+from keras_initact.deep.kernel_maps import (
+    LocalMaps, hermite_coefficients, local_maps,
+)
 from keras_initact.deep.shaping import (
-    ActivationTransform, LocalMaps, dks_transform, hermite_coefficients,
-    local_maps, tat_transform,
+    DKS, TAT, ActivationTransform, dks_transform, tat_transform,
 )
 
 NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(160)
@@ -214,6 +216,30 @@ class TestDksTransform:
         arguments = {"depth": 50, "zeta": 1.5, **kwargs}
         with pytest.raises(ValueError, match=message):
             dks_transform(np.tanh, **arguments)
+
+
+class TestMethodsAreData:
+    def test_each_method_gives_its_conditions(self):
+        assert TAT.output_shift.formula == "C'(1) = 1"
+        assert TAT.goal.quantity == "c_curvature"
+        assert TAT.goal.target(0.3, 60) == pytest.approx(0.005)
+        assert DKS.output_shift.formula == "C(0) = 0"
+        assert DKS.goal.quantity == "c_slope"
+        assert DKS.goal.target(1.5, 50) == pytest.approx(1.5 ** (1 / 50))
+        for method in (TAT, DKS):
+            assert [c.quantity for c in method.solved] == ["q_slope",
+                                                           method.goal.quantity]
+
+    def test_the_output_shift_rules_meet_their_conditions(self):
+        c = hermite_coefficients(lambda z: np.tanh(0.7 * z + 0.3))
+        for sign in TAT.output_shift.signs:
+            centred = c.copy()
+            centred[0] = sign * TAT.output_shift.size(c)
+            assert LocalMaps.from_coefficients(centred).c_slope == \
+                pytest.approx(1.0)
+        centred = c.copy()
+        centred[0] = DKS.output_shift.size(c)
+        assert LocalMaps.from_coefficients(centred).c_zero == 0.0
 
 
 class TestShapedRecipes:

@@ -1,20 +1,22 @@
 """The initializer that keeps a network of a given depth trainable, per activation."""
 
 import dataclasses
-from typing import Any, Mapping, Optional
 
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.checks import (
     check_between, check_number, check_positive_int,
 )
-from keras_initact.deep import shaping as tat
+from keras_initact.deep.recipe import InitRecipe, ShapingResult
+from keras_initact.deep.shaping import (
+    DEFAULT_ETA, DEFAULT_TAU, DEFAULT_ZETA, ActivationTransform, check_zeta,
+    dks_transform, leaky_relu_gain, tat_leaky_relu_slope, tat_transform,
+)
 from keras_initact.initializers import (
     Critical,
     Orthogonal,
     VarianceScaling,
     Zeros,
 )
-from keras_initact.layers import ShapedActivation
 from keras_initact.math import mean_field
 from keras_initact.seeding import derive_seed
 
@@ -22,72 +24,9 @@ from keras_initact.seeding import derive_seed
 SHALLOW_DEPTH = 8
 
 
-@dataclasses.dataclass(frozen=True)
-class InitRecipe:
-    """How to initialize (and, with shaping, which activation to use in) a
-    plain network.
-
-    Attributes:
-        activation: the registry name of the activation to use; differs from
-            the one asked for only when TAT turned a ReLU-family unit into a
-            leaky ReLU.
-        activation_arguments: keyword arguments of that activation's layer
-            (e.g. `{"negative_slope": 0.47}` for a TAT leaky ReLU).
-        transform: for a TAT-shaped smooth activation, its
-            `shaping.ActivationTransform` (the layer is then a
-            `ShapedActivation`); else None.
-        kernel_initializer, bias_initializer: for hidden layers after the
-            first; call `.derive(i)` (see `kernel_for`) so that no two
-            layers share values.
-        input_kernel_initializer, input_bias_initializer: for the first
-            layer, which sees the data (assumed standardized) rather than an
-            activation's output.
-        shaped: whether shaping changed the activation (TAT) or applied
-            the weight-scale reparametrization.
-        rationale: one line on why.
-        shaping: `"tat"` or `"dks"`: the method that changed the activation
-            (`"dks"` only for a DKS-transformed smooth unit); None when it
-            did not change.
-        activation_rescale: the factor every activation's output is
-            multiplied by (a `keras.layers.Rescaling` after it), `1 /
-            weight_scale` of the weight-scale reparametrization (see
-            `for_activation`); 1 unless shaped.
-    """
-
-    activation: str
-    activation_arguments: Mapping[str, Any]
-    kernel_initializer: Any
-    bias_initializer: Any
-    input_kernel_initializer: Any
-    input_bias_initializer: Any
-    shaped: bool
-    rationale: str
-    activation_rescale: float = 1.0
-    transform: Optional[Any] = None
-    shaping: Optional[str] = None
-
-    def kernel_for(self, index):
-        """The kernel initializer of hidden layer `index` (0 = first)."""
-        init = self.input_kernel_initializer if index == 0 else self.kernel_initializer
-        return init.derive(index) if hasattr(init, "derive") else init
-
-    def bias_for(self, index):
-        """The bias initializer of hidden layer `index`."""
-        init = self.input_bias_initializer if index == 0 else self.bias_initializer
-        return init.derive(index) if hasattr(init, "derive") else init
-
-    def activation_layer(self, **kwargs):
-        """A new layer computing the (possibly shaped) activation."""
-        if self.transform is not None:
-            return ShapedActivation(self.activation,
-                                    **self.transform.arguments(), **kwargs)
-        return ACTIVATIONS.spec(self.activation).layer(
-            **self.activation_arguments, **kwargs
-        )
-
-
-def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
-                   weight_scale=None, seed=None, zeta=tat.DEFAULT_ZETA):
+def for_activation(activation, depth=None, shaping=False, eta=DEFAULT_ETA,
+                   tau=DEFAULT_TAU, weight_scale=None, seed=None,
+                   zeta=DEFAULT_ZETA):
     """The initialization that suits `activation` in a plain network of `depth`.
 
     - `depth` unknown or at most `SHALLOW_DEPTH`: the registry's pairing (He
@@ -184,20 +123,53 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
     method = shaping_method(shaping, "for_activation")
     eta = check_between("eta", eta, "for_activation", 0.0, 1.0)
     tau = check_number("tau", tau, "for_activation", positive=True)
-    zeta = check_number("zeta", zeta, "for_activation", positive=True)
-    if not zeta > 1.0:
-        raise ValueError(
-            f"for_activation: zeta must be > 1 (a network's C'(1) with "
-            f"C(0) = 0 is at least 1); received zeta={zeta!r}."
-        )
+    zeta = check_zeta(zeta, "for_activation")
     if weight_scale is not None:
-        _checked_weight_scale(weight_scale, depth)
+        weight_scale = float(check_number("weight_scale", weight_scale,
+                                          "for_activation", positive=True))
+    _check_hidden(spec, depth)
+    base_seed = derive_seed(0 if seed is None else seed, 0)
+    if depth is None or depth <= SHALLOW_DEPTH:
+        return _classic_pairing(spec, depth, base_seed)
+    if method and weight_scale is None:
+        weight_scale = depth / SHALLOW_DEPTH
+    if method and spec.name == "linear":
+        return _linear(method, weight_scale, base_seed)
+    if method and spec.homogeneous:
+        return _tat_leaky_relu(spec, method, depth, eta, weight_scale,
+                               base_seed)
+    shaped = _shaped_unit(spec, method, depth, tau, zeta) if method else None
+    if shaped is not None:
+        return _transformed(spec, depth, shaped, weight_scale, base_seed)
+    if spec.homogeneous:
+        return _scale_free(spec, base_seed)
+    return _critical_point(spec, depth, eta, weight_scale if method else None,
+                           base_seed)
+
+
+def shaping_method(shaping, owner):
+    """`None`, `"tat"` or `"dks"` for a `shaping` argument (False, True,
+    `"tat"` or `"dks"`)."""
+    # Not checks.check_choice, whose message could not say that True is TAT.
+    if shaping is False:
+        return None
+    if shaping is True or (isinstance(shaping, str) and shaping == "tat"):
+        return "tat"
+    if isinstance(shaping, str) and shaping == "dks":
+        return "dks"
+    raise ValueError(
+        f"{owner}: shaping must be False, True (TAT), 'tat' or 'dks'; "
+        f"received shaping={shaping!r}."
+    )
+
+
+def _check_hidden(spec, depth):
+    """Raises unless `spec` can be the hidden activation of `depth` layers."""
     if not spec.hidden:
         raise ValueError(
             f"for_activation: {spec.name!r} is not elementwise (it mixes units), "
             "so it is an output head, not a hidden activation."
         )
-    base_seed = derive_seed(0 if seed is None else seed, 0)
     deep = depth is not None and depth > SHALLOW_DEPTH
     if deep and spec.gate is not None:
         raise ValueError(
@@ -217,128 +189,153 @@ def for_activation(activation, depth=None, shaping=False, eta=0.9, tau=0.3,
             "continuous unit."
         )
 
-    if depth is None or depth <= SHALLOW_DEPTH:
-        kernel = spec.initializer(seed=base_seed)
-        return InitRecipe(
-            spec.name, {}, kernel, Zeros(), kernel, Zeros(), False,
-            f"depth {depth or 'unknown'} <= {SHALLOW_DEPTH}: the classic pairing "
-            f"{type(kernel).__name__} for {spec.name}",
-        )
 
-    if method and spec.name == "linear":
-        # Already the identity kernel map, C(c) = c, at every depth: the
-        # limit TAT's and DKS's shaped units approach (theirs stay a little
-        # nonlinear to be expressive). TAT's leaky ReLU would make the
-        # network nonlinear, which is not what a linear one asks for, so
-        # shaping only adds the weight-scale reparametrization.
-        weight_scale = _checked_weight_scale(weight_scale, depth)
-        return InitRecipe(
-            spec.name, {}, _orthogonal_per_unit(weight_scale, base_seed),
-            Zeros(), Orthogonal(gain=1.0, seed=base_seed), Zeros(), True,
-            "linear already has the identity kernel map C(c) = c, the "
-            f"limit that {method.upper()}'s shaped units approach, so it "
-            "stays linear: orthogonal kernels with gain 1"
-            + _scaled(weight_scale),
-            activation_rescale=1.0 / weight_scale,
-        )
+def _classic_pairing(spec, depth, seed):
+    kernel = spec.initializer(seed=seed)
+    return InitRecipe(
+        activation=spec.name, kernel_initializer=kernel,
+        bias_initializer=Zeros(), input_kernel_initializer=kernel,
+        input_bias_initializer=Zeros(),
+        rationale=f"depth {depth or 'unknown'} <= {SHALLOW_DEPTH}: the classic "
+                  f"pairing {type(kernel).__name__} for {spec.name}",
+    )
 
-    if method and spec.homogeneous:
-        weight_scale = _checked_weight_scale(weight_scale, depth)
-        alpha = tat.tat_leaky_relu_slope(depth, eta)
-        gain = tat.leaky_relu_gain(alpha)
-        return InitRecipe(
-            "leaky_relu", {"negative_slope": alpha},
-            _orthogonal_per_unit(gain * weight_scale, base_seed), Zeros(),
-            Orthogonal(gain=gain, seed=base_seed), Zeros(), True,
-            f"TAT: {spec.name} shaped into leaky_relu(negative_slope={alpha:.3f}) "
-            f"for depth {depth}, orthogonal kernels with gain {gain:.3f}"
-            + _scaled(weight_scale)
-            + ("; DKS leaves the ReLU family to TAT's leaky ReLU (its "
-               "authors discourage DKS-shaped ReLUs and advise leaky ReLUs)"
-               if method == "dks" else ""),
-            activation_rescale=1.0 / weight_scale, shaping="tat",
-        )
 
-    transform = None
-    if method and spec.smooth:
-        if method == "dks":
-            transform = ("dks", tat.dks_transform(spec.activation, depth, zeta),
-                         f"C'(1) = {zeta:g}", "")
-        else:
-            transform = ("tat", tat.tat_transform(spec.activation, depth, tau),
-                         f"C''(1) = {tau:g}", "")
-    elif method and not spec.homogeneous:
-        # A kink (SELU, ELU) makes TAT's C''(1) infinite, but DKS needs only
-        # C'(1), which exists: DKS shapes it, under either method, where
-        # its conditions can be met.
-        try:
-            transform = ("dks", tat.dks_transform(spec.activation, depth, zeta),
-                         f"C'(1) = {zeta:g}",
-                         f"; DKS, as {spec.name} has a kink, which TAT's "
-                         "C''(1) cannot have")
-        except ValueError:
-            transform = None
-    if transform is not None:
-        weight_scale = _checked_weight_scale(weight_scale, depth)
-        shaped_by, t, condition, why = transform
-        # The shaped unit has Q(1) = Q'(1) = 1, so weights of variance
-        # 1 / fan_in and no biases keep q = 1 (TAT's C'(1) = 1 also makes
-        # it the critical point, sigma_w^2 = 1 at q* = 1, as DKS and TAT
-        # prescribe).
-        return InitRecipe(
-            spec.name, {}, _orthogonal_per_unit(weight_scale, base_seed), Zeros(),
-            VarianceScaling(scale=1.0, mode="fan_in",
-                            distribution="untruncated_normal", seed=base_seed),
-            Zeros(), True,
-            f"{shaped_by.upper()}: {spec.name} shaped into "
-            f"{t.output_scale:.3g} * ({spec.name}({t.input_scale:.3g} x "
-            f"{t.input_shift:+.3g}) {t.output_shift:+.3g}) for depth {depth} "
-            f"({condition}), orthogonal kernels" + _scaled(weight_scale) + why,
-            activation_rescale=1.0 / weight_scale, transform=t,
-            shaping=shaped_by,
-        )
+def _linear(method, weight_scale, seed):
+    # Already the identity kernel map, C(c) = c, at every depth: the limit
+    # TAT's and DKS's shaped units approach (theirs stay a little nonlinear
+    # to be expressive). TAT's leaky ReLU would make the network nonlinear,
+    # which is not what a linear one asks for, so shaping only adds the
+    # weight-scale reparametrization.
+    return InitRecipe(
+        activation="linear",
+        kernel_initializer=_orthogonal_per_unit(weight_scale, seed),
+        bias_initializer=Zeros(),
+        input_kernel_initializer=Orthogonal(gain=1.0, seed=seed),
+        input_bias_initializer=Zeros(),
+        rationale="linear already has the identity kernel map C(c) = c, the "
+                  f"limit that {method.upper()}'s shaped units approach, so "
+                  "it stays linear: orthogonal kernels with gain 1"
+                  + _scaled(weight_scale),
+        shaping_result=ShapingResult(weight_scale),
+    )
 
-    if spec.homogeneous:
-        gain = spec.gain
-        return InitRecipe(
-            spec.name, {}, _orthogonal_per_unit(gain, base_seed), Zeros(),
-            Orthogonal(gain=gain, seed=base_seed), Zeros(), False,
-            f"{spec.name} is scale-free: orthogonal kernels with its gain "
-            f"{gain:.3f} (chi_1 = 1); shaping=True also keeps correlations",
-        )
 
+def _tat_leaky_relu(spec, method, depth, eta, weight_scale, seed):
+    alpha = tat_leaky_relu_slope(depth, eta)
+    gain = leaky_relu_gain(alpha)
+    return InitRecipe(
+        activation="leaky_relu", activation_arguments={"negative_slope": alpha},
+        kernel_initializer=_orthogonal_per_unit(gain * weight_scale, seed),
+        bias_initializer=Zeros(),
+        input_kernel_initializer=Orthogonal(gain=gain, seed=seed),
+        input_bias_initializer=Zeros(),
+        rationale=f"TAT: {spec.name} shaped into leaky_relu(negative_slope="
+                  f"{alpha:.3f}) for depth {depth}, orthogonal kernels with "
+                  f"gain {gain:.3f}" + _scaled(weight_scale)
+                  + ("; DKS leaves the ReLU family to TAT's leaky ReLU (its "
+                     "authors discourage DKS-shaped ReLUs and advise leaky "
+                     "ReLUs)" if method == "dks" else ""),
+        shaping_result=ShapingResult(weight_scale, method="tat"),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _ShapedUnit:
+    """A transformed unit, with what the rationale says about it."""
+
+    method: str
+    transform: ActivationTransform
+    condition: str  # the network's condition, e.g. "C'(1) = 1.5"
+    why: str = ""   # why this method, where it is not the one asked for
+
+
+def _shaped_unit(spec, method, depth, tau, zeta):
+    """The `_ShapedUnit` of a smooth or kinked `spec` (not of the ReLU
+    family), or None where no transformation meets DKS's conditions."""
+    if spec.smooth and method == "tat":
+        return _ShapedUnit("tat", tat_transform(spec.activation, depth, tau),
+                           f"C''(1) = {tau:g}")
+    if spec.smooth:
+        return _ShapedUnit("dks", dks_transform(spec.activation, depth, zeta),
+                           f"C'(1) = {zeta:g}")
+    # A kink (SELU, ELU) makes TAT's C''(1) infinite, but DKS needs only
+    # C'(1), which exists: DKS shapes it, under either method, where its
+    # conditions can be met.
+    try:
+        transform = dks_transform(spec.activation, depth, zeta)
+    except ValueError:
+        return None
+    return _ShapedUnit("dks", transform, f"C'(1) = {zeta:g}",
+                       f"; DKS, as {spec.name} has a kink, which TAT's "
+                       "C''(1) cannot have")
+
+
+def _transformed(spec, depth, shaped, weight_scale, seed):
+    # The shaped unit has Q(1) = Q'(1) = 1, so weights of variance
+    # 1 / fan_in and no biases keep q = 1 (TAT's C'(1) = 1 also makes it
+    # the critical point, sigma_w^2 = 1 at q* = 1, as DKS and TAT
+    # prescribe).
+    t = shaped.transform
+    return InitRecipe(
+        activation=spec.name,
+        kernel_initializer=_orthogonal_per_unit(weight_scale, seed),
+        bias_initializer=Zeros(),
+        input_kernel_initializer=VarianceScaling(
+            scale=1.0, mode="fan_in", distribution="untruncated_normal",
+            seed=seed),
+        input_bias_initializer=Zeros(),
+        rationale=f"{shaped.method.upper()}: {spec.name} shaped into "
+                  f"{t.output_scale:.3g} * ({spec.name}({t.input_scale:.3g} x "
+                  f"{t.input_shift:+.3g}) {t.output_shift:+.3g}) for depth "
+                  f"{depth} ({shaped.condition}), orthogonal kernels"
+                  + _scaled(weight_scale) + shaped.why,
+        shaping_result=ShapingResult(weight_scale, method=shaped.method,
+                                     transform=t),
+    )
+
+
+def _scale_free(spec, seed):
+    gain = spec.gain
+    return InitRecipe(
+        activation=spec.name,
+        kernel_initializer=_orthogonal_per_unit(gain, seed),
+        bias_initializer=Zeros(),
+        input_kernel_initializer=Orthogonal(gain=gain, seed=seed),
+        input_bias_initializer=Zeros(),
+        rationale=f"{spec.name} is scale-free: orthogonal kernels with its "
+                  f"gain {gain:.3f} (chi_1 = 1); shaping=True also keeps "
+                  "correlations",
+    )
+
+
+def _critical_point(spec, depth, eta, weight_scale, seed):
+    """The critical point of `spec`; with `weight_scale` (shaping asked for,
+    but neither method changes the unit), the weight-scale
+    reparametrization on top."""
     centred = not spec.zero_centred
-    point = mean_field.shallow_critical_point(spec.activation, depth, eta, centred)
-    scale = _checked_weight_scale(weight_scale, depth) if method else 1.0
+    point = mean_field.shallow_critical_point(spec.activation, depth, eta,
+                                              centred)
+    scale = 1.0 if weight_scale is None else weight_scale
     kernel = Critical(spec.name, q_star=point.q_star, centred=centred,
-                      gain=scale, seed=base_seed)
+                      gain=scale, seed=seed)
     bias = kernel.bias_initializer()
     input_kernel = VarianceScaling(
         scale=max(point.q_star - point.bias_variance, 1e-12), mode="fan_in",
-        distribution="untruncated_normal", seed=base_seed,
+        distribution="untruncated_normal", seed=seed,
     )
-    return InitRecipe(
-        spec.name, {}, kernel, bias, input_kernel, bias, bool(method),
+    rationale = (
         f"critical point of {spec.name}: sigma_w^2={point.weight_variance:.3f}, "
         f"sigma_b^2={point.bias_variance:.2g}, q*={point.q_star:.3g}"
-        + (", centred kernels" if centred else "")
-        + (_scaled(scale) + _why_not_tat(spec) if method else ""),
-        activation_rescale=1.0 / scale,
-    )
-
-
-def shaping_method(shaping, owner):
-    """`None`, `"tat"` or `"dks"` for a `shaping` argument (False, True,
-    `"tat"` or `"dks"`)."""
-    if shaping is False:
-        return None
-    if shaping is True or (isinstance(shaping, str) and shaping == "tat"):
-        return "tat"
-    if isinstance(shaping, str) and shaping == "dks":
-        return "dks"
-    raise ValueError(
-        f"{owner}: shaping must be False, True (TAT), 'tat' or 'dks'; "
-        f"received shaping={shaping!r}."
+        + (", centred kernels" if centred else ""))
+    if weight_scale is not None:
+        rationale += _scaled(scale) + _why_not_shaped(spec)
+    return InitRecipe(
+        activation=spec.name, kernel_initializer=kernel,
+        bias_initializer=bias, input_kernel_initializer=input_kernel,
+        input_bias_initializer=bias, rationale=rationale,
+        shaping_result=(None if weight_scale is None
+                        else ShapingResult(weight_scale)),
     )
 
 
@@ -349,7 +346,7 @@ def _orthogonal_per_unit(gain, seed):
     return Critical("linear", q_star=1.0, gain=gain, seed=seed)
 
 
-def _why_not_tat(spec):
+def _why_not_shaped(spec):
     return (f"; not TAT-shaped: {spec.name} is neither smooth (TAT needs a "
             "finite C''(1), which a kink or a jump in f'' breaks) nor "
             "positively homogeneous (the leaky-ReLU family), and no "
@@ -360,9 +357,3 @@ def _scaled(weight_scale):
     return (f", outputs scaled by 1/{weight_scale:g} and kernels by "
             f"{weight_scale:g}")
 
-
-def _checked_weight_scale(weight_scale, depth):
-    if weight_scale is None:
-        return depth / SHALLOW_DEPTH
-    return float(check_number("weight_scale", weight_scale, "for_activation",
-                              positive=True))

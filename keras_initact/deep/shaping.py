@@ -1,17 +1,18 @@
-"""Activation shaping: Tailored Activation Transformation (Zhang et al. 2022).
+"""Activation shaping: Deep Kernel Shaping (DKS, Martens et al. 2021) and
+Tailored Activation Transformation (TAT, Zhang et al. 2022).
 
 Weights alone cannot keep every deep plain network trainable: a deep
 enough network maps all inputs to nearly the same point (or, past the edge
-of chaos, to unrelated points). Deep Kernel Shaping (Martens et al. 2021)
-and TAT keep the activation's family but transform it, so that the
-network's correlation map (C map) stays close to the identity however deep
-it is. With orthogonal weights of variance `1 / fan_in` and zero biases
-the signal's scale is the local Q map's and its correlations the local C
-map's, both at input variance 1.
+of chaos, to unrelated points). DKS and TAT keep the activation's family
+but transform it, so that the network's correlation map (C map) stays
+close to the identity however deep it is. With orthogonal weights of
+variance `1 / fan_in` and zero biases the signal's scale is the local Q
+map's and its correlations the local C map's, both at input variance 1
+(`keras_initact.deep.kernel_maps`).
 
 ReLU family (positively homogeneous units, which no weights bring to
-dynamical isometry): a leaky ReLU whose negative slope `alpha` grows with
-depth, normalized to keep the signal's scale,
+dynamical isometry), TAT's leaky ReLU: a negative slope `alpha` that grows
+with depth, normalized to keep the signal's scale,
 
     phi_alpha(x) = sqrt(2 / (1 + alpha^2)) * (max(x, 0) + alpha * min(x, 0)),
 
@@ -22,29 +23,25 @@ whose C map is
 `alpha` is chosen so that `depth` layers map correlation 0 to `eta` (0.9 in
 the paper).
 
-Smooth activations (GELU, tanh, sigmoid, Swish, ...): the transformed unit
+Other units (GELU, tanh, sigmoid, Swish, and for DKS SELU too): the
+transformed unit
 
     phi_hat(x) = output_scale * (phi(input_scale * x + input_shift) + output_shift)
 
-with `Q(1) = 1` (the signal keeps unit variance), `Q'(1) = 1` (and that
-variance is stable), `C'(1) = 1` (no layer pulls correlations together to
-first order) and `C''(1) = tau / depth`, so that the whole network's
-`C''(1)`, the sum of its layers', is `tau` (0.3 in the paper): a gentle,
-depth-independent bend. The maps come from the activation's Hermite
-expansion, `phi_hat(z) = sum_n c_n He_n(z) / sqrt(n!)`:
+with `Q(1) = 1` (the signal keeps unit variance) and `Q'(1) = 1` (and that
+variance is stable), and each method's own conditions (`TAT`, `DKS`):
 
-    Q(1) = sum c_n^2,   C'(1) = sum n c_n^2 / Q(1),
-    C''(1) = sum n (n - 1) c_n^2 / Q(1),
-    Q'(1) = sum n c_n^2 + sum sqrt(n (n - 1)) c_n c_{n-2},
+- TAT: `C'(1) = 1` (no layer pulls correlations together to first order)
+  and `C''(1) = tau / depth`, so that the whole network's `C''(1)`, the sum
+  of its layers', is `tau` (0.3 in the paper): a gentle, depth-independent
+  bend (`tat_transform`).
+- DKS: `C(0) = 0` (the output shift removes the unit's mean) and
+  `C'(1) = zeta^(1 / depth)`, so that the whole network's `C'(1)` is `zeta`
+  (1.5 in the paper): DKS bounds the network's slope, TAT its curvature
+  (`dks_transform`).
 
-which needs no derivatives of `phi`, so any activation callable works at
-any precision.
-
-Deep Kernel Shaping itself (Martens et al. 2021), `dks_transform`: the same
-four-parameter transformation of a smooth unit, with `Q(1) = 1`,
-`Q'(1) = 1`, `C(0) = 0` (the output shift removes the unit's mean) and
-`C'(1) = zeta^(1 / depth)`, so that the whole network's `C'(1)` is `zeta`
-(1.5 in the paper): DKS bounds the network's slope, TAT its curvature.
+>>> t = tat_transform(keras_initact.activations.gelu, depth=60)
+>>> shaped_gelu = t(keras_initact.activations.gelu)
 """
 
 import dataclasses
@@ -52,6 +49,7 @@ import functools
 import itertools
 import math
 import warnings
+from typing import Callable
 
 import numpy as np
 from scipy import optimize
@@ -59,29 +57,26 @@ from scipy import optimize
 from keras_initact.checks import (
     check_between, check_number, check_positive_int,
 )
+from keras_initact.deep.kernel_maps import (
+    HERMITE_ORDER, LINEAR_MAPS, LocalMaps, hermite_coefficients,
+)
 from keras_initact.math.functions import shaped_unit
 
 DEFAULT_ETA = 0.9
 DEFAULT_TAU = 0.3
 DEFAULT_ZETA = 1.5
 
-# Coefficients kept, and the quadrature nodes that compute them (exact for
-# polynomials of degree < 2 * HERMITE_POINTS): tanh's maps at unit scale to
-# 1e-7, the nearly linear units TAT makes to rounding.
-HERMITE_ORDER = 80
-HERMITE_POINTS = 300
 # The solver's starting points (input scale, input shift); each is tried
-# with both signs of the output shift's root.
+# with every sign of the output shift's root.
 _STARTS = tuple(itertools.product((0.05, 0.2, 1.0), (-1.0, 0.0, 0.5, 1.0)))
 # The largest residual a solution may leave. JAX computes some of Keras's
 # ops in float32 even for float64 inputs in its 64-bit mode (`tanh`, so
 # Mish too): its solutions agree with the other backends' to about 1e-6.
 _SOLVED = 1e-9
 _SOLVED_JAX = 1e-5
-# A solution's C''(1) must agree within this relative tolerance when
-# recomputed from this many coefficients.
+# A solution's goal map (less a linear unit's) is recomputed from this many
+# coefficients to check that its Hermite series converges.
 _CONVERGENCE_ORDER = 2 * HERMITE_ORDER
-_CONVERGED = 1e-2
 
 
 def leaky_relu_c_map(c, alpha):
@@ -92,18 +87,23 @@ def leaky_relu_c_map(c, alpha):
 
 
 def network_c_map(c, alpha, depth):
-    """`C` applied `depth` times."""
+    """`leaky_relu_c_map` applied `depth` times."""
     for _ in range(depth):
         c = leaky_relu_c_map(c, alpha)
     return c
 
 
 def tat_leaky_relu_slope(depth, eta=DEFAULT_ETA):
-    """The negative slope with which `depth` layers map correlation 0 to `eta`.
+    """TAT's negative slope for the ReLU family: the one with which `depth`
+    layers of the normalized leaky ReLU map correlation 0 to `eta`.
 
     >>> round(tat_leaky_relu_slope(60), 3)   # doctest: +SKIP
+
+    Args:
+        depth: the number of activation layers, a positive int.
+        eta: the network's correlation of orthogonal inputs, in (0, 1).
     """
-    depth = _check_depth(depth, "tat_leaky_relu_slope")
+    depth = check_positive_int("depth", depth, "tat_leaky_relu_slope")
     eta = check_between("eta", eta, "tat_leaky_relu_slope", 0.0, 1.0)
     relu_correlation = network_c_map(0.0, 0.0, depth)
     if relu_correlation <= eta:
@@ -151,63 +151,105 @@ class ActivationTransform:
 
 
 @dataclasses.dataclass(frozen=True)
-class LocalMaps:
-    """The local Q and C maps of a unit at input variance 1 (weights of
-    variance `1 / fan_in`, no biases), from its Hermite coefficients.
+class Condition:
+    """`maps.<quantity> = target(parameter, depth)`: one condition on the
+    local maps of a shaped unit.
 
     Attributes:
-        q: `Q(1) = E[phi(z)^2]`, the output variance.
-        q_slope: `Q'(1)`; below 1 the variance is a stable fixed point.
-        c_zero: `C(0)`, the correlation of the outputs of orthogonal inputs.
-        c_slope: `C'(1)`, how fast nearby inputs separate (1: not at all).
-        c_curvature: `C''(1)`, the bend of the C map at 1.
+        quantity: the `LocalMaps` attribute it sets, e.g. `"c_slope"`.
+        target: `target(parameter, depth)`, its value in a network of
+            `depth` layers for the method's parameter (`tau`, `zeta`).
+        formula: the condition as the papers write it, for messages.
     """
 
-    q: float
-    q_slope: float
-    c_zero: float
-    c_slope: float
-    c_curvature: float
+    quantity: str
+    target: Callable[[float, int], float]
+    formula: str
 
-    @classmethod
-    def from_coefficients(cls, c):
-        c = np.asarray(c, dtype=np.float64)
-        n = np.arange(c.size, dtype=np.float64)
-        q = float(np.sum(c**2))
-        cross = np.sqrt(n[2:] * (n[2:] - 1.0)) * c[2:] * c[:-2]
-        return cls(
-            q=q,
-            q_slope=float(np.sum(n * c**2) + np.sum(cross)),
-            c_zero=float(c[0] ** 2 / q),
-            c_slope=float(np.sum(n * c**2) / q),
-            c_curvature=float(np.sum(n * (n - 1.0) * c**2) / q),
-        )
+    def residual(self, maps, parameter, depth):
+        return getattr(maps, self.quantity) - self.target(parameter, depth)
 
 
-def hermite_coefficients(function, order=HERMITE_ORDER):
-    """`c_n = E[f(z) He_n(z)] / sqrt(n!)`, `z ~ N(0, 1)`, for `n <= order`.
+@dataclasses.dataclass(frozen=True)
+class OutputShiftRule:
+    """The condition that fixes the output shift in closed form.
 
-    `He_n / sqrt(n!)` are orthonormal under the Gaussian, so `f` is
-    `sum_n c_n He_n(z) / sqrt(n!)` and `E[f(z)^2] = sum_n c_n^2`.
-    `function` receives the quadrature nodes as a float64 NumPy array.
+    The output shift moves only `c_0` of the shaped unit's Hermite series
+    (its mean); `c_0 = sign * size(c)` meets the condition, for each
+    `sign` in `signs` (the roots tried).
     """
-    nodes, weights = _hermite_rule(HERMITE_POINTS)
-    values = _evaluate(function, nodes)
-    weighted = values * weights / math.sqrt(2.0 * math.pi)
-    coefficients = np.empty(order + 1)
-    previous, current = np.zeros_like(nodes), np.ones_like(nodes)
-    for n in range(order + 1):
-        coefficients[n] = np.dot(weighted, current)
-        # He_{n+1} / sqrt((n+1)!) = (z h_n - sqrt(n) h_{n-1}) / sqrt(n+1)
-        previous, current = current, (
-            (nodes * current - math.sqrt(n) * previous) / math.sqrt(n + 1.0)
-        )
-    return coefficients
+
+    formula: str
+    size: Callable[[np.ndarray], float]
+    signs: tuple
 
 
-def local_maps(function):
-    """The `LocalMaps` of `function` (a callable on arrays)."""
-    return LocalMaps.from_coefficients(hermite_coefficients(function))
+@dataclasses.dataclass(frozen=True)
+class ShapingMethod:
+    """A shaping method's conditions, from which the solver builds
+    its equations.
+
+    Every method's transformation has `Q(1) = 1` (the output scale) and
+    `Q'(1) = 1` (`STABLE_VARIANCE`). `output_shift` fixes the output
+    shift in closed form; the input scale and shift then solve
+    `STABLE_VARIANCE` and `goal`, the method's depth-set condition.
+
+    >>> TAT.goal.formula, DKS.goal.formula
+    ("C''(1) = tau / depth", "C'(1) = zeta^(1 / depth)")
+
+    Attributes:
+        name: how the papers call it (`"TAT"`).
+        parameter: the name of the argument that sets `goal` (`"tau"`).
+        output_shift: an `OutputShiftRule`.
+        goal: a `Condition`.
+        converged: how far (relative) `goal`'s map, less a linear unit's,
+            may move when recomputed from twice as many Hermite
+            coefficients: more means the series does not converge.
+    """
+
+    name: str
+    parameter: str
+    output_shift: OutputShiftRule
+    goal: Condition
+    converged: float
+
+    @property
+    def solved(self):
+        """The conditions that the input scale and shift solve."""
+        return (STABLE_VARIANCE, self.goal)
+
+    @property
+    def owner(self):
+        return f"{self.name.lower()}_transform"
+
+
+STABLE_VARIANCE = Condition("q_slope", lambda parameter, depth: 1.0,
+                            "Q'(1) = 1")
+
+
+def _mean_for_unit_c_slope(c):
+    """`|c_0|` with `C'(1) = 1`: `c_0^2 = sum_{n>=2} (n - 1) c_n^2`."""
+    n = np.arange(c.size)
+    return math.sqrt(np.sum((n[2:] - 1.0) * c[2:] ** 2))
+
+
+TAT = ShapingMethod(
+    name="TAT", parameter="tau",
+    output_shift=OutputShiftRule("C'(1) = 1", _mean_for_unit_c_slope,
+                                 signs=(1.0, -1.0)),
+    goal=Condition("c_curvature", lambda tau, depth: tau / depth,
+                   "C''(1) = tau / depth"),
+    converged=1e-2,
+)
+DKS = ShapingMethod(
+    name="DKS", parameter="zeta",
+    output_shift=OutputShiftRule("C(0) = 0", lambda c: 0.0, signs=(1.0,)),
+    goal=Condition("c_slope", lambda zeta, depth: zeta ** (1.0 / depth),
+                   "C'(1) = zeta^(1 / depth)"),
+    # 10% of C'(1) - 1 moves the network's C'(1) = zeta by about 4% (SELU's
+    # series converges that slowly).
+    converged=0.1,
+)
 
 
 def tat_transform(activation, depth, tau=DEFAULT_TAU):
@@ -241,10 +283,13 @@ def tat_transform(activation, depth, tau=DEFAULT_TAU):
             exists, or when `activation` is not smooth enough (SELU's kink
             makes `C''(1)` infinite at every scale; this shows as a series
             that does not converge).
+
+    Reference: Zhang et al., "Deep Learning without Shortcuts: Shaping the
+    Kernel with Tailored Rectifiers", arXiv:2203.08120, ICLR 2022.
     """
-    depth = _check_depth(depth, "tat_transform")
-    tau = _positive("tau", tau, "tat_transform")
-    return _solve(activation, _TAT, depth, tau)
+    depth = check_positive_int("depth", depth, TAT.owner)
+    tau = float(check_number("tau", tau, TAT.owner, positive=True))
+    return _shaped_transform(activation, TAT, depth, tau)
 
 
 def dks_transform(activation, depth, zeta=DEFAULT_ZETA):
@@ -280,142 +325,109 @@ def dks_transform(activation, depth, zeta=DEFAULT_ZETA):
     without skip connections or normalization layers using Deep Kernel
     Shaping", arXiv:2110.01765, 2021.
     """
-    depth = _check_depth(depth, "dks_transform")
-    zeta = _positive("zeta", zeta, "dks_transform")
+    depth = check_positive_int("depth", depth, DKS.owner)
+    zeta = check_zeta(zeta, DKS.owner)
+    return _shaped_transform(activation, DKS, depth, zeta)
+
+
+def check_zeta(zeta, owner):
+    """DKS's `zeta`: a finite number > 1, returned as a float."""
+    zeta = float(check_number("zeta", zeta, owner, positive=True))
     if not zeta > 1.0:
         raise ValueError(
-            "dks_transform: zeta must be > 1 (the network's C'(1) of a unit "
+            f"{owner}: zeta must be > 1 (the network's C'(1) of a unit "
             "with C(0) = 0 is at least 1, and 1 only for a linear unit); "
             f"received zeta={zeta!r}."
         )
-    return _solve(activation, _DKS, depth, zeta)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Method:
-    """What a shaping method fixes in closed form and what it solves for."""
-
-    name: str
-    branches: tuple  # the roots of the output shift's condition to try
-    target_name: str
-    # How far the checked map may move when recomputed from twice as many
-    # coefficients (relative). DKS's: 10% of C'(1) - 1 moves the network's
-    # C'(1) = zeta by about 4% (SELU's series converges that slowly).
-    converged: float
-
-    def centred(self, c, branch):
-        """`c` with `c_0` set by the method's condition on C."""
-        n = np.arange(c.size)
-        c = c.copy()
-        if self.name == "TAT":  # C'(1) = 1
-            c[0] = branch * math.sqrt(np.sum((n[2:] - 1.0) * c[2:] ** 2))
-        else:  # DKS: C(0) = 0
-            c[0] = 0.0
-        return c
-
-    def solved(self, maps, depth, target):
-        """The two residuals that the input scale and shift must zero."""
-        if self.name == "TAT":
-            second = maps.c_curvature - target / depth
-        else:
-            second = maps.c_slope - target ** (1.0 / depth)
-        return np.array([maps.q_slope - 1.0, second])
-
-    def checked(self, maps):
-        """The map whose Hermite series must have converged."""
-        return maps.c_curvature if self.name == "TAT" else maps.c_slope - 1.0
-
-
-_TAT = _Method("TAT", (1.0, -1.0), "tau", _CONVERGED)
-_DKS = _Method("DKS", (1.0,), "zeta", 0.1)
+    return zeta
 
 
 @functools.lru_cache(maxsize=128)
-def _solve(activation, method, depth, target):
-    def transform(point, branch):
+def _shaped_transform(activation, method, depth, parameter):
+    """The `ActivationTransform` of `activation` that meets `method`'s
+    conditions (a `ShapingMethod`) for `depth` layers and its `parameter`
+    (checked by the caller), as `tat_transform` describes."""
+    def transform(point, sign):
         scale, shift = point
         inner = hermite_coefficients(lambda z: activation(scale * z + shift))
-        c = method.centred(inner, branch)
+        c = inner.copy()
+        c[0] = sign * method.output_shift.size(c)
         output_scale = 1.0 / math.sqrt(np.sum(c**2))
         maps = LocalMaps.from_coefficients(c * output_scale)
         found = ActivationTransform(float(scale), float(shift),
                                     float(c[0] - inner[0]), output_scale)
         return found, maps
 
-    def residual(point, branch):
+    def residual(point, sign):
+        failed = np.full(len(method.solved), 1e6)
         try:
-            _, maps = transform(point, branch)
+            _, maps = transform(point, sign)
         except (FloatingPointError, ZeroDivisionError, ValueError):
-            return np.full(2, 1e6)
-        value = method.solved(maps, depth, target)
-        return value if np.all(np.isfinite(value)) else np.full(2, 1e6)
+            return failed
+        value = np.array([condition.residual(maps, parameter, depth)
+                          for condition in method.solved])
+        return value if np.all(np.isfinite(value)) else failed
 
     tolerance = _tolerance()
     solutions = []
     with np.errstate(all="ignore"):
-        for start, branch in itertools.product(_STARTS, method.branches):
-            result = optimize.root(residual, start, args=(branch,),
+        for start, sign in itertools.product(_STARTS,
+                                             method.output_shift.signs):
+            result = optimize.root(residual, start, args=(sign,),
                                    method="hybr")
             if not (result.success and np.max(np.abs(result.fun)) < tolerance):
                 continue
             scale, shift = result.x
-            found, _ = transform((abs(scale), shift), branch)
+            found, _ = transform((abs(scale), shift), sign)
             solutions.append(found)
     if not solutions:
-        wanted = ("C''(1) = tau / depth" if method is _TAT
-                  else "C'(1) = zeta^(1 / depth)")
         raise ValueError(
-            f"{method.name.lower()}_transform: no transformation of "
-            f"{_name(activation)} reaches {wanted} ({method.target_name}="
-            f"{target}, depth={depth}) with Q(1) = Q'(1) = 1; use "
-            f"shaping=False or another {method.target_name}."
+            f"{method.owner}: no transformation of {_name(activation)} "
+            f"reaches {method.goal.formula} ({method.parameter}={parameter}, "
+            f"depth={depth}) with Q(1) = Q'(1) = 1 and "
+            f"{method.output_shift.formula}; use shaping=False or another "
+            f"{method.parameter}."
         )
-    # Ties in |input_shift| (an odd unit's mirrored solutions) are taken
-    # within 1e-4, wider than the solutions' spread on JAX.
+    best = _nearest_the_origin(solutions)
+    _check_converged(activation, method, best)
+    return best
+
+
+def _nearest_the_origin(solutions):
+    """The solution with the smallest `|input_shift|`; of mirrored ones (an
+    odd unit's), the positive shift."""
+    # Ties are taken within 1e-4, wider than the solutions' spread on JAX.
     smallest = min(abs(t.input_shift) for t in solutions)
-    best = min((t for t in solutions
+    return min((t for t in solutions
                 if abs(t.input_shift) <= smallest + 1e-4 * max(1.0, smallest)),
                key=lambda t: (-t.input_shift, t.input_scale))
-    # A kink in phi (a jump in phi', as SELU's) makes C''(1) infinite, and
-    # a jump in phi C'(1): the truncated series then has a finite but
-    # meaningless sum, which keeps growing with the order.
-    solved = method.checked(LocalMaps.from_coefficients(
-        hermite_coefficients(best(activation))))
-    longer = method.checked(LocalMaps.from_coefficients(hermite_coefficients(
-        best(activation), _CONVERGENCE_ORDER)))
+
+
+def _check_converged(activation, method, transform):
+    """Raises unless the Hermite series of `transform(activation)` gives
+    `method.goal`'s map. A kink in phi (a jump in phi', as SELU's) makes
+    C''(1) infinite, and a jump in phi C'(1): the truncated series then has
+    a finite but meaningless sum, which keeps growing with the order."""
+    quantity = method.goal.quantity
+    linear = getattr(LINEAR_MAPS, quantity)
+
+    def departure(order):
+        maps = LocalMaps.from_coefficients(
+            hermite_coefficients(transform(activation), order))
+        return getattr(maps, quantity) - linear
+
+    solved, longer = departure(HERMITE_ORDER), departure(_CONVERGENCE_ORDER)
     if abs(longer - solved) > method.converged * abs(solved):
-        quantity = "C''(1)" if method is _TAT else "C'(1) - 1"
+        symbol = LocalMaps.SYMBOLS[quantity] + (f" - {linear:g}" if linear
+                                                else "")
         raise ValueError(
-            f"{method.name.lower()}_transform: {_name(activation)} is not "
-            f"smooth enough for {method.name}: {quantity} is {solved:.4g} from "
+            f"{method.owner}: {_name(activation)} is not smooth enough for "
+            f"{method.name}: {symbol} is {solved:.4g} from "
             f"{HERMITE_ORDER + 1} Hermite coefficients but {longer:.4g} from "
             f"{_CONVERGENCE_ORDER + 1}, so its series does not converge (a "
             "kink makes C''(1) infinite). Use shaping=False, or a smooth "
             "activation."
         )
-    return best
-
-
-def _positive(argument, value, owner):
-    return float(check_number(argument, value, owner, positive=True))
-
-
-@functools.lru_cache(maxsize=4)
-def _hermite_rule(points):
-    return np.polynomial.hermite_e.hermegauss(points)
-
-
-def _evaluate(function, nodes):
-    """`function(nodes)` as float64 NumPy values, computed in float64 where
-    the backend allows it (JAX only inside its 64-bit mode)."""
-    import keras
-
-    if keras.backend.backend() == "jax":
-        import jax
-
-        with jax.enable_x64(True):
-            return np.asarray(_to_numpy(function(nodes)), dtype=np.float64)
-    return np.asarray(_to_numpy(function(nodes)), dtype=np.float64)
 
 
 def _tolerance():
@@ -423,18 +435,6 @@ def _tolerance():
     import keras
 
     return _SOLVED_JAX if keras.backend.backend() == "jax" else _SOLVED
-
-
-def _to_numpy(values):
-    if isinstance(values, np.ndarray):
-        return values
-    import keras
-
-    return keras.ops.convert_to_numpy(values)
-
-
-def _check_depth(depth, owner):
-    return check_positive_int("depth", depth, owner)
 
 
 def _name(activation):
