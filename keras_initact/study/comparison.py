@@ -31,7 +31,7 @@ import threading
 from typing import Optional
 
 from keras_initact.checks import require_tensorflow_backend
-from keras_initact.study.options import (  # noqa: F401  (default_output_dir: public)
+from keras_initact.study.options import (  # noqa: F401 (default_output_dir)
     CompareOptions, default_output_dir, signature, study_folder,
 )
 
@@ -213,7 +213,7 @@ def _run(study, options, data, cells, results, log):
 
     training = options.training()
     if options.ray is not None:
-        runners.connect_ray(options.ray)  # an address that does not answer: now
+        runners.connect_ray(options.ray)  # one that does not answer: now
     write_hparams_config(study.log_dir, options.inits, options.activations,
                          options.depths, options.seeds, training)
     done = study.finished()

@@ -9,7 +9,7 @@ study's folder keeps (`study.json`), which refuses to resume a folder of
 another configuration and names the options that differ by their flags.
 
     options = CompareOptions(["lsuv"], ["relu"], [3], epochs=2)
-    options.training().epochs          # 2: how every cell trains
+    options.inits, options.epochs      # ('glorot_uniform', 'lsuv'), 2
 """
 
 import dataclasses
@@ -28,7 +28,7 @@ from keras_initact.study import datasets, grid
 from keras_initact.study.grid import StudyOptions
 
 OWNER = "compare"
-TRAINING = StudyOptions()  # how a cell trains by default
+CELL_DEFAULTS = StudyOptions()  # how a cell trains by default
 SEED_MAX = 2**32 - 1  # Keras's (NumPy's) seeding takes 0 .. 2**32 - 1
 # Conv blocks a dataset gets when `conv_filters` is not given.
 CNN_FILTERS = {"cifar10": (32, 64)}
@@ -65,7 +65,7 @@ def option(default=dataclasses.MISSING, *, help, group, flag=None,
     return dataclasses.field(default=default, metadata=metadata)
 
 
-# -- the checks -----------------------------------------------------------------
+# -- the checks ------------------------------------------------------------
 
 def _parsed(name, value):
     """Decimal text (the command line's list items) as an int; any other
@@ -151,7 +151,7 @@ def _dataset(name, value):
     return check_choice(name, value, datasets.NAMES, OWNER)
 
 
-# -- the table --------------------------------------------------------------------
+# -- the table -------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
 class CompareOptions:
@@ -160,7 +160,9 @@ class CompareOptions:
     The fields are in `compare`'s order; each says what it is in its help.
     Lists are tuples; `inits` starts with `baseline` when it lacked it. A
     bad value raises a `ValueError` naming the option, the value and what
-    is allowed.
+    is allowed. Once the dataset is loaded, `for_dataset(data)` gives the
+    options the study runs with, and `training()` and `configuration()`
+    what its cells share.
     """
 
     inits: Tuple[str, ...] = option(
@@ -189,7 +191,8 @@ class CompareOptions:
         None, flag="--data-dir", group=TRAIN, config="dataset.data_dir",
         help="a TFDS data directory (with prepared datasets)")
     epochs: int = option(
-        TRAINING.epochs, flag="--epochs", group=TRAIN, config="options.epochs",
+        CELL_DEFAULTS.epochs, flag="--epochs", group=TRAIN,
+        config="options.epochs",
         parse=positive_int_option, check=_positive,
         help="epochs per run (default: {default})")
     batch_size: int = option(
@@ -197,15 +200,16 @@ class CompareOptions:
         parse=positive_int_option, check=_positive,
         help="training and test batch size (default: {default})")
     width: int = option(
-        TRAINING.width, flag="--width", group=TRAIN, config="options.width",
+        CELL_DEFAULTS.width, flag="--width", group=TRAIN,
+        config="options.width",
         parse=positive_int_option, check=_positive,
         help="units of every hidden layer (default: {default})")
     learning_rate: float = option(
-        TRAINING.learning_rate, flag="--learning-rate", group=TRAIN,
+        CELL_DEFAULTS.learning_rate, flag="--learning-rate", group=TRAIN,
         config="options.learning_rate", parse=positive_float_option,
         check=_positive_float, help="Adam's learning rate (default: {default})")
     target_accuracy: float = option(
-        TRAINING.target_accuracy, flag="--target", group=TRAIN,
+        CELL_DEFAULTS.target_accuracy, flag="--target", group=TRAIN,
         config="options.target_accuracy", parse=fraction_option,
         check=_target,
         help="the accuracy of the 'epochs to' column (default: {default})")
@@ -242,7 +246,7 @@ class CompareOptions:
         parse=positive_int_option, check=_positive_or_none,
         help="use only this many examples per split")
     stats_every_n_steps: Optional[int] = option(
-        TRAINING.stats_every_n_steps, group=TRAIN,
+        CELL_DEFAULTS.stats_every_n_steps, group=TRAIN,
         config="options.stats_every_n_steps", check=_positive_or_none,
         help="`LayerStats`'s logging interval in steps (None: off)")
     jobs: int = option(
