@@ -82,3 +82,26 @@ def run_snippets(snippets, timeout):
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
     return report["failures"], report["times"]
+
+
+# A file of the repository named in a code span: `examples/x.py`,
+# `python benchmarks/y.py`, `tests/z.py` (not patterns such as
+# `tests/<subpackage>/test_<module>.py`).
+_REPOSITORY_PATH = re.compile(
+    r"`(?:python )?((?:benchmarks|examples|scripts|keras_initact|tests|tools|\.ci)"
+    r"/[A-Za-z0-9_/.-]*[A-Za-z0-9_])`")
+
+
+def missing_paths(path):
+    """The repository files a Markdown file names that do not exist. A test
+    module also counts as found where it moved within tests/ (the tests
+    mirror the package) under its own name."""
+    text = pathlib.Path(path).read_text()
+    missing = []
+    for named in sorted(set(_REPOSITORY_PATH.findall(text))):
+        if (ROOT / named).exists():
+            continue
+        if named.startswith("tests/") and any((ROOT / "tests").rglob(pathlib.Path(named).name)):
+            continue
+        missing.append(named)
+    return missing

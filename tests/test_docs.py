@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from markdown_snippets import python_snippets, run_snippets, unmarked_blocks
+from markdown_snippets import (missing_paths, python_snippets, run_snippets,
+                               unmarked_blocks)
 
 ROOT = pathlib.Path(__file__).parents[1]
 DOCS = ROOT / "docs"
@@ -43,6 +44,11 @@ def test_every_page_is_in_the_nav():
     pages = {page.relative_to(DOCS).as_posix() for page in PAGES}
     assert pages - nav == set(), "pages missing from mkdocs.yml's nav"
     assert nav - pages == set(), "nav entries without a page"
+
+
+def test_every_file_the_guide_names_exists():
+    missing = {page.name: missing_paths(page) for page in PAGES}
+    assert not any(missing.values()), {k: v for k, v in missing.items() if v}
 
 
 def test_every_code_block_says_whether_it_runs():

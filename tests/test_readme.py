@@ -5,7 +5,8 @@ in an empty folder), as a user would paste it."""
 import pathlib
 import re
 
-from markdown_snippets import python_snippets, run_snippets, unmarked_blocks
+from markdown_snippets import (missing_paths, python_snippets, run_snippets,
+                               unmarked_blocks)
 
 README = pathlib.Path(__file__).parents[1] / "README.md"
 TEXT = README.read_text()
@@ -50,3 +51,7 @@ def test_every_relative_link_resolves():
     assert relative, "the README links to its guide"
     missing = [link for link in relative if not (README.parent / link).exists()]
     assert not missing, missing
+
+
+def test_every_file_it_names_exists():
+    assert not missing_paths(README)
