@@ -55,3 +55,9 @@ def test_every_relative_link_resolves():
 
 def test_every_file_it_names_exists():
     assert not missing_paths(README)
+
+
+def test_it_names_the_keras_releases_the_adapter_is_tested_with():
+    from keras_initact.keras_adapter import TESTED_KERAS
+
+    assert all(version in TEXT for version in TESTED_KERAS), TESTED_KERAS
