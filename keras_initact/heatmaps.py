@@ -21,7 +21,8 @@ a one-line footer name the layers with the lowest and highest value at the
 last step.
 
 This module sits at the bottom of the package: it imports only NumPy,
-Pillow and Matplotlib.
+Pillow, Matplotlib and its two helpers, `heatmap_colours` (the palette and
+the colour of each value) and `layer_groups`.
 """
 
 import functools
@@ -30,14 +31,14 @@ import math
 
 import numpy as np
 
+import keras_initact.heatmap_colours as colours
+from keras_initact.heatmap_colours import (
+    BACKGROUND_INDEX, HIGH_INDEX, INK_INDEX, INK_LEVELS, LEVELS, LOW_INDEX,
+)
 from keras_initact.layer_groups import layer_groups
 
 __all__ = ["heatmap_png", "layer_groups"]
 
-MISSING = (190, 190, 190)  # cells with no value (NaN; <= 0 on a log scale)
-BACKGROUND = (255, 255, 255)
-INK = (30, 30, 30)
-LOW_MARK, HIGH_MARK = (31, 100, 200), (215, 40, 30)  # the markers
 
 # The image: one size whatever the depth. TensorBoard's image card fits it
 # into about 380 x 230 px at the least: a scale of min(380 / 440, 230 / 250)
@@ -60,12 +61,6 @@ MARK_WIDTH, BAR_WIDTH = 8, 10
 MAX_ROWS = 60  # the most rows drawn; more layers: a row per group
 LABEL_GAP = 13  # the least vertical distance between two row labels
 LOWEST_LABEL = MAP_HEIGHT - 4  # lower row labels would touch "step" below
-# palette indices (the PNG is palette-coded: a third of the bytes of RGB,
-# and no per-row filter search, so it encodes in a few milliseconds)
-LEVELS = 224  # colour-map levels, 0 .. LEVELS - 1
-MISSING_INDEX, BACKGROUND_INDEX, LOW_INDEX, HIGH_INDEX = range(LEVELS,
-                                                               LEVELS + 4)
-INK_INDEX, INK_LEVELS = LEVELS + 4, 256 - LEVELS - 4
 FOOTER_GAP = "   "  # between the footer's lowest and highest
 
 
@@ -107,98 +102,6 @@ def _number(value):
     return f"{value:.2g}"
 
 
-@functools.lru_cache(maxsize=4)
-def _palette(cmap="viridis"):
-    """The PNG palette: LEVELS colours of `cmap`, the fixed colours, then
-    INK_LEVELS blends of INK over the background (antialiased text)."""
-    from matplotlib import colormaps
-
-    ramp = colormaps[cmap](np.linspace(0, 1, LEVELS))[:, :3] * 255
-    fixed = np.array([MISSING, BACKGROUND, LOW_MARK, HIGH_MARK], float)
-    cover = np.arange(1, INK_LEVELS + 1)[:, None] / INK_LEVELS
-    ink = np.array(BACKGROUND) * (1 - cover) + np.array(INK) * cover
-    palette = np.concatenate([ramp, fixed, ink]).round().astype(np.uint8)
-    return palette.ravel().tolist()
-
-
-def _good(values, log):
-    """Where `values` have a colour: finite (and > 0 on a log scale)."""
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(values) & ((values > 0) if log else True)
-
-
-def _limits(values, log, vmin, vmax):
-    """The value range the colours span: `vmin` and `vmax` where given
-    (and usable), else the range of the values that have a colour."""
-    finite = values[_good(values, log)]
-    if vmin is None or not math.isfinite(vmin) or (log and vmin <= 0):
-        vmin = float(finite.min()) if finite.size else (1e-8 if log else 0.0)
-    if vmax is None or not math.isfinite(vmax):
-        vmax = float(finite.max()) if finite.size else (
-            vmin * 10 if log else vmin + 1.0)
-    vmin, vmax = float(vmin), float(vmax)
-    if vmax <= vmin:
-        vmax = vmin * 10 if log else vmin + 1.0
-    return vmin, vmax
-
-
-def _levels(values, log, vmin, vmax):
-    """The palette index of each value for the range `vmin`..`vmax`; NaN
-    (and <= 0 on a log scale) -> MISSING_INDEX."""
-    good = _good(values, log)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if log:
-            scaled = (np.log10(values) - math.log10(vmin)) / (
-                math.log10(vmax) - math.log10(vmin))
-        else:
-            scaled = (values - vmin) / (vmax - vmin)
-        levels = np.rint(np.clip(np.nan_to_num(scaled), 0, 1) * (LEVELS - 1))
-    levels = levels.astype(np.uint8)
-    levels[~good] = MISSING_INDEX
-    return levels
-
-
-def _extremes(values, log):
-    """(row of the lowest, row of the highest) finite value in the last
-    column (on a log scale: among the values > 0), or None if it has none."""
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] == 0:
-        return None
-    last = values[:, -1]
-    good = _good(last, log)
-    if not good.any():
-        return None
-    rows = np.flatnonzero(good)
-    return (int(rows[np.argmin(last[rows])]), int(rows[np.argmax(last[rows])]))
-
-
-def _aggregate(values, starts, log):
-    """A row per group: the groups are the runs of rows from each of
-    `starts` (increasing, the first 0) to the next; each group's cell at a
-    step is its most extreme member there, the one farthest from the median
-    of the column's values that have a colour (in log10 on a log scale,
-    among the values > 0), its value kept as it is (sign included). NaN
-    where no member has a colour."""
-    values = np.asarray(values, dtype=np.float64)
-    good = _good(values, log)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scaled = np.where(good, np.log10(np.where(good, values, 1.0))
-                          if log else values, np.nan)
-    counts = good.sum(axis=0)
-    median = np.zeros(values.shape[1])
-    if counts.any():
-        median[counts > 0] = np.nanmedian(scaled[:, counts > 0], axis=0)
-    distance = np.where(good, np.abs(scaled - median), -1.0)
-    stops = list(starts[1:]) + [values.shape[0]]
-    out = np.full((len(starts), values.shape[1]), np.nan)
-    columns = np.arange(values.shape[1])
-    for group, (start, stop) in enumerate(zip(starts, stops)):
-        member = start + np.argmax(distance[start:stop], axis=0)
-        keep = good[member, columns]
-        out[group, keep] = values[member[keep], columns[keep]]
-    return out
-
-
 # --------------------------------------------------------------------------
 # The drawn rows: a row per layer, or per group past MAX_ROWS layers
 
@@ -227,7 +130,7 @@ def _drawn_rows(values, row_labels, groups, log):
     Up to MAX_ROWS layers, a row per layer, labelled by the `groups` if
     given, else each by its own label. Past that, a row per group
     (`groups`, else `layer_groups(row_labels, max_groups=MAX_ROWS)`), its
-    cells its most extreme member's values (`_aggregate`)."""
+    cells its most extreme member's values (`heatmap_colours.aggregate`)."""
     rows = len(row_labels)
     if rows <= MAX_ROWS:
         if groups:
@@ -245,7 +148,7 @@ def _drawn_rows(values, row_labels, groups, log):
     spans = [(group, group + 1, label)
              for group, (_, label) in enumerate(groups)]
     row_of = np.searchsorted(starts, np.arange(rows), side="right") - 1
-    return _aggregate(values, starts, log), spans, row_of
+    return colours.aggregate(values, starts, log), spans, row_of
 
 
 def _row_tops(rows):
@@ -283,9 +186,10 @@ def _label_rows(spans, tops, marked=()):
 def _footer(values, row_labels, log, width=WIDTH - 2 * MARGIN):
     """The footer's one line, [(LOW_INDEX, "lowest: <label> <value>"),
     (HIGH_INDEX, "highest: <label> <value>")] for the layers with the
-    lowest and highest value at the last step (`_extremes`), the labels cut
+    lowest and highest value at the last step
+    (`heatmap_colours.extremes`), the labels cut
     to fit `width` px with the markers; [] where no value has a colour."""
-    extremes = _extremes(values, log)
+    extremes = colours.extremes(values, log)
     if extremes is None:
         return []
     parts = [(index, head, row_labels[row], " " + _number(values[row, -1]))
@@ -351,7 +255,7 @@ def _canvas_png(canvas, ink, marks):
     inked = level > 0
     canvas[inked] = (INK_INDEX - 1 + level[inked]).astype(np.uint8)
     image = Image.fromarray(canvas, "P")
-    image.putpalette(_palette())
+    image.putpalette(colours.palette())
     draw = ImageDraw.Draw(image)
     for x, y, index in marks:
         _triangle(draw, x, y, index)
@@ -419,13 +323,13 @@ def heatmap_png(values, row_labels, steps, title, log=False, vmin=None,
 
     drawn, spans, row_of = _drawn_rows(values, row_labels, groups, log)
     tops = _row_tops(drawn.shape[0])
-    extremes = _extremes(values, log) if marks else None
+    extremes = colours.extremes(values, log) if marks else None
     marked = [] if extremes is None else [int(row_of[row]) for row in extremes]
     firsts = [first for first, _, _ in spans]
     labels = _label_rows(spans, tops, [
         int(np.searchsorted(firsts, row, side="right")) - 1 for row in marked])
-    vmin, vmax = _limits(values, log, vmin, vmax)  # all layers' range
-    levels = _levels(drawn, log, vmin, vmax)
+    vmin, vmax = colours.limits(values, log, vmin, vmax)  # all layers' range
+    levels = colours.levels(drawn, log, vmin, vmax)
 
     # left to right: labels | ticks | map | markers | colour bar | its text
     bar_labels = [_number(vmax), _number(vmin)]

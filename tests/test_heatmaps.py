@@ -20,12 +20,12 @@ from layer_names import factory_names as _factory_names
 from layer_names import indexed as _indexed
 from layer_names import resnet50v2_names as _resnet50v2_names
 
-from keras_initact import heatmaps
+from keras_initact import heatmap_colours, heatmaps
 from keras_initact.heatmaps import heatmap_png, layer_groups
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BACKGROUND = (255, 255, 255)
-GREY = heatmaps.MISSING
+GREY = heatmap_colours.MISSING
 MAP = slice(heatmaps.MAP_TOP, heatmaps.MAP_TOP + heatmaps.MAP_HEIGHT)
 MIDDLE = heatmaps.WIDTH // 2  # a pixel column inside the map, always
 
@@ -228,7 +228,7 @@ def test_a_group_shows_its_member_farthest_from_the_column_s_median():
                        [1.0, 1.0],
                        [30.0, 0.8],   # column 0: the farthest, above
                        [1.1, np.nan]])
-    out = heatmaps._aggregate(values, [0, 3], log=False)
+    out = heatmap_colours.aggregate(values, [0, 3], log=False)
     np.testing.assert_array_equal(out, [[1.2, -5.0], [30.0, 0.8]])
 
 
@@ -237,14 +237,14 @@ def test_on_a_log_scale_the_distance_is_in_log10_among_positive_values():
                        [-3.0], [np.nan], [0.0]])
     # median of log10 of the positive values: 0; 1e-4 is 4 decades off,
     # 10 one; 0 and negatives have no colour; a group of none is NaN
-    out = heatmaps._aggregate(values, [0, 3, 6], log=True)
+    out = heatmap_colours.aggregate(values, [0, 3, 6], log=True)
     np.testing.assert_array_equal(out[:2], [[1e-4], [1.0]])
     assert np.isnan(out[2, 0])
 
 
 def test_a_column_with_no_value_aggregates_to_nan():
     values = np.array([[np.nan, 1.0], [np.nan, 2.0], [np.nan, 3.0]])
-    out = heatmaps._aggregate(values, [0, 2], log=False)
+    out = heatmap_colours.aggregate(values, [0, 2], log=False)
     assert np.isnan(out[:, 0]).all()
     np.testing.assert_array_equal(out[:, 1], [1.0, 3.0])
 
@@ -284,8 +284,8 @@ def test_a_dying_and_an_exploding_layer_show_in_their_groups_rows(model):
     assert darkest not in others and brightest not in others
     # the markers right of the map point at those rows
     tops = heatmaps._row_tops(drawn.shape[0])
-    for row, mark in ((row_of[low], heatmaps.LOW_MARK),
-                      (row_of[high], heatmaps.HIGH_MARK)):
+    for row, mark in ((row_of[low], heatmap_colours.LOW_MARK),
+                      (row_of[high], heatmap_colours.HIGH_MARK)):
         ys, xs = np.nonzero(np.all(image[MAP] == mark, axis=2))
         assert xs.min() > MIDDLE
         assert tops[row] - 1 <= ys.mean() <= tops[row + 1]
@@ -296,15 +296,15 @@ def test_the_footer_names_the_planted_layers_themselves(model):
     labels, low, high = DEEP_MODELS[model]
     values = _planted(labels, labels.index(low), labels.index(high))
     footer = heatmaps._footer(values, labels, log=True)
-    assert [index for index, _ in footer] == [heatmaps.LOW_INDEX,
-                                              heatmaps.HIGH_INDEX]
+    assert [index for index, _ in footer] == [heatmap_colours.LOW_INDEX,
+                                              heatmap_colours.HIGH_INDEX]
     (_, lowest), (_, highest) = footer
     assert lowest.startswith("lowest: " + low.split()[0] + " ")
     assert highest.startswith("highest: " + high.split()[0] + " ")
     assert lowest.endswith(" 1e-06") and highest.endswith(" 1e+03")
     if model == "factory":  # short labels: whole
-        assert footer == [(heatmaps.LOW_INDEX, "lowest: 31 act_15 1e-06"),
-                          (heatmaps.HIGH_INDEX,
+        assert footer == [(heatmap_colours.LOW_INDEX, "lowest: 31 act_15 1e-06"),
+                          (heatmap_colours.HIGH_INDEX,
                            "highest: 70 dense_35 1e+03")]
 
 
@@ -328,12 +328,12 @@ def test_extremes_are_the_last_column_s_lowest_and_highest_finite_rows():
     values[2, -1], values[4, -1] = 1e-6, 1e3
     values[0, :-1] = 1e9  # not the last column
     values[1, -1] = np.nan
-    assert heatmaps._extremes(values, log=False) == (2, 4)
+    assert heatmap_colours.extremes(values, log=False) == (2, 4)
     values[3, -1] = -5.0  # the lowest, but not on a log scale
-    assert heatmaps._extremes(values, log=False) == (3, 4)
-    assert heatmaps._extremes(values, log=True) == (2, 4)
+    assert heatmap_colours.extremes(values, log=False) == (3, 4)
+    assert heatmap_colours.extremes(values, log=True) == (2, 4)
     values[:, -1] = np.nan
-    assert heatmaps._extremes(values, log=False) is None
+    assert heatmap_colours.extremes(values, log=False) is None
 
 
 def test_marks_add_markers_right_of_the_map_labels_and_the_footer():
@@ -349,7 +349,7 @@ def test_marks_add_markers_right_of_the_map_labels_and_the_footer():
     right = xs > MIDDLE
     assert right.any() and (~right).any()
     markers = [tuple(p) for p in marked[ys[right], xs[right]]]
-    assert set(markers) <= {heatmaps.LOW_MARK, heatmaps.HIGH_MARK}
+    assert set(markers) <= {heatmap_colours.LOW_MARK, heatmap_colours.HIGH_MARK}
     assert xs[~right].max() < heatmaps.MARGIN + heatmaps.LABEL_WIDTH + 10
     assert ys.max() < heatmaps.MAP_TOP + heatmaps.MAP_HEIGHT
 
@@ -390,4 +390,4 @@ def test_the_module_imports_only_numpy_pillow_and_matplotlib():
     assert {node.module for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom)
             and node.module.startswith("keras_initact")} == {
-        "keras_initact.layer_groups"}
+        "keras_initact.layer_groups", "keras_initact.heatmap_colours"}
