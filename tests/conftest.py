@@ -1,7 +1,11 @@
 """Shared test set-up: quiet TensorFlow, a clean Keras session per test."""
 
 import os
+import sys
 
+# The tests' shared helpers (references, layer_names, tensorboard_server,
+# markdown_snippets) import by name from every folder of tests/.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
