@@ -147,6 +147,15 @@ def built_update_optimizer(model):
     return optimizer, _hooks.update_optimizer(optimizer)
 
 
+def sync_variables(model):
+    """Puts the training state back on the model's variables, so that they
+    can be read in the middle of an epoch: on JAX the trainer holds it
+    apart until then (`model.jax_state_sync()`); elsewhere the variables
+    are the state."""
+    if hasattr(model, "jax_state_sync"):
+        model.jax_state_sync()
+
+
 def distribution_scope(model):
     """The model's `tf.distribute` strategy scope (TensorFlow), else a
     scope that does nothing."""

@@ -272,7 +272,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
     def _check(self, done):
         """Looks at the steps since the last check (`done` of them now, or
         `None`: the epoch's end)."""
-        self.model  # noqa: B018 -- on JAX, puts the state back on the variables
+        _common.sync_variables(self.model)
         step = int(self._optimizer.iterations.numpy())
         self._checked = step if done is None else done
         bad = self._recorded()

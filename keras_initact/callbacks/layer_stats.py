@@ -394,7 +394,7 @@ class LayerStats(keras.callbacks.Callback):
             return
         self._pending = False
         if self._probe is not None:
-            self.model  # noqa: B018 -- on JAX, puts the state on the variables
+            _common.sync_variables(self.model)
             self._measured.append(self._probe())
         self._unread += 1
         if self._unread >= self._read_every:
