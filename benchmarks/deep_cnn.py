@@ -19,7 +19,7 @@ The reference is a 4-block CNN of the same layout with the classic pairing
 (`build_sequential`'s default at that depth). Prints mean test accuracy
 over the seeds, and ours minus the reference.
 
-    python benchmarks/deep_cnn.py                                 # the README's table
+    python benchmarks/deep_cnn.py                                 # docs/benchmarks.md's table
     python benchmarks/deep_cnn.py --depths 10 --epochs 2 --seeds 0 tanh
 """
 

@@ -20,7 +20,7 @@ constant learning rate the deep MLPs' test accuracy moves by 1-4 points
 from epoch to epoch to the end (Adam's noise; training accuracy stalls near
 0.98), so the final epoch is a lottery; the decay ends both models at rest.
 
-    python benchmarks/deep_mlp.py                             # the README's table
+    python benchmarks/deep_mlp.py                             # docs/benchmarks.md's table
     python benchmarks/deep_mlp.py --depth 30 --epochs 2 --seeds 0 tanh
 """
 
