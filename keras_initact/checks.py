@@ -188,7 +188,7 @@ def check_positive_ints(name, value, owner, *, allow_empty=True,
     """A list or tuple of integers >= 1 (Python or NumPy), such as layer
     widths or a shape, returned as a list of Python ints; `example` shows
     a good value in the message."""
-    if isinstance(value, (str, bytes, dict)) or not _iterable(value):
+    if isinstance(value, (str, bytes, dict)) or not is_iterable(value):
         raise ValueError(
             f"{owner}: `{name}` must be a list or tuple of positive "
             f"integers, e.g. {example}; received {name}={value!r}."
@@ -245,7 +245,8 @@ def is_bool(value):
     return _is_boolean(value) and getattr(value, "ndim", 0) == 0
 
 
-def _iterable(value):
+def is_iterable(value):
+    """Whether `iter(value)` works."""
     try:
         iter(value)
     except TypeError:

@@ -16,7 +16,7 @@ from keras_initact import initializers
 from keras_initact.activations import ACTIVATIONS, ActivationSpec
 from keras_initact.checks import (
     check_bool, check_choice, check_int_in_range, check_positive_ints,
-    check_rate, is_bool, is_integer,
+    check_rate, is_bool, is_integer, is_iterable,
 )
 from keras_initact.deep.pairing import shaping_method
 
@@ -71,7 +71,7 @@ def per_axis(name, value, spec):
             if len(spec.input_shape) in CONV_INPUT_RANKS else 1)
     if is_integer(value):
         values = [value]
-    elif _iterable(value) and not isinstance(value, (str, bytes, dict)):
+    elif is_iterable(value) and not isinstance(value, (str, bytes, dict)):
         values = list(value)
         if len(values) != rank:
             raise ValueError(
@@ -195,7 +195,7 @@ def block_indices(name, value, spec):
     count = len(spec.conv_filters)
     allowed = (f"None (every conv block) or a list of conv block indices "
                f"in [0, {count})")
-    if isinstance(value, (str, bytes, dict)) or not _iterable(value):
+    if isinstance(value, (str, bytes, dict)) or not is_iterable(value):
         raise ValueError(
             f"{OWNER}: `{name}` must be {allowed}; received {name}={value!r}."
         )
@@ -269,11 +269,3 @@ def model_name(name, value, spec):
             f"letter or digit; received {name}={value!r}."
         )
     return str(value)
-
-
-def _iterable(value):
-    try:
-        iter(value)
-    except TypeError:
-        return False
-    return True
