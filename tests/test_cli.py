@@ -236,34 +236,6 @@ def test_the_same_command_without_output_dir_resumes(monkeypatch, tmp_path,
         "finished, 0 to go" in again and resume in again
 
 
-def test_the_default_folder_follows_the_options_that_define_the_runs():
-    from keras_initact.study.comparison import default_output_dir
-
-    spec = {"name": "digits", "data_dir": None, "batch_size": 16,
-            "limit": None}
-    grid_ = (["lsuv"], ["tanh"], [1], [0], "lsuv")
-    folder = default_output_dir(spec, grid.StudyOptions(), *grid_)
-    assert folder == default_output_dir(dict(spec), grid.StudyOptions(),
-                                        *grid_)
-    others = [default_output_dir({**spec, "limit": 10}, grid.StudyOptions(),
-                                 *grid_),
-              default_output_dir(spec, grid.StudyOptions(epochs=3), *grid_),
-              default_output_dir(spec, grid.StudyOptions(), ["lsuv"],
-                                 ["tanh"], [1], [0, 1], "lsuv")]
-    assert len({folder, *others}) == 4
-
-
-def test_the_resume_command_is_this_one_without_fresh():
-    from keras_initact.study.command import resume_command
-
-    class Args:
-        argv = ["compare", "--fresh", "--seeds", "0,1", "--output-dir",
-                "old", "--output-dir=older", "--fr", "--out", "x y"]
-
-    assert resume_command(Args, "runs/a b") == (
-        "keras-initact compare --seeds 0,1 --output-dir 'runs/a b'")
-
-
 def resumed_copy(compared, tmp_path):
     """A copy of the shared study's folder, to damage."""
     import shutil

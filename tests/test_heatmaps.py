@@ -221,34 +221,6 @@ def test_deep_maps_are_labelled_by_group_by_default(monkeypatch, rng):
 # Past 60 layers: a group's row shows its most extreme member
 
 
-def test_a_group_shows_its_member_farthest_from_the_column_s_median():
-    values = np.array([[1.0, 1.0],
-                       [1.2, -5.0],   # column 1: the farthest, below
-                       [1.0, 1.1],
-                       [1.0, 1.0],
-                       [30.0, 0.8],   # column 0: the farthest, above
-                       [1.1, np.nan]])
-    out = heatmap_colours.aggregate(values, [0, 3], log=False)
-    np.testing.assert_array_equal(out, [[1.2, -5.0], [30.0, 0.8]])
-
-
-def test_on_a_log_scale_the_distance_is_in_log10_among_positive_values():
-    values = np.array([[1.0], [1e-4], [10.0], [1.0], [0.0], [1.0],
-                       [-3.0], [np.nan], [0.0]])
-    # median of log10 of the positive values: 0; 1e-4 is 4 decades off,
-    # 10 one; 0 and negatives have no colour; a group of none is NaN
-    out = heatmap_colours.aggregate(values, [0, 3, 6], log=True)
-    np.testing.assert_array_equal(out[:2], [[1e-4], [1.0]])
-    assert np.isnan(out[2, 0])
-
-
-def test_a_column_with_no_value_aggregates_to_nan():
-    values = np.array([[np.nan, 1.0], [np.nan, 2.0], [np.nan, 3.0]])
-    out = heatmap_colours.aggregate(values, [0, 2], log=False)
-    assert np.isnan(out[:, 0]).all()
-    np.testing.assert_array_equal(out[:, 1], [1.0, 3.0])
-
-
 def _planted(labels, low, high, steps=60):
     """Values around 1 for `labels`, layer `low` dying (1e-6) and `high`
     exploding (1e3) at every step."""
@@ -321,19 +293,6 @@ def test_the_footer_fits_one_line_with_long_labels():
         assert footer[1][1].startswith("highest: 2 yyy")
         assert "…" in footer[1][1] and footer[1][1].endswith(" 10")
     assert footer[0][1] == "lowest: 0 a 0.1"  # short: kept whole
-
-
-def test_extremes_are_the_last_column_s_lowest_and_highest_finite_rows():
-    values = np.ones((6, 3))
-    values[2, -1], values[4, -1] = 1e-6, 1e3
-    values[0, :-1] = 1e9  # not the last column
-    values[1, -1] = np.nan
-    assert heatmap_colours.extremes(values, log=False) == (2, 4)
-    values[3, -1] = -5.0  # the lowest, but not on a log scale
-    assert heatmap_colours.extremes(values, log=False) == (3, 4)
-    assert heatmap_colours.extremes(values, log=True) == (2, 4)
-    values[:, -1] = np.nan
-    assert heatmap_colours.extremes(values, log=False) is None
 
 
 def test_marks_add_markers_right_of_the_map_labels_and_the_footer():

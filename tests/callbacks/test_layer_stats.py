@@ -1,5 +1,7 @@
-"""LayerStats and NonFiniteGuard: tags, values against NumPy, dead units,
-the guard, resume, mixed precision, XLA and MirroredStrategy."""
+"""`keras_initact.callbacks.layer_stats`: LayerStats's runs and tags, its
+values against NumPy, dead units, heat maps, the layer index, resume,
+logging steps, mixed precision, XLA, MirroredStrategy, activations of the
+training batch without probe data, and bad log folders and layer names."""
 
 import logging
 import os
@@ -7,53 +9,24 @@ import pathlib
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from callback_runs import (BATCH, STEPS_PER_EPOCH,
+                           _assert_trains_without_traces_of_us, _compiled_mlp,
+                           _data, _last, _mlp, _rows)
 
 from keras_initact.callbacks import LayerStats, NonFiniteGuard, _hooks
 from keras_initact.reporting import read_logs
+
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The inplace keyword:DeprecationWarning",  # tbparse on pandas 3
     "ignore:The inplace keyword",
 )
 
-STEPS_PER_EPOCH = 4
-BATCH = 8
-
-
-def _data(n=STEPS_PER_EPOCH * BATCH, features=6, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, features)).astype("float32")
-    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype("int32")
-    return x, y
-
-
-def _mlp(features=6):
-    return keras.Sequential([
-        keras.Input((features,)),
-        keras.layers.Dense(8, activation="tanh", name="hidden"),
-        keras.layers.Dense(2, activation="softmax", name="out"),
-    ], name="mlp")
-
-
-def _rows(table, layer, statistic):
-    """A LayerStats statistic of one layer, by step."""
-    rows = table[(table["name"] == layer) & (table["statistic"] == statistic)]
-    return rows.sort_values("step")
-
-
-def _last(table, layer, statistic):
-    rows = _rows(table, layer, statistic)
-    assert len(rows), f"no {statistic!r} of {layer!r} in the logs"
-    return rows["value"].iloc[-1], int(rows["step"].iloc[-1])
-
-
-# -- one training run that several tests inspect ------------------------------
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
@@ -313,8 +286,6 @@ def test_hooks_removed_after_training(trained):
     assert opt not in _hooks._HOOKS
 
 
-# -- gradients ----------------------------------------------------------------
-
 def test_gradient_statistics_equal_numpy(tmp_path):
     keras.utils.set_random_seed(2)
     x, y = _data(n=BATCH)
@@ -426,123 +397,9 @@ def test_the_train_function_is_traced_once_per_fit(tmp_path, monkeypatch):
     assert len(traces) == 1
 
 
-# -- the guard ----------------------------------------------------------------
-
-def test_guard_stops_on_nan_input(tmp_path):
-    x, y = _data()
-    x[3 * BATCH + 1, 2] = np.nan  # in the 4th batch
-    model = _mlp()
-    model.compile("adam", "sparse_categorical_crossentropy")
-    guard = NonFiniteGuard()
-    with pytest.warns(RuntimeWarning, match="at step 4"):
-        history = model.fit(x, y, batch_size=BATCH, epochs=3, shuffle=False,
-                            verbose=0, callbacks=[guard])
-    assert len(history.history["loss"]) == 1
-    assert guard.failure["step"] == 4
-    assert guard.failure["kind"] == "gradient"
-    assert guard.failure["layer"] in {"mlp/hidden", "mlp/out"}
-    assert guard.failure["nan"] > 0
-    assert "NaN" in guard.failure["message"]
-
-
-class _PoisonWeight(keras.callbacks.Callback):
-    def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.optimizer.iterations.numpy()) == 2:
-            kernel = self.model.get_layer("hidden").kernel
-            value = kernel.numpy()
-            value[0, 0] = np.inf
-            kernel.assign(value)
-
-
-def test_guard_names_the_weight_and_can_raise(tmp_path):
-    x, y = _data()
-    model = _mlp()
-    model.compile("sgd", "sparse_categorical_crossentropy")
-    guard = NonFiniteGuard(probe_data=x[:8], raise_error=True)
-    with pytest.raises(FloatingPointError, match="hidden/kernel") as info:
-        model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0,
-                  callbacks=[_PoisonWeight(), guard])
-    assert "step 2" in str(info.value)
-    assert guard.failure["kind"] == "weight"
-    assert guard.failure["inf"] == 1
-
-
-def test_guard_quiet_on_healthy_training():
-    x, y = _data()
-    model = _mlp()
-    model.compile("adam", "sparse_categorical_crossentropy")
-    guard = NonFiniteGuard(probe_data=x[:8], every_n_steps=2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        history = model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0,
-                            callbacks=[guard])
-    assert guard.failure is None and len(history.history["loss"]) == 2
-
-
-class _PoisonLaterLayer(keras.callbacks.Callback):
-    """Puts a NaN into the output layer's kernel after step 3."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        if int(self.model.optimizer.iterations.numpy()) == 3:
-            kernel = self.model.get_layer("out").kernel
-            value = kernel.numpy()
-            value[0, 0] = np.nan
-            kernel.assign(value)
-
-
-def test_guard_blames_the_weight_that_went_bad_not_its_gradients():
-    # The NaN in out/kernel makes step 4's gradients of hidden/kernel NaN
-    # too; the weight entering the step is what went bad first.
-    x, y = _data()
-    model = _mlp()
-    model.compile("sgd", "sparse_categorical_crossentropy")
-    guard = NonFiniteGuard(every_n_steps=4)  # the host looks at step 4 only
-    with pytest.warns(RuntimeWarning, match=r"at step 4, the weight "
-                      r"'mlp/out/kernel' \(layer 'mlp/out'\) has 1 NaN"):
-        model.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
-                  callbacks=[_PoisonLaterLayer(), guard])
-    assert guard.failure["kind"] == "weight"
-    assert guard.failure["step"] == 4
-
-
-@pytest.mark.parametrize("make, message", [
-    (lambda: LayerStats("logs", every_n_steps=0),
-     "`every_n_steps` must be a positive integer or None; received "
-     "every_n_steps=0"),
-    (lambda: LayerStats("logs", every_n_steps=2.5), "every_n_steps=2.5"),
-    (lambda: LayerStats("logs", every_n_epochs=0), "every_n_epochs=0"),
-    (lambda: LayerStats("logs", histogram_bins=0),
-     "`histogram_bins` must be a positive integer; received histogram_bins=0"),
-    (lambda: LayerStats("logs", heatmap_budget=-0.1),
-     "`heatmap_budget` must be non-negative"),
-    (lambda: LayerStats("logs", heatmap_budget=2), "in \\[0, 1\\]; received "
-                                                   "heatmap_budget=2"),
-    (lambda: LayerStats("logs", heatmaps="yes"), "`heatmaps` must be True"),
-    (lambda: LayerStats("logs", weights="yes"), "`weights` must be True or"),
-    (lambda: LayerStats("logs", histograms=None), "`histograms` must be True"),
-    (lambda: LayerStats("logs", layers="hidden"), "`layers` must be a list"),
-    (lambda: LayerStats("logs", jit_compile="auto"), "`jit_compile` must be"),
-    (lambda: LayerStats("logs", subdir="/abs"), "`subdir` must be a folder"),
-    (lambda: NonFiniteGuard(every_n_steps=0),
-     "`every_n_steps` must be a positive integer; received every_n_steps=0"),
-    (lambda: NonFiniteGuard(every_n_steps=2.5), "every_n_steps=2.5"),
-    (lambda: NonFiniteGuard(stop_training="no"), "`stop_training` must be"),
-    (lambda: NonFiniteGuard(raise_error=1), "`raise_error` must be True"),
-])
-def test_invalid_arguments(make, message):
-    with pytest.raises(ValueError, match=message):
-        make()
-
-
 def test_a_log_dir_that_is_not_a_path_is_refused():
     with pytest.raises(TypeError, match="`log_dir` must be a folder path"):
         LayerStats(3)
-
-
-def _compiled_mlp():
-    model = _mlp()
-    model.compile("sgd", "sparse_categorical_crossentropy")
-    return model
 
 
 def test_an_unwritable_log_dir_is_named_before_training(tmp_path):
@@ -575,26 +432,6 @@ def test_a_read_only_log_dir_is_a_permission_error(tmp_path):
         read_only.chmod(0o700)
 
 
-@pytest.mark.parametrize("make", [
-    lambda probe: LayerStats("unused", probe_data=probe),
-    lambda probe: NonFiniteGuard(probe_data=probe),
-], ids=["LayerStats", "NonFiniteGuard"])
-@pytest.mark.parametrize("probe, shape", [
-    (np.zeros((4, 7), "float32"), r"\(4, 7\)"),
-    (np.zeros((4, 6, 1), "float32"), r"\(4, 6, 1\)"),
-    (np.zeros((0, 6), "float32"), r"\(0, 6\)"),
-])
-def test_probe_data_that_does_not_fit_the_model_is_named(
-        make, probe, shape, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    x, y = _data()
-    model = _compiled_mlp()
-    with pytest.raises(ValueError, match=rf"`probe_data` has shape {shape}, "
-                       r"but model 'mlp' takes inputs of shape \(None, 6\)"):
-        model.fit(x, y, batch_size=BATCH, verbose=0, callbacks=[make(probe)])
-    _assert_trains_without_traces_of_us(model, x, y)
-
-
 def test_unknown_layer_names_are_refused(tmp_path):
     x, y = _data()
     with pytest.raises(ValueError, match=r"`layers` names \['hiden'\], which "
@@ -602,90 +439,6 @@ def test_unknown_layer_names_are_refused(tmp_path):
         _compiled_mlp().fit(x, y, batch_size=BATCH, verbose=0, callbacks=[
             LayerStats(tmp_path, probe_data=x[:8], layers=["hiden"])])
 
-
-# -- a failure inside a callback never leaves the model unable to train -------
-
-def _assert_trains_without_traces_of_us(model, x, y):
-    opt = model.optimizer
-    assert "_distributed_tf_update_step" not in vars(opt)
-    assert not [layer.name for layer in model._flatten_layers()
-                if "call" in vars(layer)]
-    assert opt not in _hooks._HOOKS
-    assert not hasattr(model.train_function, "_initact_guarded")
-    before = [w.numpy().copy() for w in model.trainable_weights]
-    history = model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
-    assert any(not np.array_equal(w.numpy(), b)
-               for w, b in zip(model.trainable_weights, before))
-
-
-class _Failure(Exception):
-    pass
-
-
-def _fail(*args, **kwargs):
-    raise _Failure("made to fail")
-
-
-FAILURE_POINTS = {
-    # where: (module attribute patched to raise, callbacks to train with)
-    "LayerStats: tracing the hooked update": (
-        "keras_initact.callbacks.statistics.variable_table", "stats"),
-    "LayerStats: the statistics function": (
-        "keras_initact.callbacks.statistics.activation_table", "stats"),
-    "LayerStats: activations in the train step": (
-        "keras_initact.callbacks.statistics.activation_table",
-        "stats in the step"),
-    "LayerStats: host statistics": (
-        "keras_initact.callbacks.writing.summarize", "stats"),
-    "LayerStats: writing summaries": (
-        "keras_initact.events.RunWriter.scalars", "stats"),
-    "LayerStats: after the hook, in on_train_begin": (
-        "keras_initact.events.RunWriter.flush", "stats"),
-    "LayerStats: drawing heat maps at an epoch's end": (
-        "keras_initact.callbacks.writing.heatmap_png", "stats"),
-    "LayerStats: before a call, logging the last one": (
-        "keras_initact.callbacks.layer_stats.LayerStats._log_pending",
-        "stats"),
-    "NonFiniteGuard: tracing the hooked update": (
-        "keras_initact.callbacks.guard._stacked_counts", "guard"),
-    "NonFiniteGuard: the host check": (
-        "keras_initact.callbacks.guard.NonFiniteGuard._count_nonfinite",
-        "guard"),
-    "both, LayerStats failing": (
-        "keras_initact.callbacks.statistics.variable_table", "both"),
-}
-
-
-@pytest.mark.parametrize("where", sorted(FAILURE_POINTS))
-def test_a_failing_callback_leaves_the_model_training_normally(
-        where, tmp_path, monkeypatch):
-    target, setup = FAILURE_POINTS[where]
-    x, y = _data()
-    model = _compiled_mlp()
-    callbacks = {
-        "stats": [LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2,
-                             heatmap_budget=1.0)],
-        "stats in the step": [LayerStats(tmp_path, every_n_steps=2)],
-        "guard": [NonFiniteGuard()],
-        "both": [NonFiniteGuard(),
-                 LayerStats(tmp_path, probe_data=x[:8], every_n_steps=2)],
-    }[setup]
-    monkeypatch.setattr(target, _fail)
-    with pytest.raises(_Failure):
-        model.fit(x, y, batch_size=BATCH, epochs=2, verbose=0,
-                  callbacks=callbacks)
-    monkeypatch.undo()
-    _assert_trains_without_traces_of_us(model, x, y)
-    # And our callbacks work on it again.
-    stats = LayerStats(tmp_path / "again", probe_data=x[:8], every_n_steps=2)
-    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0,
-              callbacks=[stats, NonFiniteGuard()])
-    assert _last(read_logs(tmp_path / "again"), "hidden",
-                 "kernel_gradient_norm")
-
-
-# -- MirroredStrategy, two logical CPUs, in a fresh interpreter ---------------
 
 DISTRIBUTED = textwrap.dedent("""
     import os, sys
@@ -758,26 +511,6 @@ def test_mirrored_strategy_two_cpus(tmp_path):
             ] == [1, 2, 4, 6, 8]
 
 
-def test_histogram_paths_agree_and_skip_nonfinite():
-    from keras_initact.callbacks import statistics as st
-
-    x = np.random.default_rng(0).normal(size=1000).astype("float32")
-    x[[3, 7]] = [np.nan, np.inf]
-    fast = st.histogram(tf.constant(x), 20, xla=False).numpy()
-    compiled = tf.function(lambda t: st.histogram(t, 20, xla=True),
-                           jit_compile=True)(tf.constant(x)).numpy()
-    np.testing.assert_allclose(fast[:, :2], compiled[:, :2], atol=1e-6)
-    assert fast[:, 2].sum() == compiled[:, 2].sum() == 998
-    assert np.abs(fast[:, 2] - compiled[:, 2]).sum() <= 2
-    finite = x[np.isfinite(x)]
-    np.testing.assert_allclose([fast[0, 0], fast[-1, 1]],
-                               [finite.min(), finite.max()], rtol=1e-6)
-    constant = st.histogram(tf.zeros([5]), 4, xla=False).numpy()
-    assert constant[0, 0] == -0.5 and constant[-1, 1] == 0.5
-    assert constant[:, 2].sum() == 5
-
-
-
 def test_an_interrupted_fit_keeps_every_step_measured(tmp_path):
     """Ctrl-C in the middle of a train step: what was measured before it
     is on disk, and the model trains normally afterwards."""
@@ -803,8 +536,6 @@ def test_an_interrupted_fit_keeps_every_step_measured(tmp_path):
                                   "kernel_gradient_norm")["step"]] == [1, 2, 3]
     _assert_trains_without_traces_of_us(model, x, y)
 
-
-# -- without probe_data: activations of the training batch, in the step -----
 
 def _step_activations(tmp_path, model, **kwargs):
     """Trains with LayerStats and no probe, the weights held still (SGD at

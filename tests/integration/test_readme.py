@@ -8,7 +8,7 @@ import re
 from markdown_snippets import (missing_paths, python_snippets, run_snippets,
                                unmarked_blocks)
 
-README = pathlib.Path(__file__).parents[1] / "README.md"
+README = pathlib.Path(__file__).parents[2] / "README.md"
 TEXT = README.read_text()
 SNIPPETS = [source for _, source in python_snippets(README)]
 TEST_COMMAND = 'pip install -e ".[test]" && lint-imports && python -m pytest'

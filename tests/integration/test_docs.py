@@ -14,7 +14,7 @@ import pytest
 from markdown_snippets import (missing_paths, python_snippets, run_snippets,
                                unmarked_blocks)
 
-ROOT = pathlib.Path(__file__).parents[1]
+ROOT = pathlib.Path(__file__).parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 PACKAGE = ROOT / "keras_initact"

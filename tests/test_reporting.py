@@ -1,4 +1,5 @@
-"""keras_initact.report: LayerStats logs back as a table and figures."""
+"""`keras_initact.reporting`: LayerStats logs back as a table and figures,
+and the `report` command."""
 
 import argparse
 

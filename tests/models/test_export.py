@@ -1,5 +1,6 @@
-"""SavedModel export for TensorFlow Serving: layout, serving without Keras,
-overwrite protection, bad input, and a MirroredStrategy run."""
+"""`keras_initact.models.export`: SavedModel export for TensorFlow Serving:
+layout, serving without Keras, overwrite protection, bad input, and a
+MirroredStrategy run."""
 
 import json
 import os
@@ -18,7 +19,7 @@ import tensorflow as tf
 
 from keras_initact.models import build_sequential, export, export_saved_model
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 X8 = np.random.default_rng(0).normal(size=(6, 8)).astype("float32")
 X88 = np.random.default_rng(1).normal(size=(6, 8, 8, 1)).astype("float32")
 

@@ -32,7 +32,7 @@ import pytest
 from keras_initact.callbacks import LayerStats
 from tensorboard_server import get, layer_index, lines_per_card, serve
 
-ROOT = pathlib.Path(__file__).parents[1]
+ROOT = pathlib.Path(__file__).parents[2]
 
 
 def _example():
