@@ -1,14 +1,11 @@
-"""keras_initact.activations: the plain functions, `get`, and string names.
-
-- each function computes its formula (NumPy float64 reference) on a grid
-  reaching the largest float32 values, zero and tiny values, and has the
-  derivative finite differences give;
-- `get` resolves any spelling of a name or alias, passes callables through,
-  refuses unknown names with the known names and close matches;
-- `"keras_initact>NAME"` works as `activation=` in Keras layers, and such
-  models, and ones holding the functions themselves, survive `.keras` save
-  and load.
-"""
+"""keras_initact.math.functions: the activations as plain functions (as
+`keras_initact.activations` re-exports them). Each function computes its
+formula (a NumPy float64 reference) on a grid reaching the largest float32
+values, zero and tiny values, and has the derivative finite differences
+give; it takes tensors and NumPy numbers as parameters, is seeded where it
+draws, and refuses the arguments its formula forbids with a message naming
+them; and the functions that Keras and PyTorch also define give their values
+and gradients (where Keras's differs on purpose, the test says why)."""
 
 import math
 import os
@@ -26,17 +23,9 @@ from keras_initact import layers as L
 from keras_initact.math import functions as F
 
 import references as R
+from activation_cases import GRID, KERAS_ACTIVATION_NAMES
 
-BIG = float(np.finfo(np.float32).max) * 0.9
-KERAS_ACTIVATION_NAMES = sorted(
-    name for name in dir(keras.activations)
-    if not name.startswith("_") and callable(getattr(keras.activations, name))
-    and name not in ("get", "serialize", "deserialize"))
-GRID = np.array(
-    [-BIG, -1e30, -1e4, -88.0, -20.0, -5.0, -1.0, -0.5, -1e-3, -1e-30, 0.0,
-     1e-30, 1e-3, 0.5, 1.0, 5.0, 20.0, 88.0, 1e4, 1e30, BIG, 2.0, -2.0, 3.0],
-    dtype=np.float32,
-).reshape(2, 12)  # an even last axis, which the gated units halve
+
 FD_GRID = np.array([-3.1, -1.7, -0.8, -0.3, -0.05, 0.07, 0.35, 0.9, 1.6, 2.7,
                     4.2, 7.3]).reshape(2, 6)
 
@@ -48,6 +37,7 @@ def f32(value):
 # Keras's formula, kept for speed, loses float32 precision beyond these |x|
 # (`test_squareplus_has_the_float32_limits_of_keras_formula`).
 FLOAT32_LIMITED = {"squareplus": 20.0, "squareplus_b": 20.0}
+
 
 # id -> (function of x, NumPy reference of x in float64)
 CASES = {
@@ -326,130 +316,8 @@ def test_leaky_relu_default_is_stated_and_differs_from_keras_function():
                                rtol=1e-6)
 
 
-# --- get, lookup, serialize -----------------------------------------------
-
-
-@pytest.mark.parametrize("identifier,expected", [
-    ("mish", A.mish), ("Mish", A.mish), ("keras_initact>mish", A.mish),
-    ("silu", A.swish), ("SiLU", A.swish), ("leaky-relu", A.leaky_relu),
-    ("LeakyReLU", A.leaky_relu), ("identity", A.linear), (None, A.linear),
-    ("snake", A.snake), ("lisht", A.lisht), ("rrelu", A.rrelu),
-])
-def test_get_resolves_any_spelling_of_a_name_or_alias(identifier, expected):
-    assert A.get(identifier) is expected
-
-
-def test_get_passes_callables_through_and_falls_back_to_keras():
-    layer = L.Mish()
-    assert A.get(layer) is layer
-    assert A.get(A.snake) is A.snake
-    assert A.get("relu6") is A.relu6 and A.get("hard_silu") is A.hard_swish
-    assert A.get(A.serialize(A.mish)) is A.mish
-
-
-def test_get_refuses_activations_whose_parameters_are_learned():
-    with pytest.raises(ValueError, match=r"layers\.PReLU"):
-        A.get("prelu")
-    assert A.lookup("prelu") is not None  # the function at alpha = 0
-    np.testing.assert_allclose(A.lookup("prelu")(np.array([-2.0, 3.0])),
-                               [0.0, 3.0])
-
-
-@pytest.mark.parametrize("name,close", [
-    ("mishh", "mish"), ("keras_initact>swsh", "swish"),
-    ("leaky_rel", "leaky_relu"), ("snak", "snake"),
-])
-def test_unknown_name_lists_known_names_and_close_matches(name, close):
-    with pytest.raises(ValueError) as error:
-        A.get(name)
-    message = str(error.value)
-    assert f"Did you mean '{close}'" in message
-    for known in A.names():
-        assert known in message
-
-
-def test_every_keras_activation_name_is_ours():
-    for name in KERAS_ACTIVATION_NAMES:
-        ours = A.get(name)
-        assert A.spec(name).function is ours, name
-        assert keras.saving.get_registered_name(ours).startswith(
-            "keras_initact>")
-
-
-def test_a_name_only_keras_knows_falls_back_to_keras(monkeypatch):
-    from keras.src import activations as keras_activations
-
-    def doubled(x):
-        return 2 * x
-
-    # as a future Keras activation would be: in Keras's table, not in ours
-    monkeypatch.setitem(keras_activations.ALL_OBJECTS_DICT, "doubled", doubled)
-    assert A.get("doubled") is doubled
-    with pytest.raises(ValueError, match="Unknown activation"):
-        A.get("keras_initact>doubled")  # a prefixed name is only ours
-    assert A.lookup("not_an_activation") is None
-    assert A.lookup(42) is None
-
-
-def test_serialize_gives_registered_names():
-    config = A.serialize(A.mish)
-    assert config["config"] == "keras_initact>mish"
-    assert A.deserialize(config) is A.mish
-    assert A.deserialize(A.serialize(L.Snake(frequency=2.0))).frequency == 2.0
-
-
-def test_every_function_is_registered_with_keras():
-    for name in A.names():
-        function = A.spec(name).function
-        registered = f"keras_initact>{name}"
-        assert keras.saving.get_registered_name(function) == registered
-        assert keras.saving.get_registered_object(registered) is function
-
-
-# --- string names in Keras layers and .keras files -------------------------
-
-
-def test_keras_resolves_prefixed_strings_but_not_learned_ones():
-    assert keras.activations.get("keras_initact>mish") is A.mish
-    assert keras.activations.get("keras_initact>silu") is A.swish
-    assert keras.layers.Dense(2, activation="keras_initact>lisht").activation \
-        is A.lisht
-    with pytest.raises(ValueError):
-        keras.activations.get("keras_initact>prelu")
-    assert keras.activations.get("mish") is keras.activations.mish
-
-
-def test_string_function_and_layer_activations_survive_keras_file(tmp_path):
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((5,))
-    h = keras.layers.Dense(6, activation="keras_initact>mish")(inputs)
-    h = keras.layers.Dense(6, activation=A.snake)(h)
-    h = keras.layers.Activation("keras_initact>gelu")(h)
-    h = keras.layers.Dense(6, activation=L.Snake(trainable_frequency=True))(h)
-    h = keras.layers.Dense(6, activation="keras_initact>silu")(h)
-    model = keras.Model(inputs, h)
-    x = np.random.default_rng(1).normal(size=(4, 5)).astype("float32")
-    model(x)  # Dense builds a layer used as its activation on the first call
-    model.layers[-2].activation.frequency_weight.assign(np.linspace(.5, 2, 6))
-    path = tmp_path / "strings.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path)
-    np.testing.assert_array_equal(
-        loaded.layers[-2].activation.frequency_weight.numpy(),
-        np.linspace(.5, 2, 6, dtype="float32"),
-    )
-    assert loaded.layers[1].activation is A.mish
-    assert loaded.layers[2].activation is A.snake
-    assert loaded.layers[3].activation is A.gelu
-    assert isinstance(loaded.layers[4].activation, L.Snake)
-    assert loaded.layers[5].activation is A.swish
-    np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(loaded(x)),
-        keras.ops.convert_to_numpy(model(x)),
-    )
-
-
 # --- the same activations in Keras and PyTorch ------------------------------
+
 
 PARITY_X = np.random.default_rng(7).normal(scale=3.0, size=(4, 8))
 # Keras names whose Keras function differs from ours by design.

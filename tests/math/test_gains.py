@@ -1,4 +1,10 @@
-"""compute_fans and calculate_gain: the numbers every variance-scaling scheme uses."""
+"""keras_initact.math.gains: `calculate_gain`, the number every
+variance-scaling scheme uses. It gives PyTorch's values exactly where
+PyTorch defines them and the variance-preserving gain otherwise (checked
+against adaptive quadrature and closed forms), accepts any callable, and
+refuses unknown names and parameters with messages; every name lookup built
+on it (`calculate_gain`, He's `nonlinearity`, `Critical`) finds
+keras_initact's activations under any spelling or alias."""
 
 import math
 
@@ -6,62 +12,11 @@ import keras
 import numpy as np
 import pytest
 
-from keras_initact.initializers import calculate_gain, compute_fans
+from keras_initact import activations as A
+from keras_initact import initializers
+from keras_initact.activations import ACTIVATIONS
+from keras_initact.initializers import calculate_gain
 from keras_initact.math.gains import gaussian_expectation
-
-
-class TestComputeFans:
-    @pytest.mark.parametrize(
-        "shape, layout, expected",
-        [
-            ((), "standard", (1, 1)),
-            ((7,), "standard", (7, 7)),
-            ((5, 3), "standard", (5, 3)),                    # Dense (in, out)
-            ((3, 4, 8), "standard", (12, 24)),               # Conv1D
-            ((3, 3, 4, 8), "standard", (36, 72)),            # Conv2D
-            ((2, 3, 3, 4, 8), "standard", (72, 144)),        # Conv3D
-            ((3, 3, 8, 4), "conv_transpose", (36, 72)),      # (k, k, out, in)
-            ((3, 3, 4, 2), "depthwise", (9, 18)),            # (k, k, in, mult)
-        ],
-    )
-    def test_layouts(self, shape, layout, expected):
-        assert compute_fans(shape, layout) == expected
-
-    def test_standard_layout_matches_keras_for_every_rank(self):
-        from keras.src.initializers.random_initializers import (
-            compute_fans as keras_compute_fans,
-        )
-
-        for shape in [(7,), (5, 3), (3, 4, 8), (3, 3, 4, 8), (2, 3, 3, 4, 8)]:
-            assert compute_fans(shape) == keras_compute_fans(shape)
-
-    def test_einsum_dense_axes(self):
-        # EinsumDense("abc,cde->abde") kernel (c, d, e): in c, out d*e.
-        assert compute_fans((16, 4, 8), input_axes=[0], output_axes=[1, 2]) == (
-            16, 32,
-        )
-
-    def test_fans_match_the_layers_that_own_the_kernels(self):
-        conv_t = keras.layers.Conv2DTranspose(8, 3)
-        conv_t.build((None, 5, 5, 4))
-        # 4 input channels x 9 taps feed each output position.
-        assert compute_fans(conv_t.kernel.shape, "conv_transpose")[0] == 36
-        depthwise = keras.layers.DepthwiseConv2D(3, depth_multiplier=2)
-        depthwise.build((None, 5, 5, 4))
-        assert compute_fans(depthwise.kernel.shape, "depthwise") == (9, 18)
-
-    @pytest.mark.parametrize("shape", [(0, 3), (3, -1), (2, None)])
-    def test_non_positive_dimensions_are_rejected(self, shape):
-        with pytest.raises(ValueError, match="positive integer"):
-            compute_fans(shape)
-
-    def test_unknown_layout_and_half_given_axes_are_rejected(self):
-        with pytest.raises(ValueError, match="'conv_transposed'.*Did you mean"):
-            compute_fans((3, 3, 4, 8), "conv_transposed")
-        with pytest.raises(ValueError, match="both `input_axes` and `output_axes`"):
-            compute_fans((3, 4), input_axes=[0])
-        with pytest.raises(ValueError, match=r"output_axes=\[5\] holds axis 5, outside"):
-            compute_fans((3, 4), input_axes=[0], output_axes=[5])
 
 
 class TestCalculateGain:
@@ -136,3 +91,35 @@ class TestCalculateGain:
     def test_an_activation_that_is_identically_zero_has_no_gain(self):
         with pytest.raises(ValueError, match="not a positive finite number"):
             calculate_gain(lambda x: 0.0 * x)
+
+
+def test_calculate_gain_and_he_initializers_find_our_activations():
+    assert initializers.calculate_gain("silu") == ACTIVATIONS["swish"].gain
+    assert initializers.calculate_gain("prelu") == pytest.approx(
+        math.sqrt(2.0), rel=1e-3
+    )
+    init = initializers.HeNormal(nonlinearity="snake")
+    assert init.gain == ACTIVATIONS["snake"].gain
+
+
+@pytest.mark.parametrize("alias, name", [
+    ("silu", "swish"), ("lrelu", "leaky_relu"), ("LReLU", "leaky_relu"),
+    ("logistic", "sigmoid"), ("relu2", "squared_relu"), ("exp", "exponential"),
+    ("hard_silu", "hard_swish"), ("identity", "linear"),
+])
+def test_every_name_lookup_accepts_the_aliases(alias, name):
+    gain = initializers.calculate_gain
+    assert gain(alias) == gain(name)
+    assert initializers.HeNormal(nonlinearity=alias).gain == gain(name)
+    if name in ("sigmoid", "swish"):  # smooth: a critical point exists
+        assert (initializers.Critical(alias).point.weight_variance
+                == initializers.Critical(name).point.weight_variance)
+    assert A.lookup(alias) is A.lookup(name)
+
+
+def test_a_spelling_of_leaky_relu_is_pytorchs_leaky_relu_gain():
+    gain = initializers.calculate_gain
+    for spelling in ("lrelu", "LeakyReLU", "leaky-relu"):
+        assert gain(spelling) == gain("leaky_relu")  # slope 0.01
+        assert gain(spelling, 0.2) == gain("leaky_relu", 0.2)
+    assert gain("leaky_relu", np.float32(0.25)) == gain("leaky_relu", 0.25)

@@ -1,20 +1,16 @@
-"""keras_initact.deep.shaping: TAT and DKS for smooth activations.
-
-The local maps come from Hermite coefficients; they are checked exactly on
-polynomials and against direct quadrature with analytic derivatives. Every
-smooth registry activation's transformation is checked against TAT's (and
-DKS's) four conditions, computed independently (quadrature of the shaped function and of
-its finite-difference derivatives).
-"""
+"""keras_initact.deep.shaping: TAT and DKS for smooth activations. Every
+smooth registry activation's transformation meets TAT's (and DKS's) four
+conditions, computed independently (quadrature of the shaped function and of
+its finite-difference derivatives); units that cannot be shaped say why;
+the methods are data (each gives its conditions, and its output-shift rule
+meets them); bad arguments are refused."""
 
 import math
 
-import keras
 import numpy as np
 import pytest
 
 from keras_initact.activations import ACTIVATIONS
-from keras_initact.deep import for_activation
 from keras_initact.deep.kernel_maps import (
     LocalMaps, hermite_coefficients, local_maps,
 )
@@ -22,17 +18,13 @@ from keras_initact.deep.shaping import (
     DKS, TAT, ActivationTransform, dks_transform, tat_transform,
 )
 
-NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(160)
-WEIGHTS = WEIGHTS / math.sqrt(2 * math.pi)
+from deep_references import NODES, expect
+
+
 # exp cannot be shaped: with C'(1) = Q'(1) = 1 its q-map gives
 # Q(1) = (e^(a^2) - 1) / a^2 > 1 for every input scale a (a test below).
 SMOOTH = sorted(name for name, spec in ACTIVATIONS.items()
                 if spec.smooth and name != "exponential")
-
-
-def expect(values):
-    """E[values(z)], z ~ N(0, 1), by direct quadrature."""
-    return float(np.dot(WEIGHTS, values))
 
 
 def direct_maps(f, h=1e-3):
@@ -51,47 +43,6 @@ def numpy_activation(name):
     def f(x):
         return np.asarray(ACTIVATIONS.spec(name).activation(x), np.float64)
     return f
-
-
-class TestHermiteSeries:
-    def test_coefficients_of_a_polynomial_are_exact(self):
-        # z^3 = He_3 + 3 He_1, and He_3 / sqrt(3!) is the unit basis vector.
-        c = hermite_coefficients(lambda z: z**3, order=6)
-        np.testing.assert_allclose(c, [0, 3, 0, math.sqrt(6), 0, 0, 0],
-                                   atol=1e-10)
-
-    def test_local_maps_of_polynomials(self):
-        identity = local_maps(lambda z: z)
-        assert (identity.q, identity.q_slope, identity.c_slope,
-                identity.c_curvature, identity.c_zero) == pytest.approx(
-            (1, 1, 1, 0, 0), abs=1e-10)
-        # f = z^2: Q(q) = E[q^2 z^4] = 3 q^2, so Q'(1) = 6; C(c) = (2c^2 + 1)/3.
-        square = local_maps(lambda z: z**2)
-        assert square.q == pytest.approx(3)
-        assert square.q_slope == pytest.approx(6)
-        assert square.c_zero == pytest.approx(1 / 3)
-        assert square.c_slope == pytest.approx(4 / 3)
-        assert square.c_curvature == pytest.approx(4 / 3)
-
-    def test_local_maps_of_tanh_match_direct_quadrature(self):
-        maps = local_maps(np.tanh)
-        z = NODES
-        sech2 = 1 / np.cosh(z) ** 2
-        q = expect(np.tanh(z) ** 2)
-        assert maps.q == pytest.approx(q, rel=1e-9)
-        assert maps.c_slope == pytest.approx(expect(sech2**2) / q, rel=1e-7)
-        assert maps.c_curvature == pytest.approx(
-            expect((2 * np.tanh(z) * sech2) ** 2) / q, rel=1e-6)
-        # Stein: Q'(1) = E[f f' z] = E[f'^2 + f f''].
-        assert maps.q_slope == pytest.approx(
-            expect(sech2**2 - 2 * np.tanh(z) ** 2 * sech2), rel=1e-7)
-        assert maps.c_zero == pytest.approx(0, abs=1e-12)  # tanh is odd
-
-    def test_from_coefficients_reads_the_series(self):
-        maps = LocalMaps.from_coefficients([0.5, 0.0, 1.0])
-        assert maps.q == pytest.approx(1.25)
-        assert maps.c_zero == pytest.approx(0.25 / 1.25)
-        assert maps.q_slope == pytest.approx(2 + math.sqrt(2) * 0.5)
 
 
 class TestTatTransform:
@@ -240,35 +191,3 @@ class TestMethodsAreData:
         centred = c.copy()
         centred[0] = DKS.output_shift.size(c)
         assert LocalMaps.from_coefficients(centred).c_zero == 0.0
-
-
-class TestShapedRecipes:
-    def test_for_activation_shapes_smooth_units_with_tat(self):
-        recipe = for_activation("gelu", depth=60, shaping=True, seed=0)
-        expected = tat_transform(ACTIVATIONS.spec("gelu").activation, 60)
-        assert recipe.shaped and recipe.transform == expected
-        layer = recipe.activation_layer(name="act_3")
-        assert type(layer).__name__ == "ShapedActivation"
-        assert layer.get_config()["input_scale"] == expected.input_scale
-        # Variance 1 / fan_in: orthogonal (times the weight scale) after the
-        # first layer, also when a layer widens; LeCun-scaled normal for
-        # the data.
-        kernel = recipe.kernel_initializer
-        assert kernel.gain == pytest.approx(7.5)
-        assert kernel.point.weight_variance == pytest.approx(1.0)
-        assert kernel.point.bias_variance == pytest.approx(0.0, abs=1e-9)
-        widening = keras.ops.convert_to_numpy(recipe.kernel_for(2)((32, 96)))
-        assert (widening**2).sum(axis=0).mean() == pytest.approx(7.5**2, rel=1e-5)
-        assert type(recipe.bias_for(2)).__name__ == "Zeros"
-        assert recipe.activation_rescale == pytest.approx(1 / 7.5)
-        assert recipe.input_kernel_initializer.get_config()["scale"] == 1.0
-        assert "TAT: gelu shaped into" in recipe.rationale
-
-    def test_tau_reaches_the_transform(self):
-        recipe = for_activation("tanh", depth=30, shaping=True, tau=0.1)
-        assert recipe.transform == tat_transform(
-            ACTIVATIONS.spec("tanh").activation, 30, 0.1)
-
-    def test_without_shaping_or_when_shallow_nothing_is_transformed(self):
-        assert for_activation("gelu", depth=60).transform is None
-        assert for_activation("gelu", depth=8, shaping=True).transform is None

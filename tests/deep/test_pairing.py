@@ -1,5 +1,10 @@
-"""for_activation pairs each activation with an initialization; diagnose
-tells a healthy network from a broken one."""
+"""keras_initact.deep.pairing: `for_activation` pairs each activation with an
+initialization. Shallow networks get the classic pairing; deep ones
+orthogonal or delta-orthogonal kernels on the critical line, scale-free
+units He's gain; shaping gives TAT's leaky ReLU, or a TAT- or DKS-shaped
+smooth unit, with the weight-scale reparametrization; units that cannot go
+deep say why; bad options are refused at every depth; and the recipes carry
+a signal through 20 layers in both directions."""
 
 import math
 
@@ -9,30 +14,13 @@ import pytest
 
 from keras_initact import initializers as inits
 from keras_initact.activations import ACTIVATIONS
-from keras_initact.deep import (
-    InitRecipe, ShapingResult, diagnose, for_activation, lsuv_initialize,
-)
+from keras_initact.deep import diagnose, for_activation
 from keras_initact.deep.shaping import (
-    ActivationTransform,
-    dks_transform, network_c_map, tat_leaky_relu_slope,
+    dks_transform, network_c_map, tat_leaky_relu_slope, tat_transform,
 )
 from keras_initact.models import build_sequential
 
-
-def plain_mlp(recipe, depth, width=32, inputs=16):
-    layers = [keras.Input((inputs,))]
-    for index in range(depth):
-        layers += [keras.layers.Dense(width, kernel_initializer=recipe.kernel_for(index),
-                                      bias_initializer=recipe.bias_for(index),
-                                      name=f"dense_{index}"),
-                   recipe.activation_layer(name=f"act_{index}")]
-    layers.append(keras.layers.Dense(4, name="head"))
-    return keras.Sequential(layers)
-
-
-@pytest.fixture(scope="module")
-def batch():
-    return np.random.default_rng(0).standard_normal((128, 16)).astype("float32")
+from deep_references import plain_mlp
 
 
 class TestForActivation:
@@ -280,132 +268,36 @@ class TestForActivation:
         assert tat_leaky_relu_slope(10, 0.8) > 0.0
 
 
-class TestInitRecipe:
-    def test_is_built_with_keywords_only(self):
-        with pytest.raises(TypeError):
-            InitRecipe("relu", {}, inits.HeNormal(), inits.Zeros(),
-                       inits.HeNormal(), inits.Zeros(), "why")
-        recipe = InitRecipe(activation="relu", kernel_initializer=inits.HeNormal(),
-                            bias_initializer=inits.Zeros(),
-                            input_kernel_initializer=inits.HeNormal(),
-                            input_bias_initializer=inits.Zeros(), rationale="why")
-        assert recipe.activation_arguments == {} and recipe.shaping_result is None
-        assert not recipe.shaped and recipe.shaping is None
-        assert recipe.transform is None and recipe.activation_rescale == 1.0
+class TestShapedRecipes:
+    def test_for_activation_shapes_smooth_units_with_tat(self):
+        recipe = for_activation("gelu", depth=60, shaping=True, seed=0)
+        expected = tat_transform(ACTIVATIONS.spec("gelu").activation, 60)
+        assert recipe.shaped and recipe.transform == expected
+        layer = recipe.activation_layer(name="act_3")
+        assert type(layer).__name__ == "ShapedActivation"
+        assert layer.get_config()["input_scale"] == expected.input_scale
+        # Variance 1 / fan_in: orthogonal (times the weight scale) after the
+        # first layer, also when a layer widens; LeCun-scaled normal for
+        # the data.
+        kernel = recipe.kernel_initializer
+        assert kernel.gain == pytest.approx(7.5)
+        assert kernel.point.weight_variance == pytest.approx(1.0)
+        assert kernel.point.bias_variance == pytest.approx(0.0, abs=1e-9)
+        widening = keras.ops.convert_to_numpy(recipe.kernel_for(2)((32, 96)))
+        assert (widening**2).sum(axis=0).mean() == pytest.approx(7.5**2, rel=1e-5)
+        assert type(recipe.bias_for(2)).__name__ == "Zeros"
+        assert recipe.activation_rescale == pytest.approx(1 / 7.5)
+        assert recipe.input_kernel_initializer.get_config()["scale"] == 1.0
+        assert "TAT: gelu shaped into" in recipe.rationale
 
-    def test_one_shaping_result_holds_method_transform_and_weight_scale(self):
-        recipe = for_activation("gelu", depth=50, shaping="dks", weight_scale=5)
-        result = recipe.shaping_result
-        assert result.method == "dks" and result.weight_scale == 5.0
-        assert result.transform is recipe.transform is not None
-        assert recipe.shaped and recipe.shaping == "dks"
-        assert recipe.activation_rescale == pytest.approx(0.2)
-        relu = for_activation("relu", depth=50, shaping=True).shaping_result
-        assert relu == ShapingResult(50 / 8, method="tat")
-        # shaping asked for, but neither method changes hard_tanh
-        hard = for_activation("hard_tanh", depth=50, shaping="dks")
-        assert hard.shaping_result == ShapingResult(50 / 8)
-        assert for_activation("tanh", depth=50).shaping_result is None
+    def test_tau_reaches_the_transform(self):
+        recipe = for_activation("tanh", depth=30, shaping=True, tau=0.1)
+        assert recipe.transform == tat_transform(
+            ACTIVATIONS.spec("tanh").activation, 30, 0.1)
 
-    def test_a_shaping_result_checks_its_fields(self):
-        with pytest.raises(ValueError, match="`weight_scale` must be positive"):
-            ShapingResult(0.0)
-        with pytest.raises(ValueError, match="method='DKS'"):
-            ShapingResult(2.0, method="DKS")
-        with pytest.raises(ValueError, match="a transform needs the method"):
-            ShapingResult(2.0, transform=ActivationTransform(1.0, 0.0, 0.0, 1.0))
-
-
-class TestDiagnose:
-    def test_a_well_initialized_network_is_healthy(self, batch):
-        model = plain_mlp(for_activation("tanh", depth=20, seed=0), 20)
-        result = diagnose(model, batch, verbose=False)
-        assert result.verdict == "healthy", result.table()
-        assert [row.layer for row in result.layers][:2] == ["dense_0", "dense_1"]
-        assert result.layers[0].activation == "tanh"
-
-    def test_a_deliberately_broken_init_is_flagged(self, batch):
-        recipe = for_activation("relu")
-        model = plain_mlp(recipe, 20)
-        for layer in model.layers[:-1]:
-            if hasattr(layer, "kernel"):
-                layer.kernel.assign(layer.kernel.numpy() * 0.3)
-        result = diagnose(model, batch, verbose=False)
-        assert result.verdict == "vanishing"
-        assert "for_activation('relu', depth=21)" in result.suggestion
-
-    def test_dead_units_are_counted_as_the_registry_defines_them(self, batch):
-        model = plain_mlp(for_activation("relu"), 2)
-        model.get_layer("dense_1").bias.assign(np.full(32, -100.0, "float32"))
-        result = diagnose(model, batch, verbose=False)
-        row = result.layers[1]
-        assert row.dead_fraction == 1.0 and "100% dead" in row.flags
-
-    def test_statistics_match_numpy(self, batch):
-        model = plain_mlp(for_activation("relu"), 1)
-        result = diagnose(model, batch, verbose=False)
-        dense = model.get_layer("dense_0")
-        pre = batch @ dense.kernel.numpy() + dense.bias.numpy()
-        assert result.layers[0].pre_activation_rms == pytest.approx(
-            float(np.sqrt(np.mean(pre**2))), rel=1e-5)
-        assert result.layers[0].dead_fraction == pytest.approx(float(np.mean(pre <= 0)))
-
-    def test_tat_shaped_units_keep_the_signal_and_read_as_their_family(self):
-        # Without the reparametrization (weight_scale=1) plain_mlp is the whole
-        # network: Q(1) = 1 keeps unit variance through every layer.
-        recipe = for_activation("gelu", depth=20, shaping=True, weight_scale=1,
-                                seed=0)
-        model = plain_mlp(recipe, 20, width=64, inputs=64)
-        x = np.random.default_rng(0).standard_normal((256, 64)).astype("float32")
-        result = diagnose(model, x, verbose=False)
-        assert result.verdict == "healthy", result.table()
-        rows = result.layers[:20]
-        assert {row.activation for row in rows} == {"gelu"}
-        assert 0.7 <= rows[-1].pre_activation_rms / rows[0].pre_activation_rms <= 1.4
-
-    def test_a_saved_model_is_read_from_its_path(self, batch, tmp_path):
-        model = plain_mlp(for_activation("relu"), 2)
-        path = tmp_path / "mlp.keras"
-        model.save(path)
-        from_path = diagnose(str(path), batch, verbose=False)
-        assert from_path == diagnose(model, batch, verbose=False)
-        with pytest.raises(FileNotFoundError, match="no model file"):
-            diagnose(str(tmp_path / "missing.keras"), batch)
-        with pytest.raises(TypeError, match="must be a keras.Model"):
-            diagnose(42, batch)
-
-    def test_an_empty_batch_is_refused(self, batch):
-        model = plain_mlp(for_activation("relu"), 2)
-        with pytest.raises(ValueError, match=r"`x` is an empty batch "
-                                             r"\(shape \(0, 16\)\)"):
-            diagnose(model, batch[:0])
-
-    def test_inputs_that_are_not_finite_are_named_as_the_cause(self, batch):
-        model = plain_mlp(for_activation("relu"), 2)
-        bad = batch.copy()
-        bad[0, :2] = [np.nan, np.inf]
-        with pytest.raises(ValueError, match="`x` has 1 NaN and 1 Inf values; "
-                                             "the signal cannot be judged"):
-            diagnose(model, bad)
-
-    def test_a_deep_plain_cnn_from_the_factory_is_healthy_and_lsuv_runs(self):
-        model = build_sequential((8, 8, 1), [], "tanh", conv_filters=[4] * 12,
-                                 pooling="stride", downsample_blocks=[0, 6],
-                                 num_classes=3, shaping=True, seed=0)
-        x = np.random.default_rng(1).standard_normal((64, 8, 8, 1)).astype("float32")
-        result = diagnose(model, x, verbose=False)
-        assert result.verdict == "healthy", result.table()
-        assert [row.layer for row in result.layers][:2] == ["conv_0", "conv_1"]
-        assert result.layers[0].activation == "tanh"  # shaped, read as tanh
-        report = lsuv_initialize(model, x, tol=0.05, seed=0)
-        assert [row.layer for row in report][:2] == ["conv_0", "conv_1"]
-        assert all(row.converged for row in report)
-        assert np.all(np.isfinite(model.predict(x, verbose=0)))
-
-    def test_prints_a_table(self, batch, capsys):
-        diagnose(plain_mlp(for_activation("relu"), 2), batch)
-        printed = capsys.readouterr().out
-        assert "pre-act RMS" in printed and "verdict:" in printed
+    def test_without_shaping_or_when_shallow_nothing_is_transformed(self):
+        assert for_activation("gelu", depth=60).transform is None
+        assert for_activation("gelu", depth=8, shaping=True).transform is None
 
 
 @pytest.mark.parametrize("activation", [

@@ -1,16 +1,13 @@
 """keras_initact.layers: every activation as a serializable Keras layer.
-
-Each layer, in its default and its non-default configurations:
-- computes its formula (a NumPy float64 reference) on a grid reaching the
-  largest float32 values, zero and tiny values;
-- has the gradients finite differences give, for inputs and learned weights;
-- round-trips its config, and saves and loads inside a `.keras` model with
-  identical predictions;
-- passes masks through and keeps the input's shape;
-- computes in float16 / bfloat16 under mixed precision, close to float32,
-  with float32 weights;
-- trains its learned parameters; rejects bad arguments with a ValueError.
-"""
+Each layer, in its default and its non-default configurations, computes its
+formula (a NumPy float64 reference) on a grid reaching the largest float32
+values, zero and tiny values; has the gradients finite differences give, for
+inputs and learned weights; round-trips its config and is registered with
+Keras, and saves and loads inside a `.keras` model with identical
+predictions; passes masks through and keeps the input's shape; computes in
+float16 / bfloat16 under mixed precision, close to float32, with float32
+weights; trains its learned parameters; drops in for Keras's layer of the
+same name; and rejects bad arguments with a ValueError."""
 
 import inspect
 import json
@@ -25,6 +22,8 @@ from scipy import special
 from keras_initact import layers as L
 
 import references as R
+from activation_cases import GRID, MP_GRID, TAT_TANH
+
 
 F32 = np.float32
 
@@ -45,9 +44,7 @@ def shaped_ref(function, input_scale, input_shift, output_shift, output_scale):
     return lambda x: g * (function(a * x + b) + d)
 
 
-# TAT's transformation of tanh for depth 60 (tat_transform), and a GELU
-# with a negative output scale.
-TAT_TANH = (0.0745, 0.5245, -0.482, 17.45)
+# A GELU with a negative output scale.
 GELU_FLIPPED = (0.5, -0.3, 0.2, -2.0)
 
 
@@ -145,18 +142,15 @@ CASES = {
         shaped_ref(R.gelu, *GELU_FLIPPED),
     ),
 }
+
+
 LEARNED = ("prelu", "prelu_quarter", "swish_trainable", "snake_trainable")
 LAYER_CLASSES = tuple(sorted(
     {getattr(L, name) for name in L.__all__} - {L.ActivationLayer, L.GatedUnit},
     key=lambda cls: cls.__name__))
 GATED = ("glu", "swiglu", "geglu", "reglu")
 
-BIG = float(np.finfo(np.float32).max) * 0.9  # ~3.06e38, next to inf
-GRID = np.array(
-    [-BIG, -1e30, -1e4, -88.0, -20.0, -5.0, -1.0, -0.5, -1e-3, -1e-30, 0.0,
-     1e-30, 1e-3, 0.5, 1.0, 5.0, 20.0, 88.0, 1e4, 1e30, BIG, 2.0, -2.0, 3.0],
-    dtype=np.float32,
-).reshape(2, 12)  # an even last axis, which the gated units halve
+
 # Away from every kink (0, ReLU's threshold 0.5 and max_value 6).
 FD_GRID = np.array(
     [[-3.1, -1.7, -0.8, -0.3, -0.05, 0.07], [0.35, 0.9, 1.6, 2.7, 4.2, 7.3]]
@@ -269,9 +263,6 @@ def test_shape_is_kept_and_mask_passes_through(case):
     )
 
 
-MP_GRID = np.linspace(-6.0, 6.0, 24, dtype=np.float32).reshape(2, 12)
-
-
 @pytest.mark.parametrize("policy,tolerance", [
     ("mixed_float16", 1e-2), ("mixed_bfloat16", 4e-2),
 ])
@@ -381,12 +372,7 @@ def test_training_step_changes_learned_parameters():
             assert not np.allclose(weight.numpy(), value), layer.name
 
 
-# --- specific behaviour ---------------------------------------------------
-
-
-def test_leaky_relu_default_slope_is_keras_layer_default():
-    assert L.LeakyReLU().negative_slope == 0.3
-    assert keras.layers.LeakyReLU().negative_slope == 0.3
+# --- Keras's and PyTorch's layers -----------------------------------------
 
 
 @pytest.mark.parametrize("ours,keras_layer", [
@@ -404,76 +390,40 @@ def test_drop_in_for_keras_layer_with_defaults(ours, keras_layer):
     np.testing.assert_allclose(ours(x), keras_layer(x), rtol=1e-6, atol=1e-7)
 
 
-def test_prelu_shared_axes_give_one_slope_per_channel():
-    layer = L.PReLU(shared_axes=[1, 2])
-    layer(np.zeros((2, 5, 6, 3), "float32"))
-    assert tuple(layer.alpha.shape) == (1, 1, 3)
-    negative = L.PReLU(shared_axes=[-3, -2])
-    negative(np.zeros((2, 5, 6, 3), "float32"))
-    assert tuple(negative.alpha.shape) == (1, 1, 3)
-    assert negative.get_config()["shared_axes"] == [-3, -2]
+def test_softplus_and_hard_tanh_take_pytorchs_arguments_and_equal_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(6).normal(scale=4.0, size=(3, 8))
+    x[0, :3] = [5.0, 5.0 + 1e-7, 5.0 - 1e-7]  # beta * x at the threshold
+    for ours, theirs in (
+            (L.Softplus(beta=2, threshold=10, dtype="float64"),
+             torch.nn.Softplus(beta=2, threshold=10)),
+            (L.Softplus(beta=0.5, threshold=-1, dtype="float64"),
+             torch.nn.Softplus(beta=0.5, threshold=-1)),
+            (L.HardTanh(min_val=-2, max_val=3, dtype="float64"),
+             torch.nn.Hardtanh(min_val=-2, max_val=3))):
+        t = torch.tensor(x, requires_grad=True)
+        expected = theirs(t)
+        expected.sum().backward()
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = ours(xt)
+        np.testing.assert_allclose(y, expected.detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
+        np.testing.assert_allclose(tape.gradient(y, xt), t.grad.numpy(),
+                                   rtol=1e-12, atol=1e-12)
+    config = L.Softplus(beta=2, threshold=10).get_config()
+    assert (config["beta"], config["threshold"]) == (2, 10)
+    config = L.HardTanh(min_val=-2, max_val=3).get_config()
+    assert (config["min_val"], config["max_val"]) == (-2, 3)
 
 
-def test_rrelu_draws_slopes_in_range_in_training_and_uses_mean_otherwise():
-    x = -np.linspace(1.0, 2.0, 4000, dtype="float32").reshape(40, 100)
-    layer = L.RReLU(lower=0.1, upper=0.3, seed=11)
-    slopes = keras.ops.convert_to_numpy(layer(x, training=True)) / x
-    assert slopes.min() >= 0.1 - 1e-6 and slopes.max() <= 0.3 + 1e-6
-    assert abs(slopes.mean() - 0.2) < 0.005 and slopes.std() > 0.05
-    again = keras.ops.convert_to_numpy(layer(x, training=True)) / x
-    assert not np.allclose(again, slopes)  # new draws each call
-    same_seed = L.RReLU(lower=0.1, upper=0.3, seed=11)
-    np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(same_seed(x, training=True)) / x, slopes
-    )
-    np.testing.assert_allclose(layer(x), 0.2 * x, rtol=1e-6)
-    np.testing.assert_array_equal(layer(-x, training=True), -x)
+def test_pytorchs_spellings_of_layer_names_are_the_same_classes():
+    from keras_initact import layers
 
-
-def test_rrelu_training_gradient_is_the_drawn_slope():
-    layer = L.RReLU(seed=2, dtype="float64")
-    x = tf.constant(-np.linspace(0.5, 3.0, 50).reshape(5, 10))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        y = layer(x, training=True)
-    np.testing.assert_allclose(tape.gradient(y, x), y / x, rtol=1e-12)
-
-
-def test_swish_with_beta_one_is_silu_and_learns_one_beta_per_channel():
-    x = np.linspace(-5, 5, 20, dtype="float32").reshape(4, 5)
-    np.testing.assert_allclose(L.Swish()(x), keras.activations.silu(x),
-                               rtol=1e-6)
-    layer = L.Swish(beta=2.0, trainable_beta=True)
-    layer(x)
-    assert tuple(layer.beta_weight.shape) == (5,)
-    np.testing.assert_allclose(layer.beta_weight.numpy(), 2.0)
-
-
-def test_snake_stays_finite_where_frequency_times_x_overflows():
-    y = keras.ops.convert_to_numpy(L.Snake(frequency=4.0)(GRID))
-    assert np.all(np.isfinite(y))
-    np.testing.assert_allclose(y, GRID, rtol=1e-6, atol=0.26)
-
-
-def test_trainable_snake_frequency_is_kept_positive_in_the_computation():
-    layer = L.Snake(trainable_frequency=True)
-    layer(MP_GRID)
-    layer.frequency_weight.assign(np.zeros(12))
-    assert np.all(np.isfinite(keras.ops.convert_to_numpy(layer(MP_GRID))))
-
-
-def test_softmax_mask_gives_zero_to_masked_positions_like_keras():
-    x = np.random.default_rng(9).normal(size=(3, 5)).astype("float32")
-    mask = np.array([[1, 1, 0, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]],
-                    dtype=bool)
-    y = keras.ops.convert_to_numpy(L.Softmax()(x, mask=mask))
-    np.testing.assert_allclose(y, keras.layers.Softmax()(x, mask=mask),
-                               rtol=1e-6)
-    assert np.all(y[~mask] == 0)
-    np.testing.assert_allclose(y[[0, 2]].sum(axis=-1), 1.0, rtol=1e-6)
-    np.testing.assert_allclose(
-        L.Softmax()(x, mask=mask.astype("float32")), y, rtol=1e-6
-    )
+    assert layers.SiLU is layers.Swish and layers.HardSiLU is layers.HardSwish
+    assert layers.Hardtanh is layers.HardTanh
+    assert layers.Hardtanh(min_val=-2, max_val=3).get_config()["max_val"] == 3
 
 
 # --- bad input -------------------------------------------------------------
@@ -538,156 +488,3 @@ def test_bad_arguments_raise_at_construction(factory, message):
 def test_bad_arguments_for_the_input_raise_at_build(layer, shape, message):
     with pytest.raises(ValueError, match=message):
         layer.build(shape)
-
-
-def test_relu_allows_max_value_equal_to_threshold_a_step():
-    # f = max_value at and above it, negative_slope * (x - threshold) below
-    layer = L.ReLU(max_value=1.0, threshold=1.0)
-    np.testing.assert_array_equal(layer(np.array([0.5, 1.5, 3.0])),
-                                  [0.0, 1.0, 1.0])
-
-
-@pytest.mark.parametrize("cls", [L.GLU, L.SwiGLU, L.GEGLU, L.ReGLU],
-                         ids=lambda c: c.__name__)
-def test_a_gated_unit_refuses_an_odd_size_when_the_model_is_built(cls):
-    message = (r"size along `axis` must be even.*received axis=-1, where "
-               r"input_shape=\(None, 7\) has size 7")
-    with pytest.raises(ValueError, match=message):
-        cls().compute_output_shape((None, 7))
-    with pytest.raises(ValueError, match="must be even"):
-        cls()(keras.Input((7,)))  # a model cannot be built with it
-    with pytest.raises(ValueError, match=r"received axis=1, where "
-                       r"input_shape=\(2, 3, 4\) has size 3"):
-        cls(axis=1).compute_output_shape((2, 3, 4))
-    assert cls(axis=1).compute_output_shape((2, 6, 5)) == (2, 3, 5)
-    assert cls().compute_output_shape((None, None)) == (None, None)
-
-
-@pytest.mark.parametrize("cls", [L.GLU, L.SwiGLU, L.GEGLU, L.ReGLU],
-                         ids=lambda c: c.__name__)
-def test_a_gated_unit_axis_outside_the_input_is_a_value_error(cls):
-    message = (r"`axis` is outside an input of rank 2; allowed: an int from "
-               r"-2 to 1\. Received axis=2")
-    with pytest.raises(ValueError, match=message):
-        cls(axis=2).compute_output_shape((None, 4))
-    with pytest.raises(ValueError, match=message):
-        cls(axis=2)(keras.Input((4,)))
-    with pytest.raises(ValueError, match="Received axis=-3"):
-        cls(axis=-3)(np.zeros((2, 4), "float32"))
-    assert cls(axis=-2).compute_output_shape((4, 3)) == (2, 3)
-
-
-def test_softplus_and_hard_tanh_take_pytorchs_arguments_and_equal_torch():
-    torch = pytest.importorskip("torch")
-    x = np.random.default_rng(6).normal(scale=4.0, size=(3, 8))
-    x[0, :3] = [5.0, 5.0 + 1e-7, 5.0 - 1e-7]  # beta * x at the threshold
-    for ours, theirs in (
-            (L.Softplus(beta=2, threshold=10, dtype="float64"),
-             torch.nn.Softplus(beta=2, threshold=10)),
-            (L.Softplus(beta=0.5, threshold=-1, dtype="float64"),
-             torch.nn.Softplus(beta=0.5, threshold=-1)),
-            (L.HardTanh(min_val=-2, max_val=3, dtype="float64"),
-             torch.nn.Hardtanh(min_val=-2, max_val=3))):
-        t = torch.tensor(x, requires_grad=True)
-        expected = theirs(t)
-        expected.sum().backward()
-        xt = tf.constant(x)
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            y = ours(xt)
-        np.testing.assert_allclose(y, expected.detach().numpy(), rtol=1e-12,
-                                   atol=1e-12)
-        np.testing.assert_allclose(tape.gradient(y, xt), t.grad.numpy(),
-                                   rtol=1e-12, atol=1e-12)
-    config = L.Softplus(beta=2, threshold=10).get_config()
-    assert (config["beta"], config["threshold"]) == (2, 10)
-    config = L.HardTanh(min_val=-2, max_val=3).get_config()
-    assert (config["min_val"], config["max_val"]) == (-2, 3)
-
-
-def test_softmax_axis_outside_the_input_raises_when_called():
-    layer = L.Softmax(axis=2)
-    assert layer.built  # no weights: built when constructed, as Keras's
-    with pytest.raises(ValueError, match="outside an input of rank 2"):
-        layer(np.zeros((2, 4)))
-
-
-def test_softmax_takes_a_propagated_sequence_mask_over_leading_axes():
-    ids = np.array([[1, 2, 0], [3, 0, 0]])
-    embedded = keras.layers.Embedding(5, 4, mask_zero=True)(ids)
-    y = keras.ops.convert_to_numpy(L.Softmax()(embedded))
-    np.testing.assert_array_equal(y[ids == 0], 0.0)
-    np.testing.assert_allclose(y[ids != 0].sum(axis=-1), 1.0, rtol=1e-6)
-
-
-# --- ShapedActivation: what monitors read from it --------------------------
-
-
-def test_shaped_activation_stores_the_canonical_name():
-    layer = L.ShapedActivation("Leaky-ReLU", input_scale=2)
-    assert layer.get_config()["activation"] == "leaky_relu"
-    assert layer.get_config()["input_scale"] == 2.0
-
-
-@pytest.mark.parametrize("alias, name", [
-    ("silu", "swish"), ("SiLU", "swish"), ("keras_initact>silu", "swish"),
-    ("hard_silu", "hard_swish"), ("logistic", "sigmoid"),
-    ("lrelu", "leaky_relu"), ("relu2", "squared_relu"), ("exp", "exponential"),
-])
-def test_shaped_activation_accepts_the_registrys_aliases(alias, name):
-    from keras_initact.activations import ACTIVATIONS
-
-    layer = L.ShapedActivation(alias, input_scale=0.5)
-    assert layer.get_config()["activation"] == name
-    assert ACTIVATIONS.identify(layer).name == name
-    x = np.linspace(-3.0, 3.0, 7)
-    np.testing.assert_allclose(
-        layer(x), L.ShapedActivation(name, input_scale=0.5)(x))
-
-
-def test_shaped_activation_lists_the_aliases_when_a_name_is_unknown():
-    with pytest.raises(ValueError, match=r"Unknown activation 'sliu'.*silu"):
-        L.ShapedActivation("sliu")
-
-
-def test_shaped_activation_record_carries_regions_through_the_output_map():
-    from keras_initact.activations import ACTIVATIONS
-
-    layer = L.ShapedActivation("tanh", *TAT_TANH)
-    record = ACTIVATIONS.identify(layer)
-    assert record is ACTIVATIONS.identify(layer) and record.name == "tanh"
-    assert record.layer_class is L.ShapedActivation
-    x = np.linspace(-60.0, 60.0, 241, dtype=np.float32)
-    inner = np.tanh(TAT_TANH[0] * x + TAT_TANH[1])
-    y = keras.ops.convert_to_numpy(layer(x))
-    # An output is saturated exactly when tanh's was.
-    expected = np.mean(np.abs(inner) >= 0.99)
-    assert 0 < expected < 1
-    assert float(record.saturated_fraction(y)) == pytest.approx(expected)
-    # A negative output scale swaps the bounds; a dead region moves too.
-    relu = ACTIVATIONS.identify(L.ShapedActivation("relu", 1.0, 0.0, 0.5, -2.0))
-    assert relu.dead.above == -1.0 and relu.dead.below is None
-    y = keras.ops.convert_to_numpy(L.ShapedActivation("relu", 1.0, 0.0, 0.5, -2.0)(x))
-    assert float(relu.dead_fraction(y)) == pytest.approx(np.mean(x <= 0))
-
-
-def test_shaped_activation_record_has_the_shaped_units_gain():
-    from keras_initact.activations import ACTIVATIONS
-    from keras_initact.math.gains import variance_preserving_gain
-
-    layer = L.ShapedActivation("gelu", 0.5, 0.3, -0.2, 2.0)
-    record = ACTIVATIONS.identify(layer)
-    assert record.gain == pytest.approx(
-        variance_preserving_gain(record.function))
-    assert record.gain != pytest.approx(ACTIVATIONS.spec("gelu").gain)
-    assert not record.homogeneous
-    assert ACTIVATIONS.identify(L.ShapedActivation("relu", 3.0, 0.0, 0.0, 0.5)
-                                ).homogeneous
-
-
-def test_pytorchs_spellings_of_layer_names_are_the_same_classes():
-    from keras_initact import layers
-
-    assert layers.SiLU is layers.Swish and layers.HardSiLU is layers.HardSwish
-    assert layers.Hardtanh is layers.HardTanh
-    assert layers.Hardtanh(min_val=-2, max_val=3).get_config()["max_val"] == 3
