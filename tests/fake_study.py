@@ -8,8 +8,9 @@ from keras_initact.study.grid import Cell, CellResult, epochs_to
 
 
 EPOCHS = 5
-
-
+# Final test accuracy per seed, (init, activation, depth) -> 3 seeds; the
+# curves rise to it from `START`, faster for higher seeds. Depth 3 sits at
+# 0.89-0.93, one depth-20 cell fails at chance, some runs never reach 0.9.
 FINALS = {
     ("glorot_uniform", "relu", 3): (0.919, 0.921, 0.923),
     ("he_normal", "relu", 3): (0.922, 0.924, 0.926),
@@ -24,8 +25,6 @@ FINALS = {
     ("he_normal", "tanh", 20): (0.899, 0.903, 0.907),
     ("shaped", "tanh", 20): (0.926, 0.930, 0.931),
 }
-
-
 START = {3: 0.80, 20: 0.55}
 
 

@@ -67,6 +67,8 @@ def test_probe_data_that_does_not_fit_the_model_is_named(
     _assert_trains_without_traces_of_us(model, x, y)
 
 
+# -- a failure inside a callback never leaves the model unable to train -------
+
 class _Failure(Exception):
     pass
 

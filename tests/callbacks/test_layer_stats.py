@@ -28,6 +28,8 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
+# -- one training run that several tests inspect ------------------------------
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     keras.mixed_precision.set_dtype_policy("float32")
@@ -286,6 +288,8 @@ def test_hooks_removed_after_training(trained):
     assert opt not in _hooks._HOOKS
 
 
+# -- gradients ----------------------------------------------------------------
+
 def test_gradient_statistics_equal_numpy(tmp_path):
     keras.utils.set_random_seed(2)
     x, y = _data(n=BATCH)
@@ -440,6 +444,8 @@ def test_unknown_layer_names_are_refused(tmp_path):
             LayerStats(tmp_path, probe_data=x[:8], layers=["hiden"])])
 
 
+# -- MirroredStrategy, two logical CPUs, in a fresh interpreter ---------------
+
 DISTRIBUTED = textwrap.dedent("""
     import os, sys
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -536,6 +542,8 @@ def test_an_interrupted_fit_keeps_every_step_measured(tmp_path):
                                   "kernel_gradient_norm")["step"]] == [1, 2, 3]
     _assert_trains_without_traces_of_us(model, x, y)
 
+
+# -- without probe_data: activations of the training batch, in the step -----
 
 def _step_activations(tmp_path, model, **kwargs):
     """Trains with LayerStats and no probe, the weights held still (SGD at

@@ -13,6 +13,8 @@ from keras_initact.deep import for_activation
 from keras_initact.models import build_sequential, spec_of
 
 
+# --- what the factory builds ------------------------------------------------
+
 def test_mlp_layers_names_and_initializers():
     model = build_sequential((8,), [16, 8], "relu", num_classes=3, seed=0)
     assert isinstance(model, keras.Sequential)
@@ -241,6 +243,8 @@ def test_explicit_initializers_by_name_and_object():
                       keras.initializers.GlorotNormal)
     assert not np.array_equal(values["dense_1"], values["head"])
 
+
+# --- seeds ------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs", [
     {}, {"kernel_initializer": "he_uniform",

@@ -12,6 +12,8 @@ from built_models import X8, layer_names, same_weights
 from keras_initact.models import build_sequential, normalize_spec, spec_of
 
 
+# --- specs ------------------------------------------------------------------
+
 def test_spec_round_trip_is_json_and_exact():
     model = build_sequential(
         (8, 8, 1), (8,), "gelu", conv_filters=(2, 4), conv_kernel_size=(3, 3),
@@ -39,6 +41,8 @@ def test_spec_of_rejects_other_models():
     with pytest.raises(ValueError, match="changed after it was built"):
         spec_of(model)
 
+
+# --- .keras files -----------------------------------------------------------
 
 KERAS_CASES = {
     "mlp_mish_bn_dropout": dict(input_shape=(8,), hidden_units=[8, 8],
