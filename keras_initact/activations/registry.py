@@ -79,7 +79,7 @@ class Registry(Table):
                 return self._of_layer(activation, None)
             return None
         if isinstance(activation, keras.layers.Layer):
-            return self._of_layer(type(activation), activation.get_config())
+            return self._of_layer(type(activation), activation)
         found = self.of_function(activation)
         if found is not None:
             return found
@@ -90,11 +90,11 @@ class Registry(Table):
             return self.find(name)
         return None
 
-    def _of_layer(self, cls, config):
-        """The spec of a `cls` layer with `config` (`None`: the class's
-        own). keras_initact's layers report their record; a Keras layer is
-        read as the keras_initact layer of its name (Keras's `ReLU` as
-        `ReLU`: the same arguments)."""
+    def _of_layer(self, cls, layer):
+        """The spec of `layer`, a `cls` layer (`None`: the class's own).
+        keras_initact's layers report their record; a Keras layer is read
+        as the keras_initact layer of its name (Keras's `ReLU` as `ReLU`:
+        the same arguments)."""
         reporter = cls
         if not issubclass(cls, L.ActivationLayer):
             spec = self._of_keras_layer(cls)
@@ -102,8 +102,8 @@ class Registry(Table):
                                               L.ActivationLayer):
                 return spec
             reporter = spec.layer_class
-        record = (reporter.record if config is None
-                  else reporter.activation_record(config))
+        record = (reporter.record if layer is None
+                  else _record_of(reporter, layer))
         return None if record is None else self._spec_of(record, reporter)
 
     def _of_keras_layer(self, cls):
@@ -135,6 +135,35 @@ class Registry(Table):
                            else reporter)
             self._variants[record] = ActivationSpec.of(record, layer_class)
         return self._variants[record]
+
+
+def _record_of(reporter, layer):
+    """The record `reporter` (a layer class) gives `layer`'s options.
+
+    The options are read off the layer's attributes, which keras_initact's
+    and Keras's activation layers keep under their arguments' names
+    (`ActivationLayer.option_attributes` names the others), not from
+    `get_config()`: Keras's serializes the dtype policy, which imports
+    TensorFlow under every backend. A layer that keeps an option elsewhere
+    (a user's subclass) is read from its config."""
+    try:
+        return reporter.activation_record(_Options(layer, reporter))
+    except KeyError:
+        return reporter.activation_record(layer.get_config())
+
+
+class _Options:
+    """`options[name]`: a layer's argument `name`, from its attribute."""
+
+    def __init__(self, layer, reporter):
+        self._layer = layer
+        self._renamed = getattr(reporter, "option_attributes", {})
+
+    def __getitem__(self, name):
+        try:
+            return getattr(self._layer, self._renamed.get(name, name))
+        except AttributeError:
+            raise KeyError(name) from None
 
 
 def _layer_classes():

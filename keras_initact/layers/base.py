@@ -28,12 +28,16 @@ class ActivationLayer(keras.layers.Layer):
 
     # The table's record of what this layer computes (`None` in the bases).
     record = None
+    # The arguments `activation_record` reads that the layer keeps under
+    # another attribute's name (argument -> attribute).
+    option_attributes = {}
 
     @classmethod
     def activation_record(cls, config):
         """The record of a layer of this class built with `config` (its
-        `get_config()`, or a Keras layer's of the same name and arguments):
-        `record`, unless a subclass's options change the facts."""
+        arguments by name: its `get_config()`, its attributes, or a Keras
+        layer's of the same name and arguments): `record`, unless a
+        subclass's options change the facts."""
         return cls.record
 
     def __init__(self, **kwargs):

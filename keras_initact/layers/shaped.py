@@ -48,6 +48,7 @@ class ShapedActivation(ActivationLayer):
     """
 
     # `record` stays `None`: it shapes the record it is given.
+    option_attributes = {"activation": "activation_name"}
 
     def __init__(self, activation, input_scale=1.0, input_shift=0.0,
                  output_shift=0.0, output_scale=1.0, **kwargs):
