@@ -5,7 +5,9 @@ A module fixture trains, into one log root:
 
 * `deep/`: the depth-100 factory MLP of `examples/deep_model_in_tensorboard.py`
   (201 layers) with a dying layer (`act_30`) and an exploding one
-  (`act_70`) planted, beside Keras's own `TensorBoard` callback;
+  (`act_70`) planted, beside Keras's own `TensorBoard` callback: the logs
+  of the example's own run (`deep_example_run`, shared with the examples
+  test);
 * `resnet/`: Keras Applications' ResNet50V2 (`weights=None`, 32x32 inputs,
   192 layers);
 * `small_a/` and `small_b/`: two training runs of one small architecture.
@@ -69,10 +71,13 @@ def _resnet_run(log_dir):
 
 
 @pytest.fixture(scope="module")
-def board(tmp_path_factory):
+def board(tmp_path_factory, deep_example_run):
     root = tmp_path_factory.mktemp("tensorboard_view")
     example = _example()
-    deep = example.train(str(root / "deep"), epochs=1, every_n_steps=4)
+    result, deep_logs = deep_example_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    shutil.copytree(deep_logs, root / "deep")
+    deep = example.planted_model()  # its layers, as the example built them
     resnet = _resnet_run(str(root / "resnet"))
     _small_run(str(root / "small_a"), 0)
     _small_run(str(root / "small_b"), 1)
