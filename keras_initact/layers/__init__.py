@@ -1,4 +1,5 @@
-"""Activation layers: every keras_initact activation as a Keras layer.
+"""Activation layers: every keras_initact activation as a Keras layer, and
+the residual connections of deep networks.
 
     from keras_initact.layers import Mish
     model = keras.Sequential([keras.layers.Dense(64), Mish()])
@@ -12,6 +13,7 @@
 | `gated`      | GLU, SwiGLU, GEGLU, ReGLU (halve the last axis)                 |
 | `softmax`    | Softmax, LogSoftmax, Softmin, Sparsemax (output heads)          |
 | `shaped`     | ShapedActivation: any elementwise one, DKS/TAT-shaped           |
+| `residual`   | ResidualScale (SkipInit, ReZero), DeepNormResidual, deepnorm_constants: residual connections, not activations |
 
 Each is registered as `"keras_initact>ClassName"`, passes masks through,
 computes in the layer's compute dtype (mixed precision) and keeps learned
@@ -19,7 +21,7 @@ parameters (PReLU, trainable Swish and Snake) as float32 weights. Each
 class names its record in the table of activations (`record`, from
 `keras_initact.math.table`) and reports the record of a configured layer
 (`activation_record(config)`), which `keras_initact.activations.identify`
-reads.
+reads. The residual layers are not activations: they have no record.
 """
 
 from keras_initact.layers.base import ActivationLayer
@@ -27,6 +29,9 @@ from keras_initact.layers.gated import GEGLU, GLU, GatedUnit, ReGLU, SwiGLU
 from keras_initact.layers.rectifiers import (
     CELU, ELU, SELU, HardSwish, LeakyReLU, PReLU, ReLU, ReLU6, RReLU,
     SparsePlus, SquaredReLU, Threshold,
+)
+from keras_initact.layers.residual import (
+    DeepNormConstants, DeepNormResidual, ResidualScale, deepnorm_constants,
 )
 from keras_initact.layers.shaped import ShapedActivation
 from keras_initact.layers.shrinkage import HardShrink, SoftShrink, TanhShrink
@@ -43,11 +48,14 @@ HardSiLU = HardSwish
 Hardtanh = HardTanh  # PyTorch's spelling
 
 __all__ = [
-    "ActivationLayer", "CELU", "ELU", "Exponential", "GEGLU", "GELU", "GLU",
+    "ActivationLayer", "CELU", "DeepNormConstants", "DeepNormResidual",
+    "ELU", "Exponential", "GEGLU", "GELU", "GLU",
     "GatedUnit", "HardShrink", "HardSiLU", "HardSigmoid", "HardSwish",
     "HardTanh", "Hardtanh", "LeakyReLU", "LiSHT", "LogSigmoid", "LogSoftmax", "Mish",
-    "PReLU", "RReLU", "ReGLU", "ReLU", "ReLU6", "SELU", "ShapedActivation",
+    "PReLU", "RReLU", "ReGLU", "ReLU", "ReLU6", "ResidualScale", "SELU",
+    "ShapedActivation",
     "SiLU", "Sigmoid", "Snake", "SoftShrink", "Softmax", "Softmin",
     "Softplus", "Softsign", "SparsePlus", "SparseSigmoid", "Sparsemax",
     "SquaredReLU", "Squareplus", "SwiGLU", "Tanh", "TanhShrink", "Threshold",
+    "deepnorm_constants",
 ]
