@@ -10,6 +10,7 @@
 | `layers`        | every activation as a Keras layer                         |
 | `activations`   | the registry: one record per activation, by name          |
 | `deep`          | LSUV, `for_activation`, activation shaping, `diagnose`    |
+| `graph`         | `initialize`, `predict_moments`: any model's graph (AutoInit, Fixup) |
 | `models`        | `build_sequential`, `spec_of`, `export_saved_model`       |
 | `callbacks`     | LayerStats, NonFiniteGuard: per-layer statistics in TensorBoard |
 | `reporting`     | `report(log_dir)`: logged statistics to a table and figures |
@@ -21,8 +22,9 @@ serialization, so that `.keras` files using them load after
 `import keras_initact`.
 """
 
-from keras_initact import activations, callbacks, initializers, layers, math, models
+from keras_initact import activations, callbacks, graph, initializers, layers, math, models
 from keras_initact.deep import diagnose, for_activation, lsuv_initialize
+from keras_initact.graph import initialize, predict_moments, register_estimator
 from keras_initact.initializers import *  # noqa: F401,F403
 from keras_initact.initializers import __all__ as _initializer_names
 from keras_initact.layers import *  # noqa: F401,F403
@@ -33,8 +35,9 @@ from keras_initact.seeding import derive_seed
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "callbacks", "initializers", "layers", "math", "models",
-    "build_sequential", "derive_seed", "diagnose", "export_saved_model",
-    "for_activation", "lsuv_initialize", "report", "spec_of",
+    "activations", "callbacks", "graph", "initializers", "layers", "math",
+    "models", "build_sequential", "derive_seed", "diagnose",
+    "export_saved_model", "for_activation", "initialize", "lsuv_initialize",
+    "predict_moments", "register_estimator", "report", "spec_of",
     *_initializer_names, *_layer_names,
 ]

@@ -19,7 +19,12 @@ setup.cfg's lower bound.
 | JAX `train_step` calling `self.compute_loss_and_updates` in `value_and_grad` and passing its aux's non-trainable variables on as the new state | values measured in the step's own forward pass leave it (`train_step_exporting`) |
 | `keras.src.activations.ALL_OBJECTS_DICT`  | `Dense(activation="keras_initact>mish")`: Keras resolves activation strings only in this table |
 | `Layer._build_at_init()`                  | building a layer without weights when it is constructed, as Keras's own are |
+| `Function._nodes_by_depth`, `Node.operation`, `.arguments.fill_in`, `.outputs`; `Sequential._functional` | walking a model's graph node by node (`functional_graph`) |
+| the classes of `keras.src.ops.numpy` and `keras.src.ops.nn` | which graph operations act elementwise (`x + 3.0` in a functional model) |
+| `keras.src.applications.convnext.LayerScale`, `.StochasticDepth` | ConvNeXt's own layers, which `initialize` knows |
 """
+
+import dataclasses
 
 import functools
 import weakref
@@ -201,3 +206,108 @@ def train_step_exporting(model, train_step, produce):
 
     produced = []
     return step
+
+
+@dataclasses.dataclass(frozen=True)
+class GraphNode:
+    """One call in a model's graph: `operation` (a layer, a nested model
+    or a Keras op) called on `inputs` (KerasTensors), giving `outputs`."""
+
+    operation: object
+    inputs: tuple
+    outputs: tuple
+    _arguments: object = dataclasses.field(repr=False)
+
+    def arguments(self, values):
+        """`(args, kwargs)` of the call with each input KerasTensor `t`
+        replaced by `values[id(t)]`."""
+        return self._arguments.fill_in(values)
+
+
+@dataclasses.dataclass(frozen=True)
+class Graph:
+    """A functional or Sequential model's graph: its input and output
+    KerasTensors, and its nodes in an order that computes each node's
+    inputs first (Keras's own, `Functional._run_through_graph`'s)."""
+
+    inputs: tuple
+    outputs: tuple
+    nodes: tuple
+
+
+def functional_graph(model):
+    """The `Graph` of a built functional or Sequential `model`, or `None`
+    for a model without one (a subclassed `keras.Model`).
+
+    Keras 3 keeps a functional model's nodes by depth
+    (`Function._nodes_by_depth`), and a Sequential model's graph in a
+    functional model it builds once it knows its input shape."""
+    if isinstance(model, keras.Sequential):
+        model = getattr(model, "_functional", None)
+        if model is None:
+            return None
+    if not isinstance(model, keras.Model) or not hasattr(
+            model, "_nodes_by_depth"):
+        return None
+    try:
+        nodes = []
+        for depth in sorted(model._nodes_by_depth, reverse=True):
+            for node in model._nodes_by_depth[depth]:
+                if node.operation is None or node.is_input:
+                    continue
+                nodes.append(GraphNode(
+                    node.operation, tuple(node.input_tensors),
+                    tuple(node.outputs), node.arguments))
+        return Graph(tuple(model.inputs), tuple(model.outputs), tuple(nodes))
+    except AttributeError as error:
+        raise _moved("`Function._nodes_by_depth` and its `Node`s", error) \
+            from None
+
+
+# Keras ops that act on each element alone (with broadcasting), by class
+# name in `keras.src.ops.numpy` and `keras.src.ops.nn`.
+ELEMENTWISE_OPS = frozenset({
+    "Abs", "Absolute", "Add", "Subtract", "Multiply", "Divide", "TrueDivide",
+    "Negative", "Square", "Sqrt", "Exp", "Expm1", "Log", "Log1p", "Power",
+    "Maximum", "Minimum", "Clip", "Sign", "Tanh", "Sin", "Cos", "Reciprocal",
+    "Relu", "Relu6", "Sigmoid", "Softplus", "Softsign", "Silu", "Swish",
+    "LogSigmoid", "LeakyRelu", "HardSigmoid", "HardSilu", "HardSwish", "Elu",
+    "Selu", "Gelu", "Celu", "Mish", "Cast", "Where",
+})
+
+
+def is_elementwise_op(operation):
+    """Whether `operation` (a graph node's) is one of Keras's elementwise
+    ops (`ELEMENTWISE_OPS`)."""
+    cls = type(operation)
+    module = cls.__module__
+    return (module in ("keras.src.ops.numpy", "keras.src.ops.nn")
+            and cls.__name__ in ELEMENTWISE_OPS)
+
+
+def attention_projections(layer):
+    """The query, key, value and output `EinsumDense` layers of a built
+    `keras.layers.MultiHeadAttention` (public properties since Keras 3.5;
+    the private attributes before)."""
+    found = []
+    for name in ("query_dense", "key_dense", "value_dense", "output_dense"):
+        sublayer = getattr(layer, name, None)
+        if sublayer is None:
+            sublayer = getattr(layer, "_" + name, None)
+        if sublayer is None:
+            raise _moved(f"`MultiHeadAttention.{name}`")
+        found.append(sublayer)
+    return tuple(found)
+
+
+def application_layer_classes():
+    """Keras Applications' own layers that `initialize` knows, by name:
+    ConvNeXt's `LayerScale` and `StochasticDepth` (empty when this Keras
+    lacks them)."""
+    try:
+        from keras.src.applications import convnext
+    except ImportError:
+        return {}
+    return {name: getattr(convnext, name)
+            for name in ("LayerScale", "StochasticDepth")
+            if hasattr(convnext, name)}

@@ -1,0 +1,228 @@
+"""Estimators of the layers with kernels: dense, einsum, convolutions,
+embeddings and attention.
+
+Each output unit is `sum_i w_i x_i + b` over its fan-in; with zero-mean
+weights independent of the input, `E[y^2] = fan * E[w^2] * E[x^2] + E[b^2]`
+(Bingham & Miikkulainen, "AutoInit", AAAI 2023, eq. 3; He et al. 2015 for
+the ReLU case). A convolution's fan counts only the taps that fall on real
+input, averaged over its output positions: at 1x1 to 4x4 feature maps a
+3x3 "same" convolution sees a fraction of its kernel.
+"""
+
+import functools
+import math
+
+import keras
+import numpy as np
+
+from keras_initact import keras_adapter
+from keras_initact.graph.call import linear_output
+from keras_initact.graph.signal import Signal
+
+
+def dense(call):
+    """`Dense`: fan = the kernel's input units."""
+    layer = call.layer
+    x = call.input
+    second = call.kernel_second(layer.kernel, layer.kernel.shape[0], x.second)
+    return linear_output(layer, layer.kernel.shape[0] * second * x.second)
+
+
+def einsum_dense(call):
+    """`EinsumDense`: fan = the product of the kernel's axes that its
+    equation sums over."""
+    layer = call.layer
+    x = call.input
+    fan = einsum_fan(layer.equation, layer.kernel.shape)
+    second = call.kernel_second(layer.kernel, fan, x.second)
+    return linear_output(layer, fan * second * x.second)
+
+
+def einsum_fan(equation, kernel_shape):
+    """The fan-in of an einsum kernel: the product of its dimensions whose
+    letters the input has and the output has not.
+
+    >>> einsum_fan("abc,cde->abde", (16, 4, 8))
+    16
+    """
+    inputs, output = equation.replace("...", "").split("->")
+    input_spec, kernel_spec = inputs.split(",")
+    return math.prod(size for letter, size in zip(kernel_spec, kernel_shape)
+                     if letter in input_spec and letter not in output)
+
+
+def convolution(call):
+    """`Conv1D/2D/3D` (grouped included): fan = input channels per group
+    times the taps on real input."""
+    layer = call.layer
+    x = call.input
+    per_group = layer.kernel.shape[-2]
+    fan = per_group * real_taps(call, layer.kernel.shape[:-2])
+    second = call.kernel_second(layer.kernel, fan, x.second)
+    return linear_output(layer, fan * second * x.second)
+
+
+def depthwise_convolution(call):
+    """`DepthwiseConv1D/2D`: fan = the taps on real input."""
+    layer = call.layer
+    x = call.input
+    fan = real_taps(call, layer.kernel.shape[:-2])
+    second = call.kernel_second(layer.kernel, fan, x.second)
+    return linear_output(layer, fan * second * x.second)
+
+
+def separable_convolution(call):
+    """`SeparableConv1D/2D`: the depthwise kernel to unit second moment,
+    then the pointwise kernel over its channels."""
+    layer = call.layer
+    x = call.input
+    taps = real_taps(call, layer.depthwise_kernel.shape[:-2])
+    depthwise = call.kernel_second(layer.depthwise_kernel, taps, x.second)
+    middle = taps * depthwise * x.second
+    fan = layer.pointwise_kernel.shape[-2]
+    pointwise = call.kernel_second(layer.pointwise_kernel, fan, middle)
+    return linear_output(layer, fan * pointwise * middle)
+
+
+def transposed_convolution(call):
+    """`Conv1D/2D/3DTranspose`: each output position gathers about
+    `kernel / stride` taps per spatial axis from every input channel."""
+    layer = call.layer
+    x = call.input.materialized()
+    kernel = layer.kernel.shape
+    taps = math.prod(size / min(stride, size) for size, stride
+                     in zip(kernel[:-2], _tuple(layer.strides, len(kernel) - 2)))
+    fan = kernel[-1] * taps
+    second = call.kernel_second(layer.kernel, fan, x.second)
+    return linear_output(layer, fan * second * x.second)
+
+
+def embedding(call):
+    """`Embedding`: its output is rows of the table, set to unit second
+    moment."""
+    layer = call.layer
+    second = call.kernel_second(layer.embeddings, 1, 1.0)
+    mean = float(np.mean(keras.ops.convert_to_numpy(layer.embeddings)))
+    return Signal.of_moments(mean, second)
+
+
+def multi_head_attention(call):
+    """`MultiHeadAttention`: the query, key and value projections to unit
+    second moment; the attention average of `T` values, `sum_j a_j v_j`
+    with softmax weights of logit variance `E[q^2] E[k^2]`, has second
+    moment `E[v^2] * E[sum_j a_j^2]` (by sampling the softmax; divided by
+    `1 - dropout` in training); the output projection to unit second
+    moment from that."""
+    layer = call.layer
+    query = call.argument("query")
+    value = call.argument("value")
+    key = call.argument("key") or value
+    query_dense, key_dense, value_dense, output_dense = \
+        keras_adapter.attention_projections(layer)
+
+    def projected(dense_layer, x):
+        fan = einsum_fan(dense_layer.equation, dense_layer.kernel.shape)
+        second = call.kernel_second(dense_layer.kernel, fan, x.second)
+        return linear_output(dense_layer, fan * second * x.second)
+
+    q = projected(query_dense, query)
+    k = projected(key_dense, key)
+    v = projected(value_dense, value)
+    shape = call.argument_shape("value")
+    length = shape[-2] if shape is not None and len(shape) >= 3 else None
+    causal = bool(call.kwargs.get("use_causal_mask", False))
+    concentration = attention_concentration(q.second * k.second, length,
+                                            causal)
+    if call.training and layer.dropout:
+        concentration /= 1.0 - layer.dropout
+    averaged = Signal.of_moments(
+        v.mean, v.mean ** 2 + concentration * v.variance)
+    return projected(output_dense, averaged)
+
+
+def attention_concentration(logit_variance, length, causal=False):
+    """`E[sum_j a_j^2]` for `a = softmax(l)` over `length` independent
+    logits of variance `logit_variance` (1 for one key; about
+    `exp(variance) / length` for many), averaged over query positions
+    `1..length` when `causal`."""
+    if length is None:
+        return 0.0
+    variance = round(float(logit_variance), 2)
+    if not causal:
+        return _concentration(variance, int(length))
+    return float(np.mean([_concentration(variance, t)
+                          for t in range(1, int(length) + 1)]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _concentration(variance, length):
+    if length <= 1:
+        return 1.0
+    rng = np.random.default_rng(length)
+    rows = max(64, 200_000 // length)
+    logits = rng.standard_normal((rows, length)) * math.sqrt(variance)
+    logits -= logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return float(np.mean(np.sum(weights * weights, axis=1)))
+
+
+def real_taps(call, kernel_size):
+    """The number of kernel taps on real input, averaged over the output
+    positions: per spatial axis from its length, the zero borders the input
+    carries (`Signal.borders`), stride, dilation and padding; their
+    product."""
+    layer = call.layer
+    rank = len(kernel_size)
+    shape = call.input_shape
+    spatial = (shape[2:2 + rank] if getattr(layer, "data_format", None)
+               == "channels_first" else shape[1:1 + rank])
+    borders = call.input.borders or [(None, 0, 0)] * rank
+    strides = _tuple(layer.strides, rank)
+    dilations = _tuple(getattr(layer, "dilation_rate", 1), rank)
+    taps = 1.0
+    for axis in range(rank):
+        taps *= axis_taps(spatial[axis], borders[axis][1], borders[axis][2],
+                          kernel_size[axis], strides[axis], dilations[axis],
+                          layer.padding)
+    return taps
+
+
+def axis_taps(length, before, after, kernel, stride=1, dilation=1,
+              padding="valid"):
+    """The mean, over one spatial axis's output positions, of the number
+    of the kernel's taps that land on real input (not on padding: the
+    layer's own `"same"`/`"causal"` padding, or `before` and `after` zeros
+    already in the input).
+
+    >>> axis_taps(1, 0, 0, 3, padding="same")   # a 3-tap kernel on 1 pixel
+    1.0
+    """
+    if length is None:
+        return float(kernel)
+    if padding == "valid":
+        pad = 0
+        count = (length - dilation * (kernel - 1) - 1) // stride + 1
+    elif padding == "same":
+        count = -(-length // stride)
+        total = max((count - 1) * stride + dilation * (kernel - 1) + 1
+                    - length, 0)
+        pad = total // 2
+    elif padding == "causal":
+        pad = dilation * (kernel - 1)
+        count = -(-length // stride)
+    else:
+        raise ValueError(f"Unknown padding {padding!r}.")
+    if count <= 0:
+        return float(kernel)
+    index = (np.arange(count)[:, None] * stride - pad
+             + np.arange(kernel)[None, :] * dilation)
+    real = (index >= before) & (index < length - after)
+    return float(real.sum(axis=1).mean())
+
+
+def _tuple(value, rank):
+    if isinstance(value, int):
+        return (value,) * rank
+    return tuple(value)
+

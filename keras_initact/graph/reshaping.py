@@ -1,0 +1,85 @@
+"""Estimators of the layers that move, pad, pool or copy elements.
+
+Layers that only rearrange elements (`Flatten`, `Reshape`, `Permute`,
+`UpSampling` by repetition, `RepeatVector`, `Cropping` of real input)
+leave the distribution as it is. Zero padding is kept aside as borders
+for the convolution after it (`Signal.padded`). Pooling treats the
+elements of a window as independent: the mean of `k` has variance
+`Var / k`, the largest of `k` follows their order statistic.
+"""
+
+import math
+
+from keras_initact.graph.signal import Signal
+
+
+def unchanged(call):
+    """Layers that rearrange or copy elements: the input's distribution."""
+    return call.input
+
+
+def zero_padding(call):
+    """`ZeroPadding1D/2D/3D`: the zeros, as borders per spatial axis."""
+    layer = call.layer
+    shape = call.input_shape
+    first = 2 if getattr(layer, "data_format", None) == "channels_first" \
+        else 1
+    borders = []
+    for axis, (before, after) in enumerate(_pairs(layer.padding)):
+        length = shape[first + axis]
+        if length is None:
+            return call.input.materialized()
+        borders.append((length + before + after, before, after))
+    return call.input.padded(borders)
+
+
+def _pairs(padding):
+    return [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
+
+
+def window_size(call):
+    """The number of elements a pooling window holds."""
+    return math.prod(call.layer.pool_size)
+
+
+def average_pooling(call):
+    """`AveragePooling1D/2D/3D`: the mean of `k` independent elements."""
+    x = call.input
+    return _mean_of(x, window_size(call))
+
+
+def max_pooling(call):
+    """`MaxPooling1D/2D/3D`: the largest of `k` independent elements."""
+    return call.input.maximum_of(window_size(call))
+
+
+def _spatial_size(call):
+    shape = call.input_shape
+    layer = call.layer
+    spatial = (shape[2:] if getattr(layer, "data_format", None)
+               == "channels_first" else shape[1:-1])
+    if any(size is None for size in spatial):
+        return None
+    return math.prod(spatial)
+
+
+def global_average_pooling(call):
+    """`GlobalAveragePooling1D/2D/3D`: the mean of the `H * W`
+    elements of each channel, taken as independent."""
+    size = _spatial_size(call)
+    x = call.input
+    if size is None:  # unknown: as many as to leave only the mean
+        return Signal.gaussian(x.mean, 0.0)
+    return _mean_of(x, size)
+
+
+def global_max_pooling(call):
+    """`GlobalMaxPooling1D/2D/3D`: the largest of the `H * W` elements."""
+    size = _spatial_size(call)
+    return call.input.maximum_of(size or 1)
+
+
+def _mean_of(x, count):
+    if count <= 1:
+        return x
+    return Signal.gaussian(x.mean, x.variance / count)
