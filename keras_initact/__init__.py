@@ -24,7 +24,9 @@ serialization, so that `.keras` files using them load after
 
 from keras_initact import activations, callbacks, graph, initializers, layers, math, models
 from keras_initact.deep import diagnose, for_activation, lsuv_initialize
-from keras_initact.graph import initialize, predict_moments, register_estimator
+from keras_initact.graph import (
+    initialize, predict_moments, register_estimator, reinitialize,
+)
 from keras_initact.initializers import *  # noqa: F401,F403
 from keras_initact.initializers import __all__ as _initializer_names
 from keras_initact.layers import *  # noqa: F401,F403
@@ -38,6 +40,7 @@ __all__ = [
     "activations", "callbacks", "graph", "initializers", "layers", "math",
     "models", "build_sequential", "derive_seed", "diagnose",
     "export_saved_model", "for_activation", "initialize", "lsuv_initialize",
-    "predict_moments", "register_estimator", "report", "spec_of",
+    "predict_moments", "register_estimator", "reinitialize", "report",
+    "spec_of",
     *_initializer_names, *_layer_names,
 ]

@@ -54,6 +54,9 @@ class LayerCall:
             read (`predict_moments`).
         target: the second moment every kernel's output is set to.
         seed: the seed for kernels drawn anew (all-zero ones).
+        fixed: kernels given their mean square by the scheme (`id` of the
+            variable -> mean square; 0 zeroes it, `None` keeps it as it
+            is), not by their input.
     """
 
     layer: Any
@@ -63,6 +66,7 @@ class LayerCall:
     initializing: bool = False
     target: float = 1.0
     seed: Optional[int] = None
+    fixed: dict = dataclasses.field(default_factory=dict)
     scales: list = dataclasses.field(default_factory=list)
 
     @property
@@ -111,14 +115,19 @@ class LayerCall:
         of that mean square. Reading, it is the kernel's own."""
         values = keras.ops.convert_to_numpy(variable).astype(np.float64)
         current = float(np.mean(values * values))
-        if not self.initializing:
+        if not self.initializing or (id(variable) in self.fixed
+                                     and self.fixed[id(variable)] is None):
             self.scales.append(KernelScale(
                 _variable_name(variable), float(fan), float(input_second),
                 current, 1.0))
             return current
         target = self.target if target is None else target
-        wanted = target / max(fan * input_second, 1e-30)
-        if current > 0.0:
+        wanted = self.fixed.get(
+            id(variable), target / max(fan * input_second, 1e-30))
+        if wanted == 0.0:
+            factor = 0.0
+            new = np.zeros_like(values)
+        elif current > 0.0:
             factor = math.sqrt(wanted / current)
             new = values * factor
         else:

@@ -1,14 +1,17 @@
 """`initialize` and `predict_moments`: data-free initialization of any
 Keras model's graph, in place."""
 
+import dataclasses
+import warnings
+
 import keras
 
 from keras_initact import keras_adapter
-from keras_initact.checks import check_bool, check_choice
+from keras_initact.checks import check_bool
 from keras_initact.graph.report import MomentsReport
-from keras_initact.graph.walk import Walk, input_flows
-
-SCHEMES = ("auto",)
+from keras_initact.graph.residual import residual_structure
+from keras_initact.graph.schemes import scheme_named
+from keras_initact.graph.walk import UnknownLayerWarning, Walk, input_flows
 
 
 def initialize(model, x=None, scheme="auto", *, training=True, seed=None,
@@ -42,7 +45,11 @@ def initialize(model, x=None, scheme="auto", *, training=True, seed=None,
             without an estimator are measured on it rather than taken as
             the identity, and the report gives measured moments beside
             the predicted ones.
-        scheme: `"auto"`.
+        scheme: `"auto"` (AutoInit's rule), `"fixup"` (Fixup's rule in
+            every residual branch, on AutoInit's), `"deepnorm"` (DeepNorm's
+            in the branches of `DeepNormResidual` merges), or a
+            `keras_initact.graph.Scheme` instance such as
+            `Fixup(zero_classifier=False)` or `DeepNorm(beta=0.2)`.
         training: predict the training-mode pass (dropout active, batch
             normalization by the batch's statistics), as at the start of
             training; `False` for inference.
@@ -58,9 +65,31 @@ def initialize(model, x=None, scheme="auto", *, training=True, seed=None,
         `UnknownLayerWarning` for each layer without an estimator when `x`
         is not given, naming it: it is taken as the identity.
     """
-    check_choice("scheme", scheme, SCHEMES, "initialize")
-    return _walk(model, x, initializing=True, training=training, seed=seed,
-                 input_moments=input_moments, scheme=scheme)
+    scheme = scheme_named(scheme)
+    check_bool("training", training, "initialize")
+    _check_model(model, "initialize")
+    structure = residual_structure(model)
+    walk = Walk(initializing=True, training=training, seed=seed,
+                fixed={id(v): 0.0 for v in scheme.zeroed(structure)})
+    walk.run(model, input_flows(model, x, tuple(input_moments)))
+    factors = scheme.rescaled(structure)
+    if not factors:
+        return MomentsReport(scheme.name, tuple(walk.rows))
+    for variable, factor in factors:
+        variable.assign(variable * factor)
+    set_by_walk = {kernel.variable: kernel.factor
+                   for row in walk.rows for kernel in row.kernels}
+    rescaled_by = {_name(v): factor for v, factor in factors}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnknownLayerWarning)
+        final = Walk(initializing=False, training=training)
+        final.run(model, input_flows(model, x, tuple(input_moments)))
+    return MomentsReport(scheme.name, tuple(
+        dataclasses.replace(row, kernels=tuple(
+            dataclasses.replace(kernel, factor=set_by_walk.get(
+                kernel.variable, 1.0) * rescaled_by.get(kernel.variable, 1.0))
+            for kernel in row.kernels))
+        for row in final.rows))
 
 
 def predict_moments(model, x=None, *, training=True,
@@ -68,17 +97,15 @@ def predict_moments(model, x=None, *, training=True,
     """The moments `initialize` would predict for each layer of `model`
     with its current weights, which stay as they are (with `x`, measured
     beside them): a `MomentsReport`."""
-    return _walk(model, x, initializing=False, training=training, seed=None,
-                 input_moments=input_moments, scheme="predicted")
-
-
-def _walk(model, x, initializing, training, seed, input_moments, scheme):
-    owner = "initialize" if initializing else "predict_moments"
-    check_bool("training", training, owner)
-    _check_model(model, owner)
-    walk = Walk(initializing=initializing, training=training, seed=seed)
+    check_bool("training", training, "predict_moments")
+    _check_model(model, "predict_moments")
+    walk = Walk(initializing=False, training=training)
     walk.run(model, input_flows(model, x, tuple(input_moments)))
-    return MomentsReport(scheme, tuple(walk.rows))
+    return MomentsReport("predicted", tuple(walk.rows))
+
+
+def _name(variable):
+    return getattr(variable, "path", None) or variable.name
 
 
 def _check_model(model, owner):

@@ -35,6 +35,7 @@ class Walk:
     training: bool = True
     seed: int = None
     target: float = 1.0
+    fixed: dict = dataclasses.field(default_factory=dict)
     rows: list = dataclasses.field(default_factory=list)
     _calls: dict = dataclasses.field(default_factory=dict)
 
@@ -67,7 +68,7 @@ class Walk:
         call = LayerCall(
             operation, args, kwargs, training=self.training,
             initializing=self.initializing and count == 1,
-            target=self.target,
+            target=self.target, fixed=self.fixed,
             seed=None if self.seed is None else derive_seed(
                 self.seed, len(self.rows)))
         predicted = None if estimator is None else estimator.function(call)
