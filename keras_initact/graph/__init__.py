@@ -8,7 +8,8 @@
 |-----------------|----------------------------------------------------------|
 | `signal`        | `Signal`: a tensor's predicted distribution              |
 | `call`          | `LayerCall`: what an estimator reads, and kernel setting |
-| `linear`, `normalization`, `elementwise`, `reshaping` | the estimators |
+| `correlation`   | two positions' correlation, which attention reads        |
+| `linear`, `attention`, `normalization`, `elementwise`, `reshaping` | the estimators |
 | `estimators`    | the table: layer class -> estimator; `register_estimator`|
 | `walk`          | the graph run on signals (and data)                      |
 | `report`        | `MomentsReport`, `LayerMoments`                          |

@@ -20,6 +20,7 @@ class Flow:
     signal: Signal
     shape: tuple
     tensor: Any = None
+    correlation: float = 0.0
 
 
 @dataclasses.dataclass(eq=False)
@@ -57,6 +58,9 @@ class LayerCall:
         fixed: kernels given their mean square by the scheme (`id` of the
             variable -> mean square; 0 zeroes it, `None` keeps it as it
             is), not by their input.
+        output_correlation: set by an estimator that knows its output's
+            correlation between positions (attention); else the walk's
+            default rule gives it.
     """
 
     layer: Any
@@ -68,12 +72,19 @@ class LayerCall:
     seed: Optional[int] = None
     fixed: dict = dataclasses.field(default_factory=dict)
     scales: list = dataclasses.field(default_factory=list)
+    output_correlation: Optional[float] = None
 
     @property
     def input(self):
         """The first argument's signal (a list of them for a merge
         layer's list of inputs)."""
         return _signals(self.args[0])
+
+    @property
+    def input_correlation(self):
+        """The first argument's correlation between positions."""
+        first = self.args[0]
+        return first.correlation if isinstance(first, Flow) else 0.0
 
     @property
     def input_shape(self):
@@ -86,23 +97,26 @@ class LayerCall:
     def argument(self, name, default=None):
         """The call's argument `name` (a `Flow`'s signal for a tensor),
         bound by the layer's `call` signature, else `default`."""
+        return _signals(self._bound(name, default))
+
+    def argument_correlation(self, name, default=0.0):
+        """The positions' correlation of the tensor argument `name`, else
+        `default`."""
+        value = self._bound(name)
+        return value.correlation if isinstance(value, Flow) else default
+
+    def argument_shape(self, name):
+        """The shape of the tensor argument `name`, or `None`."""
+        value = self._bound(name)
+        return value.shape if isinstance(value, Flow) else None
+
+    def _bound(self, name, default=None):
         try:
             bound = inspect.signature(self.layer.call).bind(
                 *self.args, **self.kwargs)
         except TypeError:
             return default
-        value = bound.arguments.get(name, default)
-        return _signals(value)
-
-    def argument_shape(self, name):
-        """The shape of the tensor argument `name`, or `None`."""
-        try:
-            bound = inspect.signature(self.layer.call).bind(
-                *self.args, **self.kwargs)
-        except TypeError:
-            return None
-        value = bound.arguments.get(name)
-        return value.shape if isinstance(value, Flow) else None
+        return bound.arguments.get(name, default)
 
     def kernel_second(self, variable, fan, input_second, target=None):
         """The mean square of `variable` (a kernel) once the walk is past

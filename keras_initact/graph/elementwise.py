@@ -14,6 +14,7 @@ import numpy as np
 
 from keras_initact.activations import ACTIVATIONS
 from keras_initact.graph.call import Flow
+from keras_initact.graph.correlation import activated_correlation
 from keras_initact.graph.normalization import per_channel_affine
 from keras_initact.graph.signal import Signal, combine, mixture
 
@@ -53,6 +54,8 @@ def _across_last_axis(function, x, width):
 def activation_layer(call):
     """Keras's and keras_initact's activation layers (and `Activation`)."""
     shape = call.input_shape
+    call.output_correlation = activated_correlation(
+        call.layer, call.input, call.input_correlation)
     return activation_signal(call.layer, call.input,
                              shape[-1] if shape else None)
 

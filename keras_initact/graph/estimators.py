@@ -15,6 +15,7 @@ import keras
 from keras_initact import keras_adapter
 from keras_initact import layers as L
 from keras_initact.checks import check_bool
+from keras_initact.graph import attention
 from keras_initact.graph import elementwise as E
 from keras_initact.graph import linear
 from keras_initact.graph import normalization as N
@@ -75,7 +76,7 @@ def _entries():
         *[(cls, Estimator(linear.separable_convolution, reads_borders=True))
           for cls in separable],
         (KL.Embedding, Estimator(linear.embedding)),
-        (KL.MultiHeadAttention, Estimator(linear.multi_head_attention)),
+        (KL.MultiHeadAttention, Estimator(attention.multi_head_attention)),
         *[(cls, Estimator(function)) for cls, function in normalizations],
         *[(cls, Estimator(E.activation_layer)) for cls in activations],
         (KL.Add, Estimator(E.merged(E.add))),

@@ -14,6 +14,9 @@ import keras
 
 from keras_initact import keras_adapter
 from keras_initact.graph.call import Flow, LayerCall
+from keras_initact.graph.correlation import (
+    activated_correlation, passed_correlation,
+)
 from keras_initact.graph.elementwise import activation_signal
 from keras_initact.graph.estimators import ESTIMATORS
 from keras_initact.graph.report import LayerMoments
@@ -99,8 +102,15 @@ class Walk:
         measured = preactivation if preactivation is not None else (
             tensors[0] if tensors is not None else None)
         self._row(name, operation, method, row_signal, measured, call)
+        correlation = call.output_correlation
+        if correlation is None:
+            correlation = passed_correlation(
+                [v for v in keras.tree.flatten(args) if isinstance(v, Flow)])
+        if activation is not None and isinstance(row_signal, Signal):
+            correlation = activated_correlation(activation, row_signal,
+                                                correlation)
         return [Flow(signal, tuple(tensor.shape),
-                     None if tensors is None else value)
+                     None if tensors is None else value, correlation)
                 for signal, tensor, value in zip(
                     outputs, output_tensors,
                     tensors if tensors is not None
