@@ -85,16 +85,61 @@ def separable_convolution(call):
 
 
 def transposed_convolution(call):
-    """`Conv1D/2D/3DTranspose`: each output position gathers about
-    `kernel / stride` taps per spatial axis from every input channel."""
+    """`Conv1D/2D/3DTranspose`: fan = input channels times the taps that
+    reach each output position from real input (about `kernel / stride`
+    per spatial axis, fewer at the borders), averaged over positions."""
     layer = call.layer
     x = call.input.materialized()
     kernel = layer.kernel.shape
-    taps = math.prod(size / min(stride, size) for size, stride
-                     in zip(kernel[:-2], _tuple(layer.strides, len(kernel) - 2)))
+    rank = len(kernel) - 2
+    shape = call.input_shape
+    spatial = (shape[2:2 + rank] if getattr(layer, "data_format", None)
+               == "channels_first" else shape[1:1 + rank])
+    strides = _tuple(layer.strides, rank)
+    dilations = _tuple(getattr(layer, "dilation_rate", 1), rank)
+    output_padding = getattr(layer, "output_padding", None)
+    if output_padding is None or isinstance(output_padding, int):
+        output_padding = (output_padding,) * rank
+    taps = math.prod(
+        transposed_axis_taps(spatial[axis], kernel[axis], strides[axis],
+                             dilations[axis], layer.padding,
+                             output_padding[axis])
+        for axis in range(rank))
     fan = kernel[-1] * taps
     second = call.kernel_second(layer.kernel, fan, x.second)
     return linear_output(layer, fan * second * x.second)
+
+
+def transposed_axis_taps(length, kernel, stride=1, dilation=1,
+                         padding="valid", output_padding=None):
+    """The mean, over one spatial axis's output positions, of the number
+    of a transposed convolution's taps that come from real input: the
+    input dilated by `stride`, padded as Keras pads it (its JAX backend's
+    rule), convolved with the kernel.
+
+    >>> transposed_axis_taps(4, 3, stride=2, padding="same")  # 11 / 8
+    1.375
+    """
+    if length is None:
+        return kernel / min(stride, kernel)
+    span = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(span, stride) - span if output_padding is None \
+            else output_padding
+        left, right = span - 1, span - 1 + extra
+    else:
+        total = (stride + span - 2 if output_padding is None
+                 else span + span % 2 - 2 + output_padding)
+        left = min(total // 2 + total % 2, span - 1)
+        right = total - left
+    last = (length - 1) * stride  # the dilated input's last real position
+    count = last + 1 + left + right - span + 1
+    if count <= 0:
+        return kernel / min(stride, kernel)
+    position = (np.arange(count)[:, None] + np.arange(kernel)[None, :]
+                * dilation - left)
+    real = (position >= 0) & (position <= last) & (position % stride == 0)
+    return float(real.sum(axis=1).mean())
 
 
 def embedding(call):
