@@ -63,10 +63,11 @@ def preprocessing_normalization(call):
     """`keras.layers.Normalization`: `(x - mean) / sqrt(variance)` with its
     adapted (or given) per-feature statistics."""
     layer = call.layer
+    # Keras's own floor: max(sqrt(variance), epsilon), not sqrt of a floor
+    spread = np.maximum(np.sqrt(_values(layer.variance)),
+                        keras.backend.epsilon())
     if layer.invert:
-        scale = np.sqrt(_values(layer.variance))
-        return per_channel_affine(call.input, scale, _values(layer.mean))
-    spread = np.sqrt(np.maximum(_values(layer.variance), 1e-7))
+        return per_channel_affine(call.input, spread, _values(layer.mean))
     return per_channel_affine(call.input, 1.0 / spread,
                               -_values(layer.mean) / spread)
 
