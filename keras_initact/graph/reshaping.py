@@ -43,9 +43,10 @@ def window_size(call):
 
 
 def average_pooling(call):
-    """`AveragePooling1D/2D/3D`: the mean of `k` independent elements."""
-    x = call.input
-    return _mean_of(x, window_size(call))
+    """`AveragePooling1D/2D/3D`: the mean of `k` elements, of
+    correlation `rho` between positions (`keras_initact.graph.correlation`):
+    variance `Var[x] * (rho + (1 - rho) / k)`."""
+    return _mean_of(call.input, window_size(call), call.input_correlation)
 
 
 def max_pooling(call):
@@ -65,12 +66,15 @@ def _spatial_size(call):
 
 def global_average_pooling(call):
     """`GlobalAveragePooling1D/2D/3D`: the mean of the `H * W`
-    elements of each channel, taken as independent."""
+    elements of each channel, as `AveragePooling`'s; its output has no
+    positions left to correlate."""
     size = _spatial_size(call)
     x = call.input
-    if size is None:  # unknown: as many as to leave only the mean
-        return Signal.gaussian(x.mean, 0.0)
-    return _mean_of(x, size)
+    rho = call.input_correlation
+    call.output_correlation = 0.0
+    if size is None:  # unknown: as many as to leave only the shared part
+        return Signal.gaussian(x.mean, x.variance * rho)
+    return _mean_of(x, size, rho)
 
 
 def global_max_pooling(call):
@@ -79,7 +83,7 @@ def global_max_pooling(call):
     return call.input.maximum_of(size or 1)
 
 
-def _mean_of(x, count):
+def _mean_of(x, count, rho=0.0):
     if count <= 1:
         return x
-    return Signal.gaussian(x.mean, x.variance / count)
+    return Signal.gaussian(x.mean, x.variance * (rho + (1.0 - rho) / count))
