@@ -9,6 +9,8 @@ combine them (`combine`), point by point when they share a source
 (MobileNetV3's `x * hard_sigmoid(x)`), else as independent variables.
 """
 
+import inspect
+
 import keras
 import numpy as np
 
@@ -32,13 +34,35 @@ def activation_signal(activation, x, width=None):
     if spec.name == "linear":
         return x
     if spec.elementwise:
-        return x.map(spec.activation)
+        return x.map(elementwise_function(activation, spec))
     if spec.gate is not None:
         gate = spec.gate
         return combine(lambda a, b: a * gate(b), x, x.independent())
     if width is None:
         return None
     return _across_last_axis(spec.activation, x, width)
+
+
+def elementwise_function(activation, spec):
+    """What an elementwise activation computes, with its options: the
+    function itself (`keras.activations.leaky_relu`, slope 0.2), a layer
+    without weights (`ReLU(max_value=6, negative_slope=0.1)`,
+    `ELU(alpha=0.5)`), else (a layer with per-channel weights, `PReLU`)
+    the registry's function of its record."""
+    if isinstance(activation, keras.layers.Activation):
+        activation = activation.activation
+    if isinstance(activation, keras.layers.Layer):
+        if activation.weights:
+            return spec.activation
+        return lambda values: activation(values, training=False) \
+            if _takes_training(activation) else activation(values)
+    if callable(activation) and not isinstance(activation, type):
+        return activation
+    return spec.activation
+
+
+def _takes_training(layer):
+    return "training" in inspect.signature(layer.call).parameters
 
 
 def _across_last_axis(function, x, width):
