@@ -14,9 +14,14 @@ where the logits vary across keys only by the keys' own parts,
 `Var[v] * (rho_v + (1 - rho_v) / T)`, which gives the output's `rho`.
 """
 
+import functools
+import math
+
+import numpy as np
+
 from keras_initact import keras_adapter
 from keras_initact.graph.call import linear_output
-from keras_initact.graph.linear import attention_concentration, einsum_fan
+from keras_initact.graph.linear import einsum_fan
 from keras_initact.graph.signal import Signal
 
 
@@ -56,3 +61,30 @@ def multi_head_attention(call):
     else:
         call.output_correlation = value_rho
     return projected(output_dense, averaged)
+
+
+def attention_concentration(logit_variance, length, causal=False):
+    """`E[sum_j a_j^2]` for `a = softmax(l)` over `length` independent
+    logits of variance `logit_variance` (1 for one key; about
+    `exp(variance) / length` for many), averaged over query positions
+    `1..length` when `causal`."""
+    if length is None:
+        return 0.0
+    variance = round(float(logit_variance), 2)
+    if not causal:
+        return _concentration(variance, int(length))
+    return float(np.mean([_concentration(variance, t)
+                          for t in range(1, int(length) + 1)]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _concentration(variance, length):
+    if length <= 1:
+        return 1.0
+    rng = np.random.default_rng(length)
+    rows = max(64, 200_000 // length)
+    logits = rng.standard_normal((rows, length)) * math.sqrt(variance)
+    logits -= logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return float(np.mean(np.sum(weights * weights, axis=1)))

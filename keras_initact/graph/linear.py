@@ -1,5 +1,5 @@
 """Estimators of the layers with kernels: dense, einsum, convolutions,
-embeddings and attention.
+and embeddings (attention: `attention`).
 
 Each output unit is `sum_i w_i x_i + b` over its fan-in; with zero-mean
 weights independent of the input, `E[y^2] = fan * E[w^2] * E[x^2] + E[b^2]`
@@ -9,13 +9,11 @@ input, averaged over its output positions: at 1x1 to 4x4 feature maps a
 3x3 "same" convolution sees a fraction of its kernel.
 """
 
-import functools
 import math
 
 import keras
 import numpy as np
 
-from keras_initact import keras_adapter
 from keras_initact.graph.call import linear_output
 from keras_initact.graph.signal import Signal
 
@@ -149,67 +147,6 @@ def embedding(call):
     second = call.kernel_second(layer.embeddings, 1, 1.0)
     mean = float(np.mean(keras.ops.convert_to_numpy(layer.embeddings)))
     return Signal.of_moments(mean, second)
-
-
-def multi_head_attention(call):
-    """`MultiHeadAttention`: the query, key and value projections to unit
-    second moment; the attention average of `T` values, `sum_j a_j v_j`
-    with softmax weights of logit variance `E[q^2] E[k^2]`, has second
-    moment `E[v^2] * E[sum_j a_j^2]` (by sampling the softmax; divided by
-    `1 - dropout` in training); the output projection to unit second
-    moment from that."""
-    layer = call.layer
-    query = call.argument("query")
-    value = call.argument("value")
-    key = call.argument("key") or value
-    query_dense, key_dense, value_dense, output_dense = \
-        keras_adapter.attention_projections(layer)
-
-    def projected(dense_layer, x):
-        fan = einsum_fan(dense_layer.equation, dense_layer.kernel.shape)
-        second = call.kernel_second(dense_layer.kernel, fan, x.second)
-        return linear_output(dense_layer, fan * second * x.second)
-
-    q = projected(query_dense, query)
-    k = projected(key_dense, key)
-    v = projected(value_dense, value)
-    shape = call.argument_shape("value")
-    length = shape[-2] if shape is not None and len(shape) >= 3 else None
-    causal = bool(call.kwargs.get("use_causal_mask", False))
-    concentration = attention_concentration(q.second * k.second, length,
-                                            causal)
-    if call.training and layer.dropout:
-        concentration /= 1.0 - layer.dropout
-    averaged = Signal.of_moments(
-        v.mean, v.mean ** 2 + concentration * v.variance)
-    return projected(output_dense, averaged)
-
-
-def attention_concentration(logit_variance, length, causal=False):
-    """`E[sum_j a_j^2]` for `a = softmax(l)` over `length` independent
-    logits of variance `logit_variance` (1 for one key; about
-    `exp(variance) / length` for many), averaged over query positions
-    `1..length` when `causal`."""
-    if length is None:
-        return 0.0
-    variance = round(float(logit_variance), 2)
-    if not causal:
-        return _concentration(variance, int(length))
-    return float(np.mean([_concentration(variance, t)
-                          for t in range(1, int(length) + 1)]))
-
-
-@functools.lru_cache(maxsize=4096)
-def _concentration(variance, length):
-    if length <= 1:
-        return 1.0
-    rng = np.random.default_rng(length)
-    rows = max(64, 200_000 // length)
-    logits = rng.standard_normal((rows, length)) * math.sqrt(variance)
-    logits -= logits.max(axis=1, keepdims=True)
-    weights = np.exp(logits)
-    weights /= weights.sum(axis=1, keepdims=True)
-    return float(np.mean(np.sum(weights * weights, axis=1)))
 
 
 def real_taps(call, kernel_size):

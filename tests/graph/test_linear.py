@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import keras_initact as ki
-from keras_initact.graph import linear
+from keras_initact.graph import attention, linear
 
 KL = keras.layers
 
@@ -287,11 +287,11 @@ def test_an_embedding_is_set_to_unit_second_moment():
 
 
 def test_attention_concentration_exact_cases():
-    assert linear.attention_concentration(1.0, None) == 0.0
-    assert linear.attention_concentration(1.0, 1) == 1.0
+    assert attention.attention_concentration(1.0, None) == 0.0
+    assert attention.attention_concentration(1.0, 1) == 1.0
     # no logit variance: uniform weights 1/T, sum of squares 1/T
-    assert linear.attention_concentration(0.0, 8) == pytest.approx(1 / 8)
-    assert linear.attention_concentration(0.0, 4, causal=True) == \
+    assert attention.attention_concentration(0.0, 8) == pytest.approx(1 / 8)
+    assert attention.attention_concentration(0.0, 4, causal=True) == \
         pytest.approx(np.mean([1, 1 / 2, 1 / 3, 1 / 4]))
 
 
@@ -301,7 +301,7 @@ def test_attention_concentration_matches_sampled_softmax():
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
     sampled = np.mean(np.sum(weights ** 2, axis=1))
-    assert linear.attention_concentration(2.0, 16) == pytest.approx(
+    assert attention.attention_concentration(2.0, 16) == pytest.approx(
         sampled, rel=0.02)
 
 
