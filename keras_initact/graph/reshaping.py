@@ -25,7 +25,8 @@ def zero_padding(call):
     first = 2 if getattr(layer, "data_format", None) == "channels_first" \
         else 1
     borders = []
-    for axis, (before, after) in enumerate(_pairs(layer.padding)):
+    for axis, (before, after) in enumerate(_pairs(layer.padding,
+                                                  len(shape) - 2)):
         length = shape[first + axis]
         if length is None:
             return call.input.materialized()
@@ -33,7 +34,13 @@ def zero_padding(call):
     return call.input.padded(borders)
 
 
-def _pairs(padding):
+def _pairs(padding, rank):
+    """`(before, after)` per spatial axis. `ZeroPadding1D` keeps one
+    `(left, right)` pair, the others a pair (or an int) per axis."""
+    if isinstance(padding, int):
+        return [(padding, padding)] * rank
+    if rank == 1 and all(isinstance(p, int) for p in padding):
+        return [tuple(padding)]
     return [(p, p) if isinstance(p, int) else tuple(p) for p in padding]
 
 
