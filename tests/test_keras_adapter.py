@@ -153,3 +153,93 @@ def test_a_step_that_drops_the_state_is_named():
                        match="compute_loss_and_updates"):
         step(STATE, None)
     assert "compute_loss_and_updates" not in vars(model)
+
+
+# The graph walk's internals: `functional_graph`, `is_elementwise_op`,
+# `attention_projections`, `application_layer_classes`.
+
+
+def _two_branch_model():
+    x = keras.Input((4,), name="x")
+    a = keras.layers.Dense(3, name="a")(x)
+    b = keras.layers.Dense(3, name="b")(x)
+    return keras.Model(x, keras.layers.Add(name="sum")([a, b + 1.0]))
+
+
+def test_a_functional_graph_lists_its_nodes_inputs_first():
+    model = _two_branch_model()
+    graph = keras_adapter.functional_graph(model)
+    assert graph.inputs == tuple(model.inputs)
+    assert graph.outputs == tuple(model.outputs)
+    names = [node.operation.name for node in graph.nodes]
+    assert "x" not in names  # the input layer is no node
+    assert names.index("a") < names.index("sum")
+    assert names.index("b") < names.index("sum")
+    assert len(names) == 4  # a, b, the `+ 1.0` op, sum
+    computed = set(id(t) for t in graph.inputs)
+    for node in graph.nodes:  # each node's inputs come first
+        assert all(id(t) in computed for t in node.inputs)
+        computed.update(id(t) for t in node.outputs)
+
+
+def test_a_nodes_arguments_are_filled_in():
+    graph = keras_adapter.functional_graph(_two_branch_model())
+    node = next(n for n in graph.nodes if n.operation.name == "sum")
+    values = {id(t): f"value {i}" for i, t in enumerate(node.inputs)}
+    args, kwargs = node.arguments(values)
+    assert args == (["value 0", "value 1"],) and kwargs == {}
+
+
+def test_a_sequential_models_graph_is_its_functional_ones():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2),
+                              keras.layers.ReLU()])
+    graph = keras_adapter.functional_graph(model)
+    assert [type(n.operation).__name__ for n in graph.nodes] == [
+        "Dense", "ReLU"]
+
+
+def test_models_without_a_graph_have_none():
+    class Subclassed(keras.Model):
+        def call(self, x):
+            return x
+
+    assert keras_adapter.functional_graph(Subclassed()) is None
+    assert keras_adapter.functional_graph(
+        keras.Sequential([keras.layers.Dense(2)])) is None  # unbuilt
+    assert keras_adapter.functional_graph(keras.layers.Dense(2)) is None
+
+
+def test_elementwise_ops_are_recognized():
+    x = keras.Input((4,))
+    model = keras.Model(x, [keras.ops.relu6(x + 3.0) * 0.5,
+                            keras.ops.sum(x, axis=-1), keras.ops.exp(x)])
+    kinds = {type(n.operation).__name__: keras_adapter.is_elementwise_op(
+        n.operation) for n in keras_adapter.functional_graph(model).nodes}
+    assert kinds == {"Add": True, "Relu6": True, "Multiply": True,
+                     "Sum": False, "Exp": True}
+    assert not keras_adapter.is_elementwise_op(keras.layers.Add())
+    assert not keras_adapter.is_elementwise_op(keras.layers.ReLU())
+
+
+def test_attention_has_four_einsum_projections():
+    layer = keras.layers.MultiHeadAttention(2, 4)
+    x = keras.Input((3, 8))
+    layer(x, x)
+    projections = keras_adapter.attention_projections(layer)
+    assert len(projections) == 4
+    assert all(isinstance(p, keras.layers.EinsumDense) for p in projections)
+    assert [p.name for p in projections] == ["query", "key", "value",
+                                            "attention_output"]
+
+
+def test_moved_attention_projections_are_named():
+    with pytest.raises(keras_adapter.KerasInternalsError,
+                       match="MultiHeadAttention.query_dense"):
+        keras_adapter.attention_projections(keras.layers.Dense(2))
+
+
+def test_convnexts_own_layers_are_found():
+    classes = keras_adapter.application_layer_classes()
+    assert set(classes) == {"LayerScale", "StochasticDepth"}
+    assert all(issubclass(cls, keras.layers.Layer)
+               for cls in classes.values())
