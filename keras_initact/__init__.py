@@ -11,6 +11,7 @@
 | `activations`   | the registry: one record per activation, by name          |
 | `deep`          | LSUV, `for_activation`, activation shaping, `diagnose`    |
 | `graph`         | `initialize`, `predict_moments`: any model's graph (AutoInit, Fixup) |
+| `mup`           | μP: `set_base_shapes`, `MuReadout`, μP's Adam and SGD      |
 | `models`        | `build_sequential`, `spec_of`, `export_saved_model`       |
 | `callbacks`     | LayerStats, NonFiniteGuard: per-layer statistics in TensorBoard |
 | `reporting`     | `report(log_dir)`: logged statistics to a table and figures |
@@ -22,7 +23,9 @@ serialization, so that `.keras` files using them load after
 `import keras_initact`.
 """
 
-from keras_initact import activations, callbacks, graph, initializers, layers, math, models
+from keras_initact import (
+    activations, callbacks, graph, initializers, layers, math, models, mup,
+)
 from keras_initact.deep import diagnose, for_activation, lsuv_initialize
 from keras_initact.graph import (
     initialize, predict_moments, register_estimator, reinitialize,
@@ -38,7 +41,7 @@ from keras_initact.seeding import derive_seed
 __version__ = "0.1.0"
 __all__ = [
     "activations", "callbacks", "graph", "initializers", "layers", "math",
-    "models", "build_sequential", "derive_seed", "diagnose",
+    "models", "mup", "build_sequential", "derive_seed", "diagnose",
     "export_saved_model", "for_activation", "initialize", "lsuv_initialize",
     "predict_moments", "register_estimator", "reinitialize", "report",
     "spec_of",

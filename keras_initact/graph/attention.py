@@ -7,7 +7,9 @@ each position's own,
 
     E[y^2] = E[v]^2 + Var[v] * (rho_v + (1 - rho_v) * E[sum_j a_j^2]),
 
-where the logits vary across keys only by the keys' own parts,
+plus, when keys and values come from the same tokens, the share that
+Stein's lemma gives their alignment (`_aligned`), where the logits vary
+across keys only by the keys' own parts,
 `Var_j[l] = E[q^2] * Var[k] * (1 - rho_k)` (Keras scales the query by
 `1/sqrt(head_dim)`), and `E[sum_j a_j^2]` is found by sampling
 (`attention_concentration`). Two queries' averages share
@@ -48,11 +50,12 @@ def multi_head_attention(call):
     shape = call.argument_shape("value")
     length = shape[-2] if shape is not None and len(shape) >= 3 else None
     causal = bool(call.kwargs.get("use_causal_mask", False))
-    concentration = attention_concentration(
-        q.second * k.variance * (1.0 - key_rho), length, causal)
+    logit_variance = q.second * k.variance * (1.0 - key_rho)
+    concentration = attention_concentration(logit_variance, length, causal)
     if call.training and layer.dropout:
         concentration /= 1.0 - layer.dropout
-    own = (1.0 - value_rho) * concentration
+    own = (1.0 - value_rho) * (concentration + _aligned(
+        call, logit_variance, concentration, shape))
     averaged = Signal.of_moments(
         v.mean, v.mean ** 2 + v.variance * (value_rho + own))
     if length and value_rho + own > 0.0:
@@ -61,6 +64,20 @@ def multi_head_attention(call):
     else:
         call.output_correlation = value_rho
     return projected(output_dense, averaged)
+
+
+def _aligned(call, logit_variance, concentration, value_shape):
+    """Keys and values projected from the same tokens: each weight `a_j`
+    and its value `v_j` share the token's `d` features, so by Stein's
+    lemma `E[a_j x_j] = E[a_j (1 - a_j)] u`, which adds
+    `(1 - E[sum a^2])^2 * Var_j[l] / d` to the average's share of
+    `Var[v]`."""
+    key = call._bound("key")
+    if key is not None and key is not call._bound("value"):
+        return 0.0
+    if value_shape is None or not value_shape[-1]:
+        return 0.0
+    return (1.0 - concentration) ** 2 * logit_variance / value_shape[-1]
 
 
 def attention_concentration(logit_variance, length, causal=False):

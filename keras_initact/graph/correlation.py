@@ -11,9 +11,12 @@ centred values of two distinct positions of one sample
 (`Cov(x_i, x_j) / Var(x)`, the same feature), which attention reads
 (`keras_initact.graph.attention`).
 
-- A layer acting on each position alike (`Dense`, normalization over
-  features, dropout) keeps `rho`; so, as an approximation, do
-  convolutions and pooling.
+- A layer with kernels (`Dense`, a convolution) turns its input's mean
+  `m` into an offset per output channel, the same at every position:
+  `rho_out = (m^2 + rho * Var[x]) / E[x^2]`.
+- Batch normalization removes those offsets (`rho_out = 0`); a layer
+  acting on each position alike (normalization over features, dropout,
+  an elementwise op) keeps `rho`.
 - A merge of independent inputs weights their `rho` by their variances.
 - An elementwise activation maps it by its correlation map: for `(u, v)`
   Gaussian with the input's mean and variance and correlation `rho`,
@@ -42,6 +45,34 @@ def merged_correlation(signals, correlations):
     if total <= 0.0:
         return correlations[0] if correlations else 0.0
     return sum(v * rho for v, rho in zip(variances, correlations)) / total
+
+
+def position_correlation(tensor):
+    """The measured `rho` of a `(batch, positions..., features)` tensor:
+    the mean covariance of two distinct positions of one sample, per
+    feature, over the variance (0 without positions)."""
+    values = np.asarray(keras.ops.convert_to_numpy(tensor), dtype=np.float64)
+    if values.ndim < 3:
+        return 0.0
+    values = values.reshape(values.shape[0], -1, values.shape[-1])
+    positions = values.shape[1]
+    centred = values - values.mean(axis=(0, 1), keepdims=True)
+    variance = float(np.mean(centred ** 2))
+    if positions < 2 or variance <= 0.0:
+        return 0.0
+    sums = centred.sum(axis=1)
+    pairs = (float(np.mean(sums ** 2)) - positions * variance) / (
+        positions * (positions - 1))
+    return min(max(pairs / variance, -1.0), 1.0)
+
+
+def linear_correlation(signal, rho):
+    """The `rho` of a kernel layer's output for an input of `signal` and
+    `rho`: its mean becomes an offset shared by every position."""
+    if signal.second <= 0.0:
+        return rho
+    return min((signal.mean ** 2 + rho * signal.variance) / signal.second,
+               1.0)
 
 
 def passed_correlation(flows):

@@ -41,10 +41,13 @@ def initialize(model, x=None, scheme="auto", *, training=True, seed=None,
     Args:
         model: a built functional or Sequential model (nested models
             included).
-        x: optional data (an array, or one per model input). Layers
-            without an estimator are measured on it rather than taken as
-            the identity, and the report gives measured moments beside
-            the predicted ones.
+        x: optional data (an array, or one per model input). With it,
+            each layer's kernels are set from the moments its inputs
+            really have on `x` (and attention from their measured
+            correlation between positions), as LSUV does but in one pass;
+            layers without an estimator are measured rather than taken as
+            the identity; and the report gives each layer's measured
+            moments beside the prediction from its measured inputs.
         scheme: `"auto"` (AutoInit's rule), `"fixup"` (Fixup's rule in
             every residual branch, on AutoInit's), `"deepnorm"` (DeepNorm's
             in the branches of `DeepNormResidual` merges), or a
@@ -70,7 +73,8 @@ def initialize(model, x=None, scheme="auto", *, training=True, seed=None,
     _check_model(model, "initialize")
     structure = residual_structure(model)
     walk = Walk(initializing=True, training=training, seed=seed,
-                fixed={id(v): 0.0 for v in scheme.zeroed(structure)})
+                fixed={id(v): 0.0 for v in scheme.zeroed(structure)},
+                calibrated=x is not None)
     walk.run(model, input_flows(model, x, tuple(input_moments)))
     factors = scheme.rescaled(structure)
     if not factors:
@@ -82,7 +86,8 @@ def initialize(model, x=None, scheme="auto", *, training=True, seed=None,
     rescaled_by = {_name(v): factor for v, factor in factors}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownLayerWarning)
-        final = Walk(initializing=False, training=training)
+        final = Walk(initializing=False, training=training,
+                     calibrated=x is not None)
         final.run(model, input_flows(model, x, tuple(input_moments)))
     return MomentsReport(scheme.name, tuple(
         dataclasses.replace(row, kernels=tuple(

@@ -17,11 +17,13 @@ from keras_initact.graph.signal import Signal
 
 def batch_normalization(call):
     """`BatchNormalization`: standardized in training (by the batch's
-    statistics); at inference, by the moving mean and variance."""
+    statistics, which removes each channel's offset shared by the
+    positions); at inference, by the moving mean and variance."""
     layer = call.layer
     x = call.input
     if call.training and layer.trainable:
         normalized = x.standardized()
+        call.output_correlation = 0.0  # the channels' offsets subtracted
     else:
         mean = _values(layer.moving_mean)
         spread = np.sqrt(_values(layer.moving_variance) + layer.epsilon)

@@ -15,7 +15,8 @@ import keras
 from keras_initact import keras_adapter
 from keras_initact.graph.call import Flow, LayerCall
 from keras_initact.graph.correlation import (
-    activated_correlation, passed_correlation,
+    activated_correlation, linear_correlation, passed_correlation,
+    position_correlation,
 )
 from keras_initact.graph.elementwise import activation_signal
 from keras_initact.graph.estimators import ESTIMATORS
@@ -32,15 +33,20 @@ class UnknownLayerWarning(UserWarning):
 @dataclasses.dataclass(eq=False)
 class Walk:
     """One walk through a model. `initializing`: set kernels (each layer's
-    at its first call only); `training`: predict the training-mode pass."""
+    at its first call only); `training`: predict the training-mode pass;
+    `calibrated`: with data, give each layer the measured moments (and
+    positions' correlation) of its inputs rather than the predicted ones,
+    so that every kernel is set from what it really receives."""
 
     initializing: bool
     training: bool = True
     seed: int = None
     target: float = 1.0
     fixed: dict = dataclasses.field(default_factory=dict)
+    calibrated: bool = False
     rows: list = dataclasses.field(default_factory=list)
     _calls: dict = dataclasses.field(default_factory=dict)
+    _measured: dict = dataclasses.field(default_factory=dict)
 
     def run(self, model, flows, path=""):
         """The output flows of `model` (functional or Sequential) on
@@ -66,6 +72,8 @@ class Walk:
             inner = keras.tree.flatten(args[0] if args else list(kwargs.values()))
             return self.run(operation, inner, f"{name}/")
         estimator = ESTIMATORS.find(operation)
+        if self.calibrated:
+            args, kwargs = self._calibrate(args), self._calibrate(kwargs)
         if estimator is not None and not estimator.reads_borders:
             args, kwargs = _materialized(args), _materialized(kwargs)
         call = LayerCall(
@@ -103,9 +111,12 @@ class Walk:
             tensors[0] if tensors is not None else None)
         self._row(name, operation, method, row_signal, measured, call)
         correlation = call.output_correlation
-        if correlation is None:
-            correlation = passed_correlation(
-                [v for v in keras.tree.flatten(args) if isinstance(v, Flow)])
+        inputs = [v for v in keras.tree.flatten(args) if isinstance(v, Flow)]
+        if correlation is None and call.scales and inputs:
+            correlation = linear_correlation(inputs[0].signal,
+                                             inputs[0].correlation)
+        elif correlation is None:
+            correlation = passed_correlation(inputs)
         if activation is not None and isinstance(row_signal, Signal):
             correlation = activated_correlation(activation, row_signal,
                                                 correlation)
@@ -115,6 +126,21 @@ class Walk:
                     outputs, output_tensors,
                     tensors if tensors is not None
                     else [None] * len(output_tensors))]
+
+    def _calibrate(self, structure):
+        """Each flow with a tensor as its measured Gaussian, one signal per
+        tensor (so that `x * f(x)` stays one source)."""
+        def measured(flow):
+            if not isinstance(flow, Flow) or flow.tensor is None or \
+                    flow.signal.borders is not None:
+                return flow
+            if id(flow) not in self._measured:
+                self._measured[id(flow)] = (flow, Flow(
+                    Signal.of_moments(*mean_square(flow.tensor)), flow.shape,
+                    flow.tensor, position_correlation(flow.tensor)))
+            return self._measured[id(flow)][1]
+
+        return keras.tree.map_structure(measured, structure)
 
     def _unknown(self, name, operation, tensors, fallback):
         if tensors is not None:

@@ -3,8 +3,10 @@ of one sample, which the walk carries for attention.
 
 An elementwise activation maps it by its centred correlation map (for
 ReLU, the arc-cosine kernel of Cho & Saul 2009, exactly); a merge of
-independent inputs weights it by their variances; a layer without a rule
-passes its input's on.
+independent inputs weights it by their variances; a kernel layer makes its
+input's mean an offset every position shares; a layer without a rule
+passes its input's on. Measured on a tensor, it is the shared part of the
+variance.
 """
 
 import math
@@ -15,8 +17,8 @@ import pytest
 
 from keras_initact.graph.call import Flow
 from keras_initact.graph.correlation import (
-    activated_correlation, activation_correlation, merged_correlation,
-    passed_correlation,
+    activated_correlation, activation_correlation, linear_correlation,
+    merged_correlation, passed_correlation, position_correlation,
 )
 from keras_initact.graph.signal import Signal
 
@@ -77,3 +79,21 @@ def test_sampled_relu_correlation_agrees():
     sampled = np.corrcoef(a, b)[0, 1]
     assert activation_correlation(keras.ops.relu, Signal.gaussian(0, 1),
                                   rho) == pytest.approx(sampled, abs=0.01)
+
+
+def test_a_kernel_layer_turns_its_inputs_mean_into_a_shared_offset():
+    relu = Signal.gaussian(0.0, 1.0).map(keras.ops.relu)
+    assert linear_correlation(relu, 0.0) == pytest.approx(
+        relu.mean ** 2 / relu.second)
+    assert linear_correlation(Signal.gaussian(0.0, 1.0), 0.3) == \
+        pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.4, 0.9])
+def test_position_correlation_measures_a_shared_part(rho):
+    rng = np.random.default_rng(1)
+    shared = rng.standard_normal((512, 1, 1, 16))
+    own = rng.standard_normal((512, 4, 4, 16))
+    x = math.sqrt(rho) * shared + math.sqrt(1 - rho) * own
+    assert position_correlation(x) == pytest.approx(rho, abs=0.03)
+    assert position_correlation(x[:, 0, 0, :]) == 0.0  # no positions

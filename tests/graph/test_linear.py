@@ -342,12 +342,6 @@ def test_multi_head_attention_with_a_causal_mask():
         pytest.approx(1.0, abs=0.08)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "attention.py: keys and values computed from the same narrow tokens "
-    "(key defaults to value, 8 features here) align the attention weights "
-    "with the values: E[a_j x_j] = E[a_j (1 - a_j)] u by Stein's lemma, "
-    "which adds (1 - c)^2 * logit variance / features to E[o^2] / Var[v] "
-    "(c = E[sum a^2]); unpredicted, the output's mean square is ~1.35"))
 def test_multi_head_cross_attention_on_narrow_values_is_set_to_unit_output():
     assert _attention_second_moment((6, 16), (10, 8)) == pytest.approx(
         1.0, abs=0.08)

@@ -1,0 +1,309 @@
+"""`set_base_shapes`: each variable's widths against a base model, and the
+μP initialization from them."""
+
+import dataclasses
+import math
+from typing import Tuple
+
+import keras
+import numpy as np
+
+from keras_initact import keras_adapter
+from keras_initact.checks import check_bool
+from keras_initact.mup.readout import MuReadout
+from keras_initact.mup.table import LEARNING_RATE_RULES, MUP_TABLE, kind_of
+
+
+@dataclasses.dataclass(frozen=True)
+class WidthShape:
+    """One variable's shape against its base model's.
+
+    An axis is a width when its size differs from the base's (or, with a
+    delta model, when the base's and the delta's differ). `fan_in_axes`
+    are the axes the layer sums over (a kernel's input channels),
+    `fan_out_axes` its output units; a kernel's spatial axes are neither.
+
+    >>> shape = WidthShape((256, 256), (64, 64), (0,), (1,), (0, 1))
+    >>> shape.kind, shape.fan_in_mult, shape.learning_rate_multiplier("adam")
+    ('hidden', 4.0, 0.25)
+    """
+
+    shape: Tuple[int, ...]
+    base_shape: Tuple[int, ...]
+    fan_in_axes: Tuple[int, ...]
+    fan_out_axes: Tuple[int, ...]
+    width_axes: Tuple[int, ...]
+
+    def _mult(self, axes):
+        widths = [a for a in axes if a in self.width_axes]
+        return float(math.prod(self.shape[a] / self.base_shape[a]
+                               for a in widths))
+
+    @property
+    def fan_in_mult(self):
+        """`m_in`: the fan-in's width over the base's (1 when fixed)."""
+        return self._mult(self.fan_in_axes)
+
+    @property
+    def fan_out_mult(self):
+        """`m_out`: the fan-out's width over the base's."""
+        return self._mult(self.fan_out_axes)
+
+    @property
+    def kind(self):
+        """The μP table's row: `input`, `hidden`, `output` or `fixed`."""
+        return kind_of(any(a in self.width_axes for a in self.fan_in_axes),
+                       any(a in self.width_axes for a in self.fan_out_axes))
+
+    @property
+    def rule(self):
+        return MUP_TABLE[self.kind]
+
+    @property
+    def init_variance_multiplier(self):
+        """The initialization variance over the base model's."""
+        return self.rule.init_variance(self.fan_in_mult, self.fan_out_mult)
+
+    def learning_rate_multiplier(self, optimizer="adam"):
+        """The learning rate over the base model's, for an Adam-like
+        (`"adam"`) or SGD-like (`"sgd"`) optimizer."""
+        entry = LEARNING_RATE_RULES[optimizer](self.rule)
+        return entry(self.fan_in_mult, self.fan_out_mult)
+
+    def get_config(self):
+        return {field.name: list(getattr(self, field.name))
+                for field in dataclasses.fields(self)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**{name: tuple(value) for name, value in config.items()})
+
+
+class BaseShapes:
+    """Each variable's `WidthShape`, by variable path: what
+    `set_base_shapes` recorded and the μP optimizers read.
+
+    >>> shapes = keras_initact.mup.set_base_shapes(model, base_model)
+    >>> shapes["dense_1/kernel"].kind
+    'hidden'
+    """
+
+    def __init__(self, shapes):
+        self._shapes = dict(shapes)
+
+    def __getitem__(self, path):
+        return self._shapes[path]
+
+    def __contains__(self, path):
+        return path in self._shapes
+
+    def __iter__(self):
+        return iter(self._shapes)
+
+    def __len__(self):
+        return len(self._shapes)
+
+    def items(self):
+        return self._shapes.items()
+
+    def __eq__(self, other):
+        return isinstance(other, BaseShapes) and \
+            self.get_config() == other.get_config()
+
+    def __repr__(self):
+        kinds = {}
+        for shape in self._shapes.values():
+            kinds[shape.kind] = kinds.get(shape.kind, 0) + 1
+        return f"BaseShapes({len(self)} variables: {kinds})"
+
+    def get_config(self):
+        return {path: shape.get_config()
+                for path, shape in self._shapes.items()}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls({path: WidthShape.from_config(value)
+                    for path, value in config.items()})
+
+
+def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
+                    seed=None):
+    """Records each variable's widths against `base_model` and, with
+    `rescale`, re-initializes `model` as μP prescribes.
+
+    `base_model` is the same architecture at the base width (where μP and
+    the standard parametrization agree: hyperparameters tuned there
+    transfer). Variables are matched in order; an axis whose size differs
+    from the base's is a width (with `delta_model`, one whose size differs
+    between base and delta, so that `model` may be the base width itself).
+    Each `MuReadout` gets its `width_mult`; every other weight is
+    re-initialized to the base's mean square times the μP table's variance
+    multiplier (`keras_initact.mup.table`): hidden weights `1/m_in`, the
+    rest unchanged, each kernel keeping the shape of its distribution.
+    Readouts start at zero when built with `zero_init=True`.
+
+    >>> shapes = keras_initact.mup.set_base_shapes(build(1024), build(64))
+    >>> model.compile(optimizer=keras_initact.mup.Adam(1e-3, base_shapes=shapes), loss=...)
+
+    Args:
+        model: a built Keras model whose weights are Dense, EinsumDense,
+            convolution or Embedding kernels, biases and normalization
+            scales.
+        base_model: the same architecture at the base width, built.
+        delta_model: optional, the same architecture at another width,
+            to say which axes are widths.
+        rescale: re-initialize `model`'s weights (False for a model whose
+            weights are already μP's, such as one loaded from a file).
+        seed: for kernels drawn anew (all-zero ones whose base is not).
+
+    Returns:
+        `BaseShapes`, also kept as `model.base_shapes`.
+
+    Raises:
+        ValueError: for a base of another architecture, a width below the
+            base's, or a layer that maps a width to a fixed size without
+            being a `MuReadout`.
+    """
+    check_bool("rescale", rescale, "set_base_shapes")
+    for name, other in (("base_model", base_model),
+                        ("delta_model", delta_model)):
+        if other is not None:
+            _check_pair(model, other, name)
+    reference = model if delta_model is None else delta_model
+    layers = _equations(model)
+    shapes = {}
+    for variable, base, other in zip(model.weights, base_model.weights,
+                                     reference.weights):
+        width_axes = tuple(axis for axis, (a, b) in enumerate(
+            zip(base.shape, other.shape)) if a != b)
+        shape = tuple(variable.shape)
+        for axis in width_axes:
+            if shape[axis] < base.shape[axis]:
+                raise ValueError(
+                    f"set_base_shapes: {variable.path!r} has width "
+                    f"{shape[axis]} on axis {axis}, below the base model's "
+                    f"{base.shape[axis]}; the base must be the narrowest "
+                    "(give the model the base width or wider).")
+        fan_in, fan_out = _fan_axes(variable, layers)
+        shapes[variable.path] = WidthShape(
+            shape, tuple(base.shape), fan_in, fan_out, width_axes)
+    base_shapes = BaseShapes(shapes)
+    _set_readouts(model, base_shapes)
+    if rescale:
+        _rescale(model, base_model, base_shapes, seed)
+    model.base_shapes = base_shapes
+    return base_shapes
+
+
+def _check_pair(model, other, name):
+    if not isinstance(other, keras.Model):
+        raise ValueError(f"set_base_shapes: `{name}` must be a built "
+                         f"keras.Model; received {other!r}.")
+    ours, theirs = model.weights, other.weights
+    mismatch = None
+    if len(ours) != len(theirs):
+        mismatch = (f"it has {len(theirs)} variables and the model "
+                    f"{len(ours)}")
+    else:
+        for index, (a, b) in enumerate(zip(ours, theirs)):
+            if len(a.shape) != len(b.shape) or a.name != b.name:
+                mismatch = (f"its variable #{index} is {b.path!r} of shape "
+                            f"{tuple(b.shape)}, the model's {a.path!r} of "
+                            f"shape {tuple(a.shape)}")
+                break
+    if mismatch:
+        raise ValueError(
+            f"set_base_shapes: `{name}` must be the model's architecture "
+            f"at another width; {mismatch}.")
+
+
+def _equations(model):
+    """`id(kernel) -> equation` of every EinsumDense, attention's
+    included."""
+    found = {}
+
+    def visit(layer):
+        if isinstance(layer, keras.layers.EinsumDense):
+            found[id(layer.kernel)] = layer.equation
+        if isinstance(layer, keras.layers.MultiHeadAttention):
+            for sub in keras_adapter.attention_projections(layer):
+                visit(sub)
+        for sub in getattr(layer, "layers", ()):
+            visit(sub)
+
+    visit(model)
+    return found
+
+
+def _fan_axes(variable, equations):
+    rank = len(variable.shape)
+    equation = equations.get(id(variable))
+    if equation is not None:
+        inputs, output = equation.replace("...", "").split("->")
+        kernel_spec = inputs.split(",")[1]
+        fan_in = tuple(i for i, letter in enumerate(kernel_spec)
+                       if letter not in output)
+        return fan_in, tuple(i for i in range(rank) if i not in fan_in)
+    if rank == 0:
+        return (), ()
+    if rank == 1:
+        return (), (0,)
+    return (rank - 2,), (rank - 1,)
+
+
+def _set_readouts(model, base_shapes):
+    for layer in _all_layers(model):
+        kernel = getattr(layer, "kernel", None)
+        if not isinstance(kernel, keras.Variable) or \
+                kernel.path not in base_shapes:
+            continue
+        shape = base_shapes[kernel.path]
+        if isinstance(layer, MuReadout):
+            layer.width_mult = shape.fan_in_mult
+        elif shape.kind == "output":
+            raise ValueError(
+                f"set_base_shapes: layer {layer.name!r} "
+                f"({type(layer).__name__}) maps a width (fan-in x"
+                f"{shape.fan_in_mult:g}) to a fixed size, which μP's "
+                "output multiplier must scale: make it a "
+                "keras_initact.mup.MuReadout.")
+
+
+def _rescale(model, base_model, base_shapes, seed):
+    readout_kernels = {id(layer.kernel): layer.zero_init
+                       for layer in _all_layers(model)
+                       if isinstance(layer, MuReadout)}
+    readout_biases = {id(layer.bias): layer.zero_init
+                      for layer in _all_layers(model)
+                      if isinstance(layer, MuReadout) and layer.use_bias}
+    zeroed = {key for key, zero in {**readout_kernels,
+                                    **readout_biases}.items() if zero}
+    for variable, base in zip(model.weights, base_model.weights):
+        if not variable.trainable:
+            continue
+        values = keras.ops.convert_to_numpy(variable).astype(np.float64)
+        if id(variable) in zeroed:
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+            continue
+        base_values = keras.ops.convert_to_numpy(base).astype(np.float64)
+        if base_values.size and np.all(base_values == base_values.flat[0]):
+            # Constant (zeros, ones): the same constant at every width.
+            variable.assign(np.full(variable.shape, base_values.flat[0],
+                                    dtype=variable.dtype))
+            continue
+        wanted = float(np.mean(base_values ** 2)) * \
+            base_shapes[variable.path].init_variance_multiplier
+        current = float(np.mean(values ** 2))
+        if current > 0.0:
+            new = values * math.sqrt(wanted / current)
+        else:
+            new = keras.ops.convert_to_numpy(keras.random.normal(
+                variable.shape, stddev=math.sqrt(wanted), seed=seed))
+        variable.assign(keras.ops.cast(new, variable.dtype))
+
+
+def _all_layers(model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
