@@ -15,7 +15,10 @@ output variance; the columns are the fraction of kernel layers whose
 variance lies in [0.5, 2] (target: at least 95% after initialize):
 
 - keras: the freshly built model, Keras's defaults;
-- initialize: after `initialize(model)`, analytic (no data).
+- initialize: after `initialize(model)`, analytic (no data);
+- with x: the freshly built model after `initialize(model, x_fit)`, each
+  layer set from its measured inputs on another batch of 32 N(0, 1)
+  inputs (seed 1), measured on the same probe batch as the others.
 
 The time of `initialize(model)` without data is the median of 5 calls on
 the built model (the first call, which fills caches, in brackets; target:
@@ -114,8 +117,8 @@ def build_probe_model(name, transformer_blocks):
         weights=None, input_shape=(32, 32, 3), classes=10)
 
 
-def probe_inputs(model):
-    rng = np.random.default_rng(0)
+def probe_inputs(model, seed=0):
+    rng = np.random.default_rng(seed)
     return rng.standard_normal((PROBE_BATCH, *model.input_shape[1:])) \
         .astype("float32")
 
@@ -161,8 +164,8 @@ def signal_propagation(args):
           f"without data, median of {args.repeats} calls [first call] "
           f"(target: {TIMED_MODEL} < {TIME_TARGET_S:g} s)")
     print(f"{'model':<17} {'kernels':>7} {'keras':>13} {'initialize':>13} "
-          f"{'init time':>16} {'unknown':>7}  ok")
-    failures, totals = {}, [0, 0, 0]
+          f"{'with x':>13} {'init time':>16} {'unknown':>7}  ok")
+    failures, totals = {}, [0, 0, 0, 0]
     for name in names:
         model = build_probe_model(name, args.transformer_blocks)
         x = probe_inputs(model)
@@ -170,20 +173,29 @@ def signal_propagation(args):
         first, median, init_report = timed_initialize(model, args.repeats)
         after_report = keras_initact.predict_moments(model, x)
         after, _ = band_fraction(after_report)
+        keras.backend.clear_session()
+        fitted = build_probe_model(name, args.transformer_blocks)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            keras_initact.initialize(fitted, probe_inputs(fitted, seed=1))
+        with_data, _ = band_fraction(keras_initact.predict_moments(fitted, x))
         ok = after >= FRACTION_TARGET * count and (
             name != TIMED_MODEL or median < TIME_TARGET_S)
         label = (f"{name} {args.transformer_blocks}" if name == TRANSFORMER
                  else name)
         print(f"{label:<17} {count:7d} {before:4d} ({before / count:4.0%}) "
               f"{after:4d} ({after / count:4.0%}) "
+              f"{with_data:4d} ({with_data / count:4.0%}) "
               f"{median:6.2f}s [{first:5.2f}s] {len(init_report.unknown):7d}  "
               f"{'yes' if ok else 'NO'}", flush=True)
         failures[label] = worst_rows(after_report, WORST_SHOWN)
-        totals = [totals[0] + count, totals[1] + before, totals[2] + after]
+        totals = [totals[0] + count, totals[1] + before, totals[2] + after,
+                  totals[3] + with_data]
         keras.backend.clear_session()
     print(f"{'all':<17} {totals[0]:7d} {totals[1]:4d} "
           f"({totals[1] / totals[0]:4.0%}) {totals[2]:4d} "
-          f"({totals[2] / totals[0]:4.0%})")
+          f"({totals[2] / totals[0]:4.0%}) {totals[3]:4d} "
+          f"({totals[3] / totals[0]:4.0%})")
     print(f"Outside {list(VARIANCE_BAND)} after initialize (up to "
           f"{WORST_SHOWN} furthest per model; predicted -> measured variance):")
     for label, rows in failures.items():
