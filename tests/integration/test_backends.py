@@ -1,5 +1,6 @@
-"""Every Keras backend: initializers, layers, the factory, diagnose, LSUV
-and the statistics callbacks on JAX and PyTorch give what TensorFlow gives.
+"""Every Keras backend: initializers, layers, the factory, diagnose, LSUV,
+`initialize` and the statistics callbacks on JAX and PyTorch give what
+TensorFlow gives.
 
 Keras picks its backend at import, so each backend runs `BACKEND_SCRIPT` in
 its own process (`KERAS_BACKEND` set), on files this process (TensorFlow)
@@ -115,6 +116,12 @@ counted.fit(shared["x"], shared["y"], batch_size=8, epochs=1, verbose=0, callbac
     ki.callbacks.LayerStats(os.path.join(work, "counted"), every_n_steps=2,
                             weights=False, gradients=False)])
 report["forward_passes"] = Counted.calls
+# initialize: the same graph walk, so the same factors on the same weights.
+graph = keras.saving.load_model(os.path.join(work, "graph.keras"))
+graph_report = ki.initialize(graph, scheme="fixup")
+report["initialize"] = [[row.layer, row.predicted_second,
+                         [k.factor for k in row.kernels]]
+                        for row in graph_report.rows]
 try:
     from keras_initact.models import export_saved_model
     export_saved_model(cnn, os.path.join(work, "export"))
@@ -179,6 +186,18 @@ def callback_run(work, log_dir):
 BACKENDS = [("jax", "jax"), ("torch", "torch")]
 
 
+def graph_model():
+    """A small residual attention model for `initialize`."""
+    keras.utils.set_random_seed(0)
+    tokens = keras.Input((6, 8))
+    attended = keras.layers.MultiHeadAttention(2, 4)(tokens, tokens)
+    x = keras.layers.LayerNormalization()(keras.layers.Add()([tokens, attended]))
+    h = keras.layers.Dense(16, activation="gelu")(x)
+    x = keras.layers.Add()([x, keras.layers.Dense(8)(h)])
+    pooled = keras.layers.GlobalAveragePooling1D()(x)
+    return keras.Model(tokens, keras.layers.Dense(3)(pooled))
+
+
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
     """The shared files, and TensorFlow's own results."""
@@ -198,6 +217,7 @@ def work(tmp_path_factory):
     )
     np.savez(work / "shared.npz", **shared)
     shaped.save(work / "tensorflow.keras")
+    graph_model().save(work / "graph.keras")
     sys.path.insert(0, str(work))
     try:
         from runs import callback_run
@@ -215,7 +235,7 @@ def report(request, work, tmp_path_factory):
     if importlib.util.find_spec(package) is None:
         pytest.skip(f"{package} is not installed")
     folder = tmp_path_factory.mktemp(backend)
-    for name in ("runs.py", "shared.npz", "tensorflow.keras"):
+    for name in ("runs.py", "shared.npz", "tensorflow.keras", "graph.keras"):
         (folder / name).write_bytes((work["path"] / name).read_bytes())
     env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
     result = subprocess.run(
@@ -341,6 +361,17 @@ def test_the_guard_finds_the_same_failure(report, work):
     assert report["guard_failure"] == work["failure"]
     assert work["failure"]["kind"] == "gradient"
     assert work["failure"]["step_in_fit"] == 5
+
+
+def test_initialize_walks_the_graph_there_as_here(report, work):
+    model = keras.saving.load_model(work["path"] / "graph.keras")
+    here = ki.initialize(model, scheme="fixup")
+    there = report["initialize"]
+    assert [row[0] for row in there] == [row.layer for row in here.rows]
+    for (_, second, factors), row in zip(there, here.rows):
+        assert second == pytest.approx(row.predicted_second, rel=1e-4)
+        assert factors == pytest.approx([k.factor for k in row.kernels],
+                                        rel=1e-4)
 
 
 def test_export_and_the_study_are_tensorflow_only_and_say_so(report):
