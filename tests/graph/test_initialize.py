@@ -302,3 +302,12 @@ def test_resnet50v2_is_initialized_analytically():
     assert not report.unknown
     assert all(row.predicted_second == pytest.approx(1.0)
                for row in report.kernel_rows)
+
+
+def test_initialize_under_mixed_precision_keeps_float32_kernels():
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    model = _transformer_block()
+    x = _gaussian((64, 8, 32), seed=3)
+    ki.initialize(model, x)
+    assert all(w.dtype == "float32" for w in model.weights)
+    assert _in_band_fraction(model, x) >= 0.95
