@@ -15,7 +15,8 @@ import keras
 from keras_initact import initializers
 from keras_initact.activations import ACTIVATIONS, ActivationSpec
 from keras_initact.checks import (
-    check_bool, check_choice, check_int_in_range, check_positive_ints,
+    check_bool, check_choice, check_int_in_range, check_positive_int,
+    check_positive_ints,
     check_rate, is_bool, is_integer, is_iterable,
 )
 from keras_initact.deep.pairing import shaping_method
@@ -28,6 +29,7 @@ HEAD_ACTIVATIONS = {
     "classification": "softmax", "binary": "sigmoid", "regression": "linear",
 }
 POOLINGS = ("max", "average", "stride", None)
+PARAMETRIZATIONS = ("standard", "mup")
 PADDINGS = ("same", "valid")
 SEED_LIMIT = 2**31 - 1
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -269,3 +271,36 @@ def model_name(name, value, spec):
             f"letter or digit; received {name}={value!r}."
         )
     return str(value)
+
+
+def base_width(name, value, spec):
+    """μP's base width: None for the standard parametrization; for
+    `"mup"`, a positive int no larger than any hidden `Dense` width."""
+    if spec.parametrization == "standard":
+        if value is not None:
+            raise ValueError(
+                f"{OWNER}: `{name}` is the base model's width of "
+                "parametrization='mup'; with parametrization='standard' it "
+                f"must be None; received {name}={value!r}.")
+        return None
+    if not spec.hidden_units:
+        raise ValueError(
+            f"{OWNER}: parametrization='mup' scales the hidden Dense widths "
+            "with `base_width`, so it needs hidden_units; received "
+            "hidden_units=().")
+    if value is None:
+        raise ValueError(
+            f"{OWNER}: parametrization='mup' needs `{name}`, the width of "
+            "the base model whose hyperparameters transfer (a positive int, "
+            f"at most min(hidden_units)={min(spec.hidden_units)}); received "
+            f"{name}=None.")
+    value = check_positive_int(name, value, OWNER)
+    narrow = [units for units in spec.hidden_units if units < value]
+    if narrow:
+        raise ValueError(
+            f"{OWNER}: under parametrization='mup' every hidden width must be "
+            f"at least `{name}` (μP widens a base model, never narrows it); "
+            f"received {name}={value} with hidden_units="
+            f"{list(spec.hidden_units)}. Allowed: a {name} of at most "
+            f"{min(spec.hidden_units)}.")
+    return int(value)

@@ -12,7 +12,10 @@ The model is a plain `keras.Sequential` of Keras and keras_initact layers
 | output              | `head` (a `Dense` with softmax, sigmoid or no activation)|
 
 (* only with `batch_norm=True`, a pooling layer ending the block,
-`dropout > 0`.) The input is named `inputs`.
+`dropout > 0`.) The input is named `inputs`. Under
+`parametrization="mup"` the head is a `keras_initact.mup.MuReadout` and
+the model carries its `BaseShapes` (`model.base_shapes`, from
+`set_base_shapes` against the same spec at `base_width`).
 """
 
 import json
@@ -22,6 +25,7 @@ import keras
 from keras_initact.models.arguments import HEAD_ACTIVATIONS
 from keras_initact.models.initialization import InitPlan
 from keras_initact.models.spec import bind, signature
+from keras_initact.mup import MuReadout, set_base_shapes
 
 # Where the factory keeps a model's spec, as a JSON string (a plain string
 # attribute is not tracked by Keras); `spec_of` checks it against the layers.
@@ -111,6 +115,22 @@ def build_sequential(*args, **kwargs):
             `keras.utils.set_random_seed`); `spec_of` shows it.
         name: the model's name, also its default export folder; default
             `"<activation>_mlp"` or `"<activation>_cnn"`.
+        parametrization: `"standard"` (default) or `"mup"`, μP (Yang et
+            al., Tensor Programs V, 2021): the head is a
+            `keras_initact.mup.MuReadout` (zero-initialized, its logits
+            scaled by `1 / width_mult`), and `set_base_shapes` re-scales
+            the weights against the same spec with every hidden `Dense`
+            layer `base_width` wide (the conv stack is not a width), so
+            that `keras_initact.mup.Adam(lr, base_shapes=model.base_shapes)`
+            trains it with the base model's tuned learning rate. A model
+            loaded from `.keras` gets its base shapes back from
+            `keras_initact.models.base_shapes_of(model)`.
+        base_width: μP's base width, at most every hidden `Dense` width
+            (required for `"mup"`, None for `"standard"`).
+
+    >>> wide = build_sequential((64,), [1024] * 3, num_classes=10, seed=0,
+    ...                         parametrization="mup", base_width=64)
+    >>> wide.compile(keras_initact.mup.Adam(1e-3, base_shapes=wide.base_shapes), ...)
 
     Returns:
         A built `keras.Sequential` (not compiled). Build it inside
@@ -122,12 +142,35 @@ def build_sequential(*args, **kwargs):
             is allowed.
     """
     spec = bind("build_sequential", args, kwargs)
-    model = keras.Sequential(
-        [keras.Input(spec.input_shape, name=INPUT_NAME), *build_layers(spec)],
-        name=spec.name,
-    )
+    model = _sequential(spec, spec.name)
+    if spec.parametrization == "mup":
+        set_base_shapes(model, base_model(spec), seed=spec.seed)
     setattr(model, SPEC_ATTRIBUTE, json.dumps(spec.get_config()))
     return model
+
+
+def base_model(spec):
+    """μP's base model of a `ModelSpec`: `spec.base_spec()` built, the
+    same seeds (None under the standard parametrization)."""
+    base = spec.base_spec()
+    if base is None:
+        return None
+    return _sequential(base, f"{base.name}_base")
+
+
+def _sequential(spec, name):
+    layers = build_layers(spec)
+    if spec.parametrization == "mup":
+        # Built before the model holds them, outside its name scope: their
+        # variables' paths are then `dense_0/kernel`, as in the model that
+        # `.keras` loads (a Sequential's own build makes them
+        # `<model>/dense_0/kernel`), so that the base shapes, which the μP
+        # optimizers read by path, fit the model saved and loaded.
+        x = keras.Input(spec.input_shape)
+        for layer in layers:
+            x = layer(x)
+    return keras.Sequential(
+        [keras.Input(spec.input_shape, name=INPUT_NAME), *layers], name=name)
 
 
 build_sequential.__signature__ = signature()
@@ -144,11 +187,17 @@ def build_layers(spec):
     offset = len(spec.conv_filters)
     for i, units in enumerate(spec.hidden_units):
         layers += _dense_block(spec, plan, i, offset + i, units)
-    layers.append(keras.layers.Dense(
-        spec.num_classes, activation=HEAD_ACTIVATIONS[spec.task],
-        kernel_initializer=plan.kernel(plan.depth),
-        bias_initializer=plan.bias(plan.depth), name="head",
-    ))
+    head = dict(activation=HEAD_ACTIVATIONS[spec.task],
+                kernel_initializer=plan.kernel(plan.depth),
+                bias_initializer=plan.bias(plan.depth), name="head")
+    if spec.parametrization == "mup":
+        # Its initializers stay in its config (the head's kernel carries
+        # the model's seed, for spec_of); set_base_shapes zeroes it.
+        layers.append(MuReadout(spec.num_classes,
+                                width_mult=spec.readout_width_mult,
+                                zero_init=True, **head))
+    else:
+        layers.append(keras.layers.Dense(spec.num_classes, **head))
     return layers
 
 

@@ -20,8 +20,11 @@ from keras_initact.activations import ACTIVATIONS
 from keras_initact.models.arguments import (
     AUTO, HEAD_ACTIVATIONS, canonical_initializer,
 )
-from keras_initact.models.factory import SPEC_ATTRIBUTE, build_layers
+from keras_initact.models.factory import (
+    SPEC_ATTRIBUTE, base_model, build_layers,
+)
 from keras_initact.models.spec import ModelSpec
+from keras_initact.mup import BaseShapes, MuReadout, set_base_shapes
 
 # Config keys that do not describe the architecture: a model may be frozen,
 # have been built under another dtype policy, or under a distribution
@@ -119,6 +122,7 @@ def _parse(model):
         "dropout": float(dropout.rate) if dropout is not None else 0.0,
         "seed": _seed(head["kernel_initializer"]),
         "name": model.name,
+        **_parametrization(layers),
     }
     first = (convs or _numbered(layers, "dense") or [layers["head"]])[0]
     return {
@@ -131,6 +135,49 @@ def _parse(model):
         "bias": first.get_config().get("bias_initializer")
         if getattr(first, "use_bias", False) else head["bias_initializer"],
     }
+
+
+def _parametrization(layers):
+    """`parametrization` and `base_width`: a `MuReadout` head is μP's, its
+    `width_mult` the last hidden width over the base width."""
+    head, dense = layers["head"], _numbered(layers, "dense")
+    if not isinstance(head, MuReadout):
+        return {"parametrization": "standard", "base_width": None}
+    fan_in = head.kernel.shape[0] if dense else None
+    return {"parametrization": "mup",
+            "base_width": None if fan_in is None
+            else int(round(fan_in / head.width_mult))}
+
+
+def base_shapes_of(model):
+    """The μP `BaseShapes` of a factory model built with
+    `parametrization="mup"`, fresh or loaded from `.keras`: its own
+    `model.base_shapes`, or for a loaded model those of the base model
+    rebuilt from `spec_of(model)` (`set_base_shapes(model, base,
+    rescale=False)`: the weights stay as loaded). Also kept as
+    `model.base_shapes`.
+
+    >>> model = keras.models.load_model("mup.keras")
+    >>> model.compile(keras_initact.mup.Adam(1e-3, base_shapes=base_shapes_of(model)), ...)
+
+    A model saved compiled needs none of this: its optimizer's config
+    carries the base shapes.
+
+    Raises:
+        ValueError: for a model not made by `build_sequential`, or made
+            with the standard parametrization.
+    """
+    spec = ModelSpec.from_config(spec_of(model))
+    if spec.parametrization != "mup":
+        raise ValueError(
+            f"base_shapes_of: model {model.name!r} was built with "
+            "parametrization='standard'; only parametrization='mup' models "
+            "have base shapes (build_sequential(..., parametrization='mup', "
+            "base_width=...)).")
+    shapes = getattr(model, "base_shapes", None)
+    if isinstance(shapes, BaseShapes):
+        return shapes
+    return set_base_shapes(model, base_model(spec), rescale=False)
 
 
 def _candidates(found):

@@ -21,7 +21,7 @@ import inspect
 from keras_initact.deep.pairing import for_activation
 from keras_initact.models import arguments
 from keras_initact.models.arguments import (
-    AUTO, OWNER, PADDINGS, POOLINGS, TASKS,
+    AUTO, OWNER, PADDINGS, PARAMETRIZATIONS, POOLINGS, TASKS,
 )
 
 
@@ -60,6 +60,9 @@ class ModelSpec:
     shaping: bool | str = _argument(arguments.shaping, False)
     seed: int = _argument(arguments.seed, None)
     name: str = _argument(arguments.model_name, None)
+    parametrization: str = _argument(arguments.one_of(PARAMETRIZATIONS),
+                                     "standard")
+    base_width: int | None = _argument(arguments.base_width, None)
 
     def __post_init__(self):
         # In field order, so that a check may read the fields before it.
@@ -123,6 +126,23 @@ class ModelSpec:
     def conv_rank(self):
         """The number of spatial axes of the conv stack (0: none)."""
         return len(self.input_shape) - 1 if self.conv_filters else 0
+
+    def base_spec(self):
+        """The spec of μP's base model: every hidden `Dense` layer
+        `base_width` wide, the rest the same (None under the standard
+        parametrization)."""
+        if self.parametrization != "mup":
+            return None
+        return dataclasses.replace(
+            self, hidden_units=(self.base_width,) * len(self.hidden_units))
+
+    @property
+    def readout_width_mult(self):
+        """`MuReadout`'s `width_mult`: the head's fan-in over the base
+        model's (1.0 under the standard parametrization)."""
+        if self.parametrization != "mup":
+            return 1.0
+        return self.hidden_units[-1] / self.base_width
 
     def recipe(self):
         """`keras_initact.deep.for_activation`'s recipe for the activation

@@ -44,16 +44,25 @@ class MupOptimizer:
         self._multipliers = {}
 
     def build(self, variables):
-        missing = [v.path for v in variables if v.path not in self.base_shapes]
+        shapes = [self.base_shapes.shape_of(v.path) for v in variables]
+        missing = [v.path for v, shape in zip(variables, shapes)
+                   if shape is None]
         if missing:
             raise ValueError(
                 f"{type(self).__name__}: no base shape for "
                 f"{missing[:3]}{' ...' if len(missing) > 3 else ''}; pass "
                 "the base_shapes that set_base_shapes recorded for the "
                 "model this optimizer trains.")
-        for variable in variables:
-            multiplier = self.base_shapes[variable.path] \
-                .learning_rate_multiplier(self.learning_rate_rule)
+        for variable, shape in zip(variables, shapes):
+            if tuple(variable.shape) != shape.shape:
+                raise ValueError(
+                    f"{type(self).__name__}: the base shapes recorded "
+                    f"{variable.path!r} with shape {shape.shape}, but the "
+                    f"variable has shape {tuple(variable.shape)}; pass the "
+                    "base_shapes that set_base_shapes recorded for the "
+                    "model this optimizer trains.")
+            multiplier = shape.learning_rate_multiplier(
+                self.learning_rate_rule)
             self._multipliers[id(variable)] = multiplier
             if keras.backend.backend() == "tensorflow":
                 # TensorFlow's update step receives the tf.Variable.

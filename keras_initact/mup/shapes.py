@@ -106,6 +106,21 @@ class BaseShapes:
     def items(self):
         return self._shapes.items()
 
+    def shape_of(self, path):
+        """The `WidthShape` recorded for the variable at `path`, or None.
+
+        A Sequential model's variables are `<model>/<layer>/<name>` while
+        it is built and `<layer>/<name>` once loaded from `.keras`, so a
+        path also matches the one recorded path that it ends, or that
+        ends it, at a `/`.
+        """
+        if path in self._shapes:
+            return self._shapes[path]
+        matches = [shape for recorded, shape in self._shapes.items()
+                   if recorded.endswith("/" + path)
+                   or path.endswith("/" + recorded)]
+        return matches[0] if len(matches) == 1 else None
+
     def __eq__(self, other):
         return isinstance(other, BaseShapes) and \
             self.get_config() == other.get_config()
@@ -170,7 +185,7 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
         if other is not None:
             _check_pair(model, other, name)
     reference = model if delta_model is None else delta_model
-    layers = _equations(model)
+    known = _fan_axes_by_variable(model)
     shapes = {}
     for variable, base, other in zip(model.weights, base_model.weights,
                                      reference.weights):
@@ -184,7 +199,7 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
                     f"{shape[axis]} on axis {axis}, below the base model's "
                     f"{base.shape[axis]}; the base must be the narrowest "
                     "(give the model the base width or wider).")
-        fan_in, fan_out = _fan_axes(variable, layers)
+        fan_in, fan_out = _fan_axes(variable, known)
         shapes[variable.path] = WidthShape(
             shape, tuple(base.shape), fan_in, fan_out, width_axes)
     base_shapes = BaseShapes(shapes)
@@ -200,11 +215,11 @@ def _check_pair(model, other, name):
         raise ValueError(f"set_base_shapes: `{name}` must be a built "
                          f"keras.Model; received {other!r}.")
     ours, theirs = model.weights, other.weights
-    mismatch = None
-    if len(ours) != len(theirs):
+    mismatch = _layer_mismatch(_signature(model), _signature(other))
+    if mismatch is None and len(ours) != len(theirs):
         mismatch = (f"it has {len(theirs)} variables and the model "
                     f"{len(ours)}")
-    else:
+    elif mismatch is None:
         for index, (a, b) in enumerate(zip(ours, theirs)):
             if len(a.shape) != len(b.shape) or a.name != b.name:
                 mismatch = (f"its variable #{index} is {b.path!r} of shape "
@@ -217,14 +232,50 @@ def _check_pair(model, other, name):
             f"at another width; {mismatch}.")
 
 
-def _equations(model):
-    """`id(kernel) -> equation` of every EinsumDense, attention's
-    included."""
+def _signature(model):
+    """Each layer's class and number of variables, nested models' layers
+    included, in order."""
+    return [(type(layer).__name__, len(layer.weights))
+            for layer in _all_layers(model) if not isinstance(layer, (
+                keras.layers.InputLayer, keras.Model))]
+
+
+def _layer_mismatch(ours, theirs):
+    for index, (a, b) in enumerate(zip(ours, theirs)):
+        if a != b:
+            return (f"its layer #{index} is a {b[0]} with {b[1]} "
+                    f"variables, the model's a {a[0]} with {a[1]}")
+    if len(ours) != len(theirs):
+        return f"it has {len(theirs)} layers and the model {len(ours)}"
+    return None
+
+
+def _fan_axes_by_variable(model):
+    """`id(variable) -> (fan_in_axes, fan_out_axes)` for the variables
+    whose axes the rank alone does not tell: every EinsumDense kernel
+    (attention's included) from its equation, every bias (all of its axes
+    are outputs, even an EinsumDense's `(heads, key_dim)` one), transposed
+    convolutions' kernels (`kernel_size + (filters, in_channels)`) and
+    depthwise kernels (`kernel_size + (in_channels, depth_multiplier)`:
+    each output sums over the window alone)."""
     found = {}
 
     def visit(layer):
+        kernel = getattr(layer, "kernel", None)
         if isinstance(layer, keras.layers.EinsumDense):
-            found[id(layer.kernel)] = layer.equation
+            found[id(kernel)] = _einsum_axes(layer.equation,
+                                             len(kernel.shape))
+        elif isinstance(layer, _TRANSPOSED) and kernel is not None:
+            rank = len(kernel.shape)
+            found[id(kernel)] = (rank - 1,), (rank - 2,)
+        for depthwise in (getattr(layer, "depthwise_kernel", None),
+                          kernel if isinstance(layer, _DEPTHWISE) else None):
+            if isinstance(depthwise, keras.Variable):
+                rank = len(depthwise.shape)
+                found[id(depthwise)] = (), (rank - 2, rank - 1)
+        bias = getattr(layer, "bias", None)
+        if isinstance(bias, keras.Variable):
+            found[id(bias)] = (), tuple(range(len(bias.shape)))
         if isinstance(layer, keras.layers.MultiHeadAttention):
             for sub in keras_adapter.attention_projections(layer):
                 visit(sub)
@@ -235,15 +286,23 @@ def _equations(model):
     return found
 
 
-def _fan_axes(variable, equations):
+_TRANSPOSED = (keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
+               keras.layers.Conv3DTranspose)
+_DEPTHWISE = (keras.layers.DepthwiseConv1D, keras.layers.DepthwiseConv2D)
+
+
+def _einsum_axes(equation, rank):
+    inputs, output = equation.replace("...", "").split("->")
+    kernel_spec = inputs.split(",")[1]
+    fan_in = tuple(i for i, letter in enumerate(kernel_spec)
+                   if letter not in output)
+    return fan_in, tuple(i for i in range(rank) if i not in fan_in)
+
+
+def _fan_axes(variable, known):
     rank = len(variable.shape)
-    equation = equations.get(id(variable))
-    if equation is not None:
-        inputs, output = equation.replace("...", "").split("->")
-        kernel_spec = inputs.split(",")[1]
-        fan_in = tuple(i for i, letter in enumerate(kernel_spec)
-                       if letter not in output)
-        return fan_in, tuple(i for i in range(rank) if i not in fan_in)
+    if id(variable) in known:
+        return known[id(variable)]
     if rank == 0:
         return (), ()
     if rank == 1:

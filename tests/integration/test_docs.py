@@ -19,7 +19,7 @@ DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
 PACKAGE = ROOT / "keras_initact"
 SUBPACKAGES = sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
-GUIDES = ["initializers", "activations", "layers", "deep", "graph", "models",
+GUIDES = ["initializers", "activations", "layers", "deep", "graph", "mup", "models",
           "callbacks", "reporting", "study", "backends", "benchmarks",
           "architecture"]
 SITE_TOOLS = {"mkdocs": "mkdocs", "material": "mkdocs-material",

@@ -101,3 +101,32 @@ def test_bad_specs_fail_before_anything_is_built(kwargs, message, monkeypatch):
     monkeypatch.setattr(factory, "build_layers", never)
     with pytest.raises(ValueError, match=message):
         build_sequential(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(parametrization="mu-p"),
+     r"unknown parametrization='mu-p'. Allowed: 'standard', 'mup'"),
+    (dict(base_width=4),
+     r"`base_width`.*with parametrization='standard' it must be None; "
+     r"received base_width=4"),
+    (dict(parametrization="mup"), r"needs `base_width`.*at most "
+     r"min\(hidden_units\)=4\); received base_width=None"),
+    (dict(parametrization="mup", base_width=0),
+     r"`base_width` must be a positive integer; received base_width=0"),
+    (dict(parametrization="mup", base_width=8),
+     r"at least `base_width`.*received base_width=8 with hidden_units=\[4\]"
+     r".*at most 4"),
+    (dict(parametrization="mup", base_width=2, hidden_units=[]),
+     r"needs hidden_units; received hidden_units=\(\)"),
+])
+def test_bad_parametrizations_name_the_argument_and_what_is_allowed(
+        kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        normalize_spec(**bad(**kwargs))
+
+
+def test_mup_base_width_is_canonical():
+    spec = normalize_spec(**bad(parametrization="mup",
+                                base_width=np.int64(2)))
+    assert spec["base_width"] == 2 and type(spec["base_width"]) is int
+    assert normalize_spec(**bad())["parametrization"] == "standard"

@@ -273,3 +273,46 @@ def test_seed_none_is_drawn_and_shown_by_spec_of():
     seed = spec_of(a)["seed"]
     assert isinstance(seed, int) and spec_of(b)["seed"] == seed
     assert same_weights(a, build_sequential(**spec_of(a)))
+
+
+# --- μP -------------------------------------------------------------------
+
+def mup_model(**kwargs):
+    return build_sequential(**{**dict(
+        input_shape=(8,), hidden_units=[32, 32], num_classes=3, seed=1,
+        parametrization="mup", base_width=8), **kwargs})
+
+
+def test_mup_builds_the_readout_and_records_each_variables_kind():
+    from keras_initact.mup import MuReadout
+
+    model = mup_model()
+    head = model.get_layer("head")
+    assert isinstance(head, MuReadout) and head.width_mult == 4.0
+    assert not np.any(keras.ops.convert_to_numpy(head.kernel))  # zero init
+    assert {path: shape.kind for path, shape in model.base_shapes.items()} \
+        == {"dense_0/kernel": "input", "dense_0/bias": "input",
+            "dense_1/kernel": "hidden", "dense_1/bias": "input",
+            "head/kernel": "output", "head/bias": "fixed"}
+    hidden = model.base_shapes["dense_1/kernel"]
+    assert hidden.fan_in_mult == 4.0 and hidden.base_shape == (8, 8)
+
+
+def test_mup_hidden_kernels_have_the_base_variance_over_the_width_mult():
+    wide, base = mup_model(), mup_model(hidden_units=[8, 8])
+    ratio = [float(np.mean(wide.get_layer(name).kernel.numpy() ** 2)
+                   / np.mean(base.get_layer(name).kernel.numpy() ** 2))
+             for name in ("dense_0", "dense_1")]
+    # input: the same variance; hidden: 1 / m_in = 1/4 (mean squares of the
+    # rescaled kernels are the base's exactly).
+    assert ratio == [pytest.approx(1.0), pytest.approx(0.25)]
+
+
+def test_mup_models_of_one_spec_are_the_same_model():
+    a, b = mup_model(activation="gelu"), mup_model(activation="gelu")
+    assert all(np.array_equal(x, y)
+               for x, y in zip(a.get_weights(), b.get_weights()))
+    assert a.base_shapes == b.base_shapes
+    standard = build_sequential((8,), [32, 32], num_classes=3, seed=1)
+    assert not hasattr(standard, "base_shapes")
+    assert type(standard.get_layer("head")) is keras.layers.Dense

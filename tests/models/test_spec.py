@@ -23,7 +23,8 @@ def test_the_signature_is_the_model_specs_fields():
         "conv_kernel_size=3, conv_strides=1, conv_padding='same', "
         "pooling='max', pool_size=2, downsample_blocks=None, "
         "task='classification', num_classes=None, batch_norm=False, "
-        "dropout=0.0, shaping=False, seed=None, name=None)")
+        "dropout=0.0, shaping=False, seed=None, name=None, "
+        "parametrization='standard', base_width=None)")
     fields = dataclasses.fields(ModelSpec)
     assert list(signature.parameters) == [field.name for field in fields]
     for field in fields:
@@ -62,3 +63,14 @@ def test_a_model_spec_is_frozen_canonical_and_round_trips():
     assert dataclasses.replace(spec, seed=5).get_config() == {**config,
                                                              "seed": 5}
     assert spec_of(build_sequential(**config)) == config
+
+
+def test_the_mup_base_spec_is_the_same_spec_at_the_base_width():
+    spec = ModelSpec((8, 8, 1), [32, 16], conv_filters=[4], num_classes=3,
+                     seed=2, parametrization="mup", base_width=8)
+    base = spec.base_spec()
+    assert base.hidden_units == (8, 8) and base.conv_filters == (4,)
+    assert dataclasses.replace(base, hidden_units=(32, 16)) == spec
+    assert spec.readout_width_mult == 2.0  # the head's fan-in: 16 / 8
+    standard = ModelSpec((8,), [16], num_classes=3)
+    assert standard.base_spec() is None and standard.readout_width_mult == 1.0
