@@ -202,6 +202,13 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
         fan_in, fan_out = _fan_axes(variable, known)
         shapes[variable.path] = WidthShape(
             shape, tuple(base.shape), fan_in, fan_out, width_axes)
+    if len(shapes) != len(model.weights):
+        paths = [v.path for v in model.weights]
+        twice = sorted({path for path in paths if paths.count(path) > 1})
+        raise ValueError(
+            f"set_base_shapes: the model has several variables at each of "
+            f"{twice[:3]}; give its layers unique names, since the base "
+            "shapes are recorded by variable path.")
     base_shapes = BaseShapes(shapes)
     _set_readouts(model, base_shapes)
     if rescale:
@@ -311,21 +318,20 @@ def _fan_axes(variable, known):
 
 
 def _set_readouts(model, base_shapes):
-    for layer in _all_layers(model):
-        kernel = getattr(layer, "kernel", None)
-        if not isinstance(kernel, keras.Variable) or \
-                kernel.path not in base_shapes:
-            continue
-        shape = base_shapes[kernel.path]
-        if isinstance(layer, MuReadout):
-            layer.width_mult = shape.fan_in_mult
-        elif shape.kind == "output":
+    readouts = [layer for layer in _all_layers(model)
+                if isinstance(layer, MuReadout)]
+    for layer in readouts:
+        layer.width_mult = base_shapes[layer.kernel.path].fan_in_mult
+    readout_kernels = {id(layer.kernel) for layer in readouts}
+    for variable in model.weights:
+        shape = base_shapes[variable.path]
+        if shape.kind == "output" and id(variable) not in readout_kernels:
             raise ValueError(
-                f"set_base_shapes: layer {layer.name!r} "
-                f"({type(layer).__name__}) maps a width (fan-in x"
-                f"{shape.fan_in_mult:g}) to a fixed size, which μP's "
-                "output multiplier must scale: make it a "
-                "keras_initact.mup.MuReadout.")
+                f"set_base_shapes: {variable.path!r} maps a width (fan-in "
+                f"x{shape.fan_in_mult:g}) to a fixed size, which μP's "
+                "output multiplier must scale: make its layer a "
+                "keras_initact.mup.MuReadout (inside attention, scale the "
+                "number of heads with the width, or key_dim, not neither).")
 
 
 def _rescale(model, base_model, base_shapes, seed):
