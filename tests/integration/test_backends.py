@@ -1,4 +1,4 @@
-"""Every Keras backend: initializers, layers, the factory, diagnose, LSUV,
+"""Every Keras backend: initializers, layers, the factory, diagnose, LSUV, μP,
 `initialize` and the statistics callbacks on JAX and PyTorch give what
 TensorFlow gives.
 
@@ -122,6 +122,14 @@ graph_report = ki.initialize(graph, scheme="fixup")
 report["initialize"] = [[row.layer, row.predicted_second,
                          [k.factor for k in row.kernels]]
                         for row in graph_report.rows]
+# μP: a compiled model saved by TensorFlow trains here at the same rates.
+mup_model = keras.saving.load_model(os.path.join(work, "mup.keras"))
+mup_before = [w.copy() for w in mup_model.get_weights()]
+mup_model.fit(shared["x"], shared["y"], batch_size=64, epochs=1, shuffle=False, verbose=0)
+report["mup"] = {
+    "multipliers": {v.path: mup_model.optimizer.learning_rate_multiplier(v)
+                    for v in mup_model.trainable_variables},
+    "deltas": [(a - b).tolist() for a, b in zip(mup_model.get_weights(), mup_before)]}
 try:
     from keras_initact.models import export_saved_model
     export_saved_model(cnn, os.path.join(work, "export"))
@@ -198,6 +206,23 @@ def graph_model():
     return keras.Model(tokens, keras.layers.Dense(3)(pooled))
 
 
+def mup_step(work, shared):
+    """Saves a compiled μP model (trained one step, so its readout is not
+    zero) and returns each variable's change in TensorFlow's next step."""
+    from keras_initact import mup
+
+    model = build_sequential((6,), [16, 16], "tanh", num_classes=2, seed=0,
+                             parametrization="mup", base_width=4)
+    model.compile(mup.Adam(1e-2, base_shapes=model.base_shapes),
+                  "sparse_categorical_crossentropy")
+    fit = dict(batch_size=64, epochs=1, shuffle=False, verbose=0)
+    model.fit(shared["x"], shared["y"], **fit)
+    model.save(work / "mup.keras")
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(shared["x"], shared["y"], **fit)
+    return [after - start for after, start in zip(model.get_weights(), before)]
+
+
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
     """The shared files, and TensorFlow's own results."""
@@ -218,6 +243,7 @@ def work(tmp_path_factory):
     np.savez(work / "shared.npz", **shared)
     shaped.save(work / "tensorflow.keras")
     graph_model().save(work / "graph.keras")
+    mup_deltas = mup_step(work, shared)
     sys.path.insert(0, str(work))
     try:
         from runs import callback_run
@@ -226,7 +252,7 @@ def work(tmp_path_factory):
     finally:
         sys.path.remove(str(work))
     return dict(path=work, shared=shared, shaped=shaped, rows=rows,
-                failure=failure)
+                failure=failure, mup_deltas=mup_deltas)
 
 
 @pytest.fixture(scope="module", params=BACKENDS, ids=[b for b, _ in BACKENDS])
@@ -235,7 +261,8 @@ def report(request, work, tmp_path_factory):
     if importlib.util.find_spec(package) is None:
         pytest.skip(f"{package} is not installed")
     folder = tmp_path_factory.mktemp(backend)
-    for name in ("runs.py", "shared.npz", "tensorflow.keras", "graph.keras"):
+    for name in ("runs.py", "shared.npz", "tensorflow.keras", "graph.keras",
+                 "mup.keras"):
         (folder / name).write_bytes((work["path"] / name).read_bytes())
     env = {**os.environ, "KERAS_BACKEND": backend, "CUDA_VISIBLE_DEVICES": ""}
     result = subprocess.run(
@@ -372,6 +399,14 @@ def test_initialize_walks_the_graph_there_as_here(report, work):
         assert second == pytest.approx(row.predicted_second, rel=1e-4)
         assert factors == pytest.approx([k.factor for k in row.kernels],
                                         rel=1e-4)
+
+
+def test_a_mup_model_saved_here_trains_there_at_the_same_rates(report, work):
+    assert report["mup"]["multipliers"] == {
+        "dense_0/kernel": 1.0, "dense_0/bias": 1.0, "dense_1/kernel": 0.25,
+        "dense_1/bias": 1.0, "head/kernel": 1.0, "head/bias": 1.0}
+    for there, here in zip(report["mup"]["deltas"], work["mup_deltas"]):
+        np.testing.assert_allclose(there, here, rtol=1e-3, atol=1e-6)
 
 
 def test_export_and_the_study_are_tensorflow_only_and_say_so(report):
