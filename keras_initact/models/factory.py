@@ -160,15 +160,6 @@ def base_model(spec):
 
 def _sequential(spec, name):
     layers = build_layers(spec)
-    if spec.parametrization == "mup":
-        # Built before the model holds them, outside its name scope: their
-        # variables' paths are then `dense_0/kernel`, as in the model that
-        # `.keras` loads (a Sequential's own build makes them
-        # `<model>/dense_0/kernel`), so that the base shapes, which the μP
-        # optimizers read by path, fit the model saved and loaded.
-        x = keras.Input(spec.input_shape)
-        for layer in layers:
-            x = layer(x)
     return keras.Sequential(
         [keras.Input(spec.input_shape, name=INPUT_NAME), *layers], name=name)
 

@@ -14,6 +14,7 @@ wide one.
 | `coord_check` | `coord_check`, `plot_coord_check`: is μP wired right?    |
 """
 
+from keras_initact.mup.coord_check import coord_check, plot_coord_check
 from keras_initact.mup.optimizers import SGD, Adam, AdamW, MupOptimizer
 from keras_initact.mup.readout import MuReadout
 from keras_initact.mup.shapes import BaseShapes, WidthShape, set_base_shapes
@@ -21,5 +22,6 @@ from keras_initact.mup.table import MUP_TABLE, MupRule
 
 __all__ = [
     "MUP_TABLE", "SGD", "Adam", "AdamW", "BaseShapes", "MuReadout",
-    "MupOptimizer", "MupRule", "WidthShape", "set_base_shapes",
+    "MupOptimizer", "MupRule", "WidthShape", "coord_check",
+    "plot_coord_check", "set_base_shapes",
 ]

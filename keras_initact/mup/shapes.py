@@ -109,10 +109,10 @@ class BaseShapes:
     def shape_of(self, path):
         """The `WidthShape` recorded for the variable at `path`, or None.
 
-        A Sequential model's variables are `<model>/<layer>/<name>` while
-        it is built and `<layer>/<name>` once loaded from `.keras`, so a
-        path also matches the one recorded path that it ends, or that
-        ends it, at a `/`.
+        Paths are recorded without the model's name, which a Sequential's
+        variables carry while it is built (`<model>/<layer>/<name>`) and
+        lose once loaded from `.keras`; so a path also matches the one
+        recorded path that it ends, or that ends it, at a `/`.
         """
         if path in self._shapes:
             return self._shapes[path]
@@ -186,6 +186,7 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
             _check_pair(model, other, name)
     reference = model if delta_model is None else delta_model
     known = _fan_axes_by_variable(model)
+    paths = _relative_paths(model)
     shapes = {}
     for variable, base, other in zip(model.weights, base_model.weights,
                                      reference.weights):
@@ -200,11 +201,11 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
                     f"{base.shape[axis]}; the base must be the narrowest "
                     "(give the model the base width or wider).")
         fan_in, fan_out = _fan_axes(variable, known)
-        shapes[variable.path] = WidthShape(
+        shapes[paths[id(variable)]] = WidthShape(
             shape, tuple(base.shape), fan_in, fan_out, width_axes)
     if len(shapes) != len(model.weights):
-        paths = [v.path for v in model.weights]
-        twice = sorted({path for path in paths if paths.count(path) > 1})
+        found = list(paths.values())
+        twice = sorted({path for path in found if found.count(path) > 1})
         raise ValueError(
             f"set_base_shapes: the model has several variables at each of "
             f"{twice[:3]}; give its layers unique names, since the base "
@@ -215,6 +216,18 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
         _rescale(model, base_model, base_shapes, seed)
     model.base_shapes = base_shapes
     return base_shapes
+
+
+def _relative_paths(model):
+    """`id(variable) -> path` without the model's own name: a Sequential's
+    variables are `<model>/<layer>/<name>` while it is built and
+    `<layer>/<name>` once loaded from `.keras`, a functional model's
+    `<layer>/<name>` always."""
+    prefix = model.name + "/"
+    paths = {id(v): v.path for v in model.weights}
+    if paths and all(path.startswith(prefix) for path in paths.values()):
+        paths = {key: path[len(prefix):] for key, path in paths.items()}
+    return paths
 
 
 def _check_pair(model, other, name):
@@ -318,13 +331,14 @@ def _fan_axes(variable, known):
 
 
 def _set_readouts(model, base_shapes):
+    paths = _relative_paths(model)
     readouts = [layer for layer in _all_layers(model)
                 if isinstance(layer, MuReadout)]
     for layer in readouts:
-        layer.width_mult = base_shapes[layer.kernel.path].fan_in_mult
+        layer.width_mult = base_shapes[paths[id(layer.kernel)]].fan_in_mult
     readout_kernels = {id(layer.kernel) for layer in readouts}
     for variable in model.weights:
-        shape = base_shapes[variable.path]
+        shape = base_shapes[paths[id(variable)]]
         if shape.kind == "output" and id(variable) not in readout_kernels:
             raise ValueError(
                 f"set_base_shapes: {variable.path!r} maps a width (fan-in "
@@ -335,6 +349,7 @@ def _set_readouts(model, base_shapes):
 
 
 def _rescale(model, base_model, base_shapes, seed):
+    paths = _relative_paths(model)
     readout_kernels = {id(layer.kernel): layer.zero_init
                        for layer in _all_layers(model)
                        if isinstance(layer, MuReadout)}
@@ -357,7 +372,7 @@ def _rescale(model, base_model, base_shapes, seed):
                                     dtype=variable.dtype))
             continue
         wanted = float(np.mean(base_values ** 2)) * \
-            base_shapes[variable.path].init_variance_multiplier
+            base_shapes[paths[id(variable)]].init_variance_multiplier
         current = float(np.mean(values ** 2))
         if current > 0.0:
             new = values * math.sqrt(wanted / current)

@@ -316,3 +316,13 @@ def test_mup_models_of_one_spec_are_the_same_model():
     standard = build_sequential((8,), [32, 32], num_classes=3, seed=1)
     assert not hasattr(standard, "base_shapes")
     assert type(standard.get_layer("head")) is keras.layers.Dense
+
+
+def test_a_mup_models_layer_outputs_are_connected_to_its_input():
+    """What the callbacks' probes and coord_check read."""
+    model = mup_model()
+    probe = keras.Model(model.inputs, [layer.output for layer in model.layers])
+    outputs = probe(np.ones((2, 8), "float32"))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(outputs[-1]),
+                               model.predict(np.ones((2, 8)), verbose=0),
+                               rtol=1e-6)
