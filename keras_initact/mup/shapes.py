@@ -3,6 +3,7 @@
 
 import dataclasses
 import math
+import warnings
 from typing import Tuple
 
 import keras
@@ -211,11 +212,26 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
             f"{twice[:3]}; give its layers unique names, since the base "
             "shapes are recorded by variable path.")
     base_shapes = BaseShapes(shapes)
+    _warn_about_attention(model, base_model)
     _set_readouts(model, base_shapes)
     if rescale:
         _rescale(model, base_model, base_shapes, seed)
     model.base_shapes = base_shapes
     return base_shapes
+
+
+def _warn_about_attention(model, base_model):
+    attention = [(ours, theirs) for ours, theirs in zip(
+        _all_layers(model), _all_layers(base_model))
+        if isinstance(ours, keras.layers.MultiHeadAttention)]
+    for ours, theirs in attention:
+        if ours.key_dim != theirs.key_dim:
+            warnings.warn(
+                f"set_base_shapes: {ours.name!r} widens key_dim "
+                f"({theirs.key_dim} -> {ours.key_dim}); μP scales attention "
+                "logits by 1/key_dim, and Keras's MultiHeadAttention by "
+                "1/sqrt(key_dim). Widen num_heads instead to keep μP.",
+                stacklevel=3)
 
 
 def _relative_paths(model):

@@ -182,3 +182,18 @@ def test_base_shapes_round_trip_through_their_config():
     assert hidden.learning_rate_multiplier("adam") == 0.25
     assert hidden.learning_rate_multiplier("sgd") == 1.0
     assert hidden.init_variance_multiplier == 0.25
+
+
+def test_attention_that_widens_key_dim_is_warned_about():
+    def model(width):
+        tokens = keras.Input((5, 4))
+        x = keras.layers.Dense(width, name="embed")(tokens)
+        x = keras.layers.MultiHeadAttention(2, width // 2, name="attention")(
+            x, x)
+        x = keras.layers.GlobalAveragePooling1D()(x)
+        return keras.Model(tokens, mup.MuReadout(3, name="head")(x))
+
+    with pytest.warns(UserWarning, match=r"'attention' widens key_dim "
+                      r"\(4 -> 16\).*1/key_dim.*num_heads"):
+        shapes = mup.set_base_shapes(model(32), model(8))
+    assert shapes["attention/query/kernel"].kind == "hidden"
