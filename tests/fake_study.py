@@ -60,3 +60,38 @@ def runs_with(accuracies, init="he_normal", depth=3):
     return [CellResult(Cell(init, "relu", depth, seed), "ok",
                        final_accuracy=a, best_accuracy=a)
             for seed, a in enumerate(accuracies)]
+
+
+WIDTHS, RATES = (64, 256), (1e-3, 4e-3, 1.6e-2)
+
+
+def fake_width_study():
+    """72 runs: 2 inits (glorot_uniform the baseline) x 2 widths x 3
+    learning rates x 2 parametrizations x 3 seeds, relu, depth 2. The test
+    loss is lowest at 4e-3 for both widths under μP, and at 4e-3 for width
+    64 but 1e-3 for width 256 under the standard parametrization, where
+    seed 0 of width 256 at 1.6e-2 diverged."""
+    runs = []
+    for init in ("glorot_uniform", "he_normal"):
+        for width in WIDTHS:
+            for rate in RATES:
+                for parametrization in ("standard", "mup"):
+                    best = 4e-3 if parametrization == "mup" or width == 64 \
+                        else 1e-3
+                    for seed in range(3):
+                        cell = Cell(init, "relu", 2, seed, width, rate,
+                                    parametrization,
+                                    64 if parametrization == "mup" else None)
+                        loss = 0.2 + 0.1 * abs(np.log2(rate / best)) \
+                            + 0.01 * seed + (0.02 if init == "glorot_uniform"
+                                             else 0.0)
+                        status = "ok"
+                        if (width, rate, parametrization, seed) == (
+                                256, 1.6e-2, "standard", 0):
+                            status, loss = "diverged", float("nan")
+                        runs.append(CellResult(
+                            cell, status, final_accuracy=1 - loss / 2,
+                            best_accuracy=1 - loss / 2, final_loss=loss,
+                            epochs_to_target=2,
+                            history={"val_accuracy": [0.8, 1 - loss / 2]}))
+    return runs

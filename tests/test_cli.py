@@ -105,7 +105,7 @@ def test_every_run_carries_its_hparams_for_tensorboard(compared):
         root.PluginTagToContent("hparams")[metadata.EXPERIMENT_TAG])
     assert [h.name for h in experiment.hparam_infos] == [
         "init", "activation", "depth", "seed", "width", "learning_rate",
-        "epochs"]
+        "parametrization", "epochs"]
     assert [m.name.tag for m in experiment.metric_infos] == [
         "final_test_accuracy", "best_test_accuracy", "final_test_loss",
         "epochs_to_target"]
@@ -121,6 +121,42 @@ def test_every_run_carries_its_hparams_for_tensorboard(compared):
                      & (table["seed"] == 4)]["final_test_accuracy"].item()
     final = run.Tensors("final_test_accuracy")[-1]
     assert tf.make_ndarray(final.tensor_proto) == pytest.approx(expected)
+
+
+def test_a_width_study_sweeps_widths_learning_rates_and_parametrizations(
+        tmp_path):
+    """8 runs: 2 widths x 2 learning rates x standard and μP."""
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
+    from tensorboard.plugins.hparams import metadata
+
+    out = tmp_path / "widths"
+    code = cli.main(["compare", "--inits", "he_normal", "--baseline",
+                     "he_normal", "--activations", "relu", "--depths", "1",
+                     "--widths", "8,32", "--learning-rates", "1e-3,1e-2",
+                     "--parametrization", "standard,mup", "--output-dir",
+                     str(out), "--no-export", *TINY])
+    assert code == 0
+    table = pd.read_csv(out / "results.csv")
+    assert len(table) == 8 and (table["status"] == "ok").all()
+    assert sorted(set(zip(table["width"], table["learning_rate"],
+                          table["parametrization"]))) == sorted(
+        (w, r, p) for w in (8, 32) for r in (1e-3, 1e-2)
+        for p in ("standard", "mup"))
+    assert set(table[table["parametrization"] == "mup"]["base_width"]) == {8}
+    assert (out / "loss_vs_learning_rate.png").stat().st_size > 10_000
+    runs = sorted(os.listdir(out / "logs"))
+    assert "he_normal-relu-d1-w32-lr0.01-mup8-s0" in runs
+    assert len([r for r in runs if (out / "logs" / r).is_dir()]) == 8
+    run = EventAccumulator(str(out / "logs" /
+                               "he_normal-relu-d1-w32-lr0.01-mup8-s0"))
+    run.Reload()
+    session = metadata.parse_session_start_info_plugin_data(
+        run.PluginTagToContent("hparams")[metadata.SESSION_START_INFO_TAG])
+    assert session.hparams["width"].number_value == 32
+    assert session.hparams["learning_rate"].number_value == 0.01
+    assert session.hparams["parametrization"].string_value == "mup"
 
 
 def best_run(table):
@@ -365,7 +401,8 @@ NUMERIC_OPTIONS = {
                 "--target": "a number between 0 and 1",
                 "--seed": "an integer",
                 "--repeats": "a positive integer",
-                "--jobs": "a positive integer"},
+                "--jobs": "a positive integer",
+                "--base-width": "a positive integer"},
     "diagnose": {"--batch-size": "a positive integer", "--seed": "an integer"},
 }
 BAD_NUMBERS = {"an integer": ["1.5", "x"],

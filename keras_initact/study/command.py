@@ -136,7 +136,7 @@ def compare_command(args):
     import tensorflow as tf
 
     from keras_initact.study.datasets import DatasetUnavailable
-    from keras_initact.study.grid import cell_mean
+    from keras_initact.study.grid import cell_mean, setting_label
     from keras_initact.study.results import summary_markdown
     from keras_initact.study.runners import RayUnavailable
     from keras_initact.study.store import StudyBusy, StudyWarning
@@ -187,8 +187,10 @@ def compare_command(args):
     if result.best is not None:
         b = result.best
         mean, ok, runs = cell_mean(result.results, b.cell)
+        setting = setting_label(b.cell.setting)
         print(f"best: {b.cell.init} + {b.cell.activation} at depth "
-              f"{b.cell.depth}, mean final test accuracy {mean:.3f} over "
+              f"{b.cell.depth}{f' ({setting})' if setting else ''}, mean "
+              f"final test accuracy {mean:.3f} over "
               f"{ok} of {runs} runs; its model: seed {b.cell.seed}, test "
               f"accuracy {b.final_accuracy:.3f}")
     print("resume, or grow the grid (more seeds, inits, ...): "

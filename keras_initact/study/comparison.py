@@ -190,9 +190,7 @@ def _compare(options, log):
         log(f"notice: {data.notice}")
     options = options.for_dataset(data)
     output_dir = study_folder(options)
-    cells = [grid.Cell(i, a, d, s) for d in options.depths
-             for i in options.inits for a in options.activations
-             for s in options.seeds]
+    cells = options.cells()
     results = {}
     try:
         with _stopped_by_sigterm(), store.StudyStore(
@@ -214,8 +212,7 @@ def _run(study, options, data, cells, results, log):
     training = options.training()
     if options.ray is not None:
         runners.connect_ray(options.ray)  # one that does not answer: now
-    write_hparams_config(study.log_dir, options.inits, options.activations,
-                         options.depths, options.seeds, training)
+    write_hparams_config(study.log_dir, cells, training)
     done = study.finished()
     todo = [cell for cell in cells if cell not in done]
     where = (f"on Ray ({options.ray})" if options.ray is not None else
@@ -245,6 +242,10 @@ def _run(study, options, data, cells, results, log):
         ordered, os.path.join(study.directory, "learning_curves.png"))
     files["heatmap"] = output.plot_heatmap(
         ordered, os.path.join(study.directory, "accuracy_heatmap.png"))
+    if len(output.learning_rates_of(ordered)) > 1:
+        files["loss_vs_learning_rate"] = output.plot_loss_vs_learning_rate(
+            ordered, os.path.join(study.directory,
+                                  "loss_vs_learning_rate.png"))
     if model is not None or current:
         files.update(best_model.export_best(study, best, model, data,
                                             training, options.export_dir))
@@ -325,7 +326,7 @@ def _stopped_by_sigterm():
                       signal.SIG_DFL if previous is None else previous)
 
 
-def write_hparams_config(log_dir, inits, activations, depths, seeds, options):
+def write_hparams_config(log_dir, cells, options):
     """The experiment's hyperparameters and metrics, at the root of the
     study's logs, for TensorBoard's HParams dashboard (each run writes its
     own values: `grid.write_hparams`)."""
@@ -334,13 +335,18 @@ def write_hparams_config(log_dir, inits, activations, depths, seeds, options):
 
     from keras_initact.events import RunWriter
 
-    hparams = [hp.HParam("init", hp.Discrete(list(inits))),
-               hp.HParam("activation", hp.Discrete(list(activations))),
-               hp.HParam("depth", hp.Discrete(list(depths))),
-               hp.HParam("seed", hp.Discrete(list(seeds))),
-               hp.HParam("width", hp.Discrete([options.width])),
+    def values(read):
+        return hp.Discrete(list(dict.fromkeys(read(cell) for cell in cells)))
+
+    hparams = [hp.HParam("init", values(lambda c: c.init)),
+               hp.HParam("activation", values(lambda c: c.activation)),
+               hp.HParam("depth", values(lambda c: c.depth)),
+               hp.HParam("seed", values(lambda c: c.seed)),
+               hp.HParam("width", values(lambda c: c.width_in(options))),
                hp.HParam("learning_rate",
-                         hp.Discrete([options.learning_rate])),
+                         values(lambda c: c.learning_rate_in(options))),
+               hp.HParam("parametrization",
+                         values(lambda c: c.parametrization)),
                hp.HParam("epochs", hp.Discrete([options.epochs]))]
     metrics = [hp.Metric("final_test_accuracy",
                          display_name="final test accuracy"),

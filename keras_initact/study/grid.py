@@ -58,27 +58,85 @@ def check_activation(name):
     return spec.name
 
 
+PARAMETRIZATIONS = ("standard", "mup")
+
+
 @dataclasses.dataclass(frozen=True)
 class Cell:
     """One run of the grid: an initialization, an activation, a depth and
-    the seed of its weights and data order."""
+    the seed of its weights and data order; with the study's width axes,
+    also its hidden width, Adam learning rate and parametrization (None:
+    the study's `width` and `learning_rate`), and μP's base width."""
 
     init: str
     activation: str
     depth: int
     seed: int = 0
+    width: Optional[int] = None
+    learning_rate: Optional[float] = None
+    parametrization: str = "standard"
+    base_width: Optional[int] = None
 
     @property
     def id(self):
-        """A folder-safe name, e.g. `he_normal-relu-d30-s0`."""
+        """A folder-safe name, e.g. `he_normal-relu-d30-s0`, or
+        `he_normal-relu-d3-w1024-lr0.001-mup64-s0` on the width axes."""
+        setting = "".join((
+            "" if self.width is None else f"-w{self.width}",
+            "" if self.learning_rate is None else f"-lr{self.learning_rate:g}",
+            "" if self.parametrization == "standard"
+            else f"-{self.parametrization}{self.base_width or ''}"))
         return re.sub(r"[^A-Za-z0-9_.-]", "_",
                       f"{self.init}-{self.activation}-d{self.depth}"
-                      f"-s{self.seed}")
+                      f"{setting}-s{self.seed}")
+
+    @property
+    def setting(self):
+        """`(width, learning_rate, parametrization, base_width)`."""
+        return (self.width, self.learning_rate, self.parametrization,
+                self.base_width)
 
     @property
     def group(self):
-        """The cell without its seed: what repeats over seeds."""
-        return (self.init, self.activation, self.depth)
+        """The cell without its seed: what repeats over seeds,
+        `(init, activation, depth, setting)`."""
+        return (self.init, self.activation, self.depth, self.setting)
+
+    def width_in(self, options):
+        return options.width if self.width is None else self.width
+
+    def learning_rate_in(self, options):
+        return (options.learning_rate if self.learning_rate is None
+                else self.learning_rate)
+
+
+SETTING_AXES = ("width", "learning_rate", "parametrization", "base_width")
+
+
+def study_axes(results):
+    """The setting axes that some run of `results` sets (`width`,
+    `learning_rate`, `parametrization` and `base_width`): the tables'
+    extra columns; none for a study of the initialization grid alone."""
+    default = Cell("", "", 0)
+    axes = [axis for axis in SETTING_AXES if any(
+        getattr(r.cell, axis) != getattr(default, axis) for r in results)]
+    if "base_width" in axes or "parametrization" in axes:
+        axes = [a for a in axes if a not in ("parametrization", "base_width")]
+        axes += ["parametrization", "base_width"]
+    return tuple(axes)
+
+
+def setting_label(setting):
+    """`"width 1024, lr 0.001, μP (base 64)"`; `""` for the study's own."""
+    width, learning_rate, parametrization, base_width = setting
+    parts = []
+    if width is not None:
+        parts.append(f"width {width}")
+    if learning_rate is not None:
+        parts.append(f"lr {learning_rate:g}")
+    if parametrization == "mup":
+        parts.append(f"μP (base {base_width})")
+    return ", ".join(parts)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,12 +176,14 @@ class CellResult:
     dead_fraction: float = math.nan
     history: dict = dataclasses.field(default_factory=dict)
 
-    def row(self, target_accuracy):
-        """The per-run table row (plain Python values)."""
+    def row(self, target_accuracy, axes=()):
+        """The per-run table row (plain Python values), with the setting
+        `axes` (`study_axes`) after the depth."""
         return {
             "init": self.cell.init,
             "activation": self.cell.activation,
             "depth": self.cell.depth,
+            **{axis: getattr(self.cell, axis) for axis in axes},
             "seed": self.cell.seed,
             "status": self.status,
             "final_test_accuracy": self.final_accuracy,
@@ -158,11 +218,10 @@ class CellResult:
             raise ValueError(f"'cell' has the keys {sorted(cell)}; a cell "
                              f"has {sorted(fields)}")
         for key, value in cell.items():
-            wanted = int if key in ("depth", "seed") else str
+            wanted, what = _CELL_TYPES.get(key, ((str,), "a str"))
             if isinstance(value, bool) or not isinstance(value, wanted):
                 raise ValueError(f"the cell's {key!r} is {value!r}, not "
-                                 f"a{'n' if wanted is int else ''} "
-                                 f"{wanted.__name__}")
+                                 f"{what}")
         known = {f.name for f in dataclasses.fields(cls)} - {"cell"}
         if set(values) - known or "status" not in values:
             unknown = sorted(set(values) - known)
@@ -194,6 +253,13 @@ class CellResult:
         return cls(Cell(**cell), **values)
 
 
+# The types of a record's cell keys that are not strings.
+_CELL_TYPES = {
+    "depth": ((int,), "an int"), "seed": ((int,), "an int"),
+    "width": ((int, type(None)), "an int or null"),
+    "learning_rate": ((int, float, type(None)), "a number or null"),
+    "base_width": ((int, type(None)), "an int or null"),
+}
 STATUSES = ("ok", "diverged", "failed")
 NUMBERS = ("final_accuracy", "best_accuracy", "final_loss", "wall_time_s",
            "dead_fraction")
@@ -214,14 +280,28 @@ def build_cell_model(cell, data, options, initialize=True):
     else:
         initialization = {"kernel_initializer": cell.init,
                           "bias_initializer": "zeros"}
+    if cell.parametrization == "mup":
+        initialization.update(parametrization="mup",
+                              base_width=cell.base_width)
     model = build_sequential(
-        data.input_shape, [options.width] * cell.depth, cell.activation,
-        conv_filters=options.conv_filters, num_classes=data.num_classes,
-        seed=cell.seed, name=cell.id.replace(".", "_").replace("-", "_"),
-        **initialization)
+        data.input_shape, [cell.width_in(options)] * cell.depth,
+        cell.activation, conv_filters=options.conv_filters,
+        num_classes=data.num_classes, seed=cell.seed,
+        name=cell.id.replace(".", "_").replace("-", "_"), **initialization)
     if cell.init == "lsuv" and initialize:
         lsuv_initialize(model, data.probe, seed=cell.seed)
     return model
+
+
+def optimizer_for(cell, model, options):
+    """Adam at the cell's learning rate; μP's (`keras_initact.mup.Adam`)
+    for a μP cell."""
+    learning_rate = cell.learning_rate_in(options)
+    if cell.parametrization == "mup":
+        from keras_initact import mup
+
+        return mup.Adam(learning_rate, base_shapes=model.base_shapes)
+    return keras.optimizers.Adam(learning_rate)
 
 
 def dead_fraction(model, x):
@@ -257,7 +337,7 @@ def epochs_to(accuracies, target):
 
 
 HPARAMS = ("init", "activation", "depth", "seed", "width", "learning_rate",
-           "epochs")
+           "parametrization", "epochs")
 METRICS = ("final_test_accuracy", "best_test_accuracy", "final_test_loss",
            "epochs_to_target")
 
@@ -284,7 +364,7 @@ def train_cell(cell, data, options, log_dir=None, callbacks=()):
     try:
         keras.utils.set_random_seed(cell.seed)
         model = build_cell_model(cell, data, options)
-        model.compile(optimizer=keras.optimizers.Adam(options.learning_rate),
+        model.compile(optimizer=optimizer_for(cell, model, options),
                       loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         cell_callbacks = [keras.callbacks.TerminateOnNaN(), *callbacks]
@@ -332,8 +412,10 @@ def write_hparams(run_dir, cell, options, result):
     from keras_initact.events import RunWriter
 
     values = {"init": cell.init, "activation": cell.activation,
-              "depth": cell.depth, "seed": cell.seed, "width": options.width,
-              "learning_rate": options.learning_rate,
+              "depth": cell.depth, "seed": cell.seed,
+              "width": cell.width_in(options),
+              "learning_rate": cell.learning_rate_in(options),
+              "parametrization": cell.parametrization,
               "epochs": options.epochs}
     writer = RunWriter(run_dir)
     try:

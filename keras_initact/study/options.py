@@ -102,7 +102,7 @@ def _conv_filters(name, values):
                  for value in values)
 
 
-def values_of(item, check_item, what):
+def values_of(item, check_item, what, flag=None):
     """The check of a list option: at least one value, each checked by
     `check_item(item, value)` (which may rename it: `"SiLU"` is `"swish"`),
     none there twice; a tuple."""
@@ -119,7 +119,8 @@ def values_of(item, check_item, what):
                 same = ("" if first == again else
                         f" ({first!r} and {again!r} are the same {what})")
                 raise ValueError(
-                    f"--{name} names {value!r} twice{same}; give each {what} "
+                    f"{flag or '--' + name} names {value!r} twice{same}; "
+                    f"give each {what} "
                     f"once (received {','.join(map(str, given))}).")
             seen[value] = index
         return tuple(values)
@@ -133,6 +134,29 @@ def _name_check(check_name):
 
 def _positive_float(name, value):
     return float(check_number(name, value, OWNER, positive=True))
+
+
+def _learning_rate(name, value):
+    if isinstance(value, str):  # a command line's list item
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a positive number, such as "
+                             f"3e-4; received {value!r}.") from None
+    return _positive_float(name, value)
+
+
+def _width(name, value):
+    return check_positive_int(name, _parsed(name, value), OWNER)
+
+
+def _parametrization(name, value):
+    return check_choice(name, value, grid.PARAMETRIZATIONS, OWNER)
+
+
+def _optional(check):
+    """A list option that may be None (not a grid axis)."""
+    return lambda name, value: None if value is None else check(name, value)
 
 
 def _target(name, value):
@@ -213,6 +237,31 @@ class CompareOptions:
         config="options.target_accuracy", parse=fraction_option,
         check=_target,
         help="the accuracy of the 'epochs to' column (default: {default})")
+    widths: Optional[Tuple[int, ...]] = option(
+        None, flag="--widths", group=GRID, listed=True,
+        check=_optional(values_of("width", _width, "width")),
+        help="comma-separated hidden widths, a grid axis (default: --width "
+             "alone, not an axis)")
+    learning_rates: Optional[Tuple[float, ...]] = option(
+        None, flag="--learning-rates", group=GRID, listed=True,
+        check=_optional(values_of("learning_rate", _learning_rate,
+                                  "learning rate", "--learning-rates")),
+        help="comma-separated Adam learning rates, a grid axis, e.g. "
+             "1e-4,3e-4,1e-3 (default: --learning-rate alone); with more "
+             "than one, loss_vs_learning_rate.png draws the final test loss "
+             "against them, a line per width")
+    parametrizations: Tuple[str, ...] = option(
+        ("standard",), flag="--parametrization", group=GRID, listed=True,
+        command_default="standard",
+        check=values_of("parametrization", _parametrization,
+                        "parametrization", "--parametrization"),
+        help="comma-separated: standard (default) and mup, μP (Tensor "
+             "Programs V), trained with keras_initact.mup.Adam")
+    base_width: Optional[int] = option(
+        None, flag="--base-width", group=GRID, parse=positive_int_option,
+        check=_positive_or_none,
+        help="μP's base width, where μP and the standard parametrization "
+             "agree (default: the narrowest width)")
     seeds: Tuple[int, ...] = option(
         (0,), flag="--seeds", group=GRID, listed=True, command_default=None,
         check=values_of("seed", _seed, "seed"),
@@ -272,9 +321,51 @@ class CompareOptions:
                 object.__setattr__(self, field.name, value)
         if self.baseline not in self.inits:
             object.__setattr__(self, "inits", (self.baseline, *self.inits))
+        if "mup" in self.parametrizations:
+            if "lsuv" in self.inits:
+                raise ValueError(
+                    "compare: --parametrization mup cannot train lsuv cells "
+                    "(LSUV rescales every layer from data, undoing μP's "
+                    "widths); drop lsuv from --inits or mup.")
+            narrowest = min(self.widths or (self.width,))
+            if self.base_width is not None and self.base_width > narrowest:
+                raise ValueError(
+                    f"compare: --base-width {self.base_width} is wider than "
+                    f"the narrowest width, {narrowest}; μP's base must be "
+                    f"at most every width.")
+        elif self.base_width is not None:
+            raise ValueError(
+                "compare: --base-width is μP's; give --parametrization mup "
+                f"too, or drop it (received base_width={self.base_width}).")
         if self.ray is not None and self.jobs > 1:
             raise ValueError("compare: give --jobs or --ray, not both; Ray "
                              "places the cells on its workers itself.")
+
+    def cells(self):
+        """The grid's runs, in order: depth, init, activation, width,
+        learning rate, parametrization, seed. A cell leaves `width` and
+        `learning_rate` None unless they are grid axes, so that a study of
+        the initialization grid alone keeps its cells' names."""
+        mup_base = self.base_width or min(self.widths or (self.width,))
+        return [grid.Cell(init, activation, depth, seed, width, rate,
+                          parametrization,
+                          mup_base if parametrization == "mup" else None)
+                for depth in self.depths for init in self.inits
+                for activation in self.activations
+                for width in (self.widths or (None,))
+                for rate in (self.learning_rates or (None,))
+                for parametrization in self.parametrizations
+                for seed in self.seeds]
+
+    def axes(self):
+        """The width axes that are set, for the study's folder name."""
+        axes = {"widths": self.widths, "learning_rates": self.learning_rates,
+                "parametrizations": (None if self.parametrizations
+                                     == ("standard",)
+                                     else self.parametrizations),
+                "base_width": self.base_width}
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in axes.items() if value is not None}
 
     def for_dataset(self, data):
         """These options for the loaded `data` (a `datasets.Dataset`): its
@@ -336,7 +427,7 @@ def signature(*extra):
 
 
 def default_output_dir(dataset_spec, options, inits, activations, depths,
-                       seeds, baseline):
+                       seeds, baseline, axes=None):
     """`runs/compare-<dataset>-<hash>`: the hash (8 hex digits of SHA-256)
     of everything that defines the study's runs, so that the same command
     finds its folder again, and another grid gets another folder.
@@ -345,12 +436,14 @@ def default_output_dir(dataset_spec, options, inits, activations, depths,
         dataset_spec: the configuration's `"dataset"` part.
         options: how the cells train (`grid.StudyOptions`).
         inits, activations, depths, seeds, baseline: the grid.
+        axes: the width axes that are set (`CompareOptions.axes`); none
+            leaves the hash of a study without them as it was.
     """
     key = json.dumps({"dataset": dataset_spec, "options": options.to_dict(),
                       "inits": list(inits),
                       "activations": list(activations),
                       "depths": list(depths), "seeds": list(seeds),
-                      "baseline": baseline}, sort_keys=True)
+                      "baseline": baseline, **(axes or {})}, sort_keys=True)
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
     return os.path.join("runs", f"compare-{dataset_spec['name']}-{digest}")
 
@@ -363,4 +456,4 @@ def study_folder(options):
     return default_output_dir(
         options.configuration()["dataset"], options.training(),
         options.inits, options.activations, options.depths, options.seeds,
-        options.baseline)
+        options.baseline, options.axes())

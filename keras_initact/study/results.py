@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from keras_initact.files import save_figure
+from keras_initact.study.grid import setting_label
 from keras_initact.study.statistics import (  # noqa: F401  (re-exported)
     CONFIDENCE, LOGIT_EPS, PLUS_MINUS, accuracy_interval, epochs_to_target,
     finite, interval, km_median,
@@ -39,6 +40,37 @@ def _seeds(groups):
     return max(len(runs) for runs in groups.values())
 
 
+PANELS_PER_ROW = 4
+
+
+def _panels(groups):
+    """The panels of a figure: each depth's settings (`Cell.setting`), in
+    depth order, then as the grid lists them."""
+    return sorted(dict.fromkeys((group[2], group[3]) for group in groups),
+                  key=lambda panel: panel[0])
+
+
+def _panel_title(panel):
+    depth, setting = panel
+    label = setting_label(setting)
+    return f"depth {depth}" + (f"\n{label}" if label else "")
+
+
+def _grid_of(plt, panels, width, height, **kwargs):
+    """Axes for the panels, at most `PANELS_PER_ROW` a row; the unused ones
+    hidden. Returns `(figure, axes by panel, the axes array)`."""
+    columns = min(len(panels), PANELS_PER_ROW)
+    rows = math.ceil(len(panels) / columns)
+    figure, axes = plt.subplots(rows, columns, squeeze=False,
+                                figsize=(width * columns + kwargs.pop(
+                                    "extra_width", 0), height * rows),
+                                **kwargs)
+    flat = list(axes.flat)
+    for ax in flat[len(panels):]:
+        ax.set_visible(False)
+    return figure, dict(zip(panels, flat)), axes
+
+
 def plot_learning_curves(results, path):
     """Test accuracy per epoch, one panel per depth: colour is the
     initializer, line style and marker the activation; the line is the mean
@@ -56,9 +88,9 @@ def plot_learning_curves(results, path):
     from matplotlib.ticker import MaxNLocator
 
     groups = by_group(results)
-    depths = sorted({depth for _, _, depth in groups})
-    inits = list(dict.fromkeys(init for init, _, _ in groups))
-    activations = list(dict.fromkeys(act for _, act, _ in groups))
+    panels = _panels(groups)
+    inits = list(dict.fromkeys(group[0] for group in groups))
+    activations = list(dict.fromkeys(group[1] for group in groups))
     colours = [plt.cm.tab10(i % 10) for i in range(len(inits))]
     styles = ["-", "--", ":", "-.", (0, (8, 2, 1, 2)), (0, (1, 3)),
               (0, (3, 1, 1, 1, 1, 1))]
@@ -68,17 +100,17 @@ def plot_learning_curves(results, path):
         k = activations.index(activation)
         return styles[k % len(styles)], markers[k % len(markers)]
 
-    fig, axes = plt.subplots(1, len(depths), squeeze=False,
-                             figsize=(5.2 * len(depths), 4.4))
-    counts = [sum(d == depth for _, _, d in groups) for depth in depths]
+    fig, by_panel, axes = _grid_of(plt, panels, 5.2, 4.4)
+    counts = [sum((group[2], group[3]) == panel for group in groups)
+              for panel in panels]
     bands = max(counts) <= BANDS_UP_TO
     shown = set()  # what the legend lists: the drawn curves' parts
-    for ax, depth in zip(axes[0], depths):
+    for panel, ax in by_panel.items():
         drawn = []
-        for (init, activation, d), runs in groups.items():
+        for (init, activation, *where), runs in groups.items():
             curves = [r.history.get("val_accuracy") for r in runs
                       if r.history.get("val_accuracy")]
-            if d != depth or not curves:
+            if tuple(where) != panel or not curves:
                 continue
             epochs = max(map(len, curves))
             stats = [accuracy_interval([c[e] for c in curves if len(c) > e])
@@ -104,12 +136,13 @@ def plot_learning_curves(results, path):
             lo, hi = np.nanmin(values), np.nanmax(values)
             margin = max(0.08 * (hi - lo), 0.005)
             ax.set_ylim(max(lo - margin, -0.01), min(hi + margin, 1.01))
-        ax.set_title(f"depth {depth}", fontsize=FONT_SIZE + 1)
+        ax.set_title(_panel_title(panel), fontsize=FONT_SIZE + 1)
         ax.set_xlabel("epoch", fontsize=FONT_SIZE)
         ax.tick_params(labelsize=FONT_SIZE)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)
-    axes[0][0].set_ylabel("test accuracy", fontsize=FONT_SIZE)
+    for row in axes:
+        row[0].set_ylabel("test accuracy", fontsize=FONT_SIZE)
     seeds = _seeds(groups)
     band = ("band: 95% interval of the mean (t on the logit scale)"
             if bands else f"no bands: over {BANDS_UP_TO} curves a panel")
@@ -181,9 +214,9 @@ def plot_heatmap(results, path):
     from matplotlib.colors import Normalize
 
     groups = by_group(results)
-    inits = list(dict.fromkeys(init for init, _, _ in groups))
-    activations = list(dict.fromkeys(act for _, act, _ in groups))
-    depths = sorted({depth for _, _, depth in groups})
+    inits = list(dict.fromkeys(group[0] for group in groups))
+    activations = list(dict.fromkeys(group[1] for group in groups))
+    panels = _panels(groups)
     cells = {group: accuracy_interval([r.final_accuracy for r in runs
                                        if r.status == "ok"])
              for group, runs in groups.items()}
@@ -201,18 +234,18 @@ def plot_heatmap(results, path):
         (bool(len(shown)) and shown.min() < low,
          bool(len(shown)) and shown.max() > high)]
     # 1.35 x 0.8 inches a cell: room for three lines of 10 pt text.
-    fig, axes = plt.subplots(
-        1, len(depths), squeeze=False, layout="constrained",
-        figsize=(max(1.35 * len(activations), 2.4) * len(depths) + 2.8,
-                 0.8 * len(inits) + 1.8))
-    for ax, depth in zip(axes[0], depths):
+    fig, by_panel, axes = _grid_of(
+        plt, panels, max(1.35 * len(activations), 2.4),
+        0.8 * len(inits) + 1.8, extra_width=2.8, layout="constrained")
+    for panel, ax in by_panel.items():
         values = np.full((len(inits), len(activations)), np.nan)
         labels = np.full(values.shape, "", dtype=object)
-        for (init, activation, d), runs in groups.items():
-            if d != depth:
+        for group, runs in groups.items():
+            init, activation = group[:2]
+            if group[2:] != panel:
                 continue
             i, j = inits.index(init), activations.index(activation)
-            stats = cells[(init, activation, d)]
+            stats = cells[group]
             values[i, j] = stats["mean"]
             label = "-" if not stats["n"] else f"{stats['mean']:.{digits}f}"
             if math.isfinite(stats["std"]):
@@ -232,18 +265,108 @@ def plot_heatmap(results, path):
         ax.set_xticks(range(len(activations)))
         ax.set_xticklabels(activations, rotation=30, ha="right")
         ax.set_yticks(range(len(inits)))
-        ax.set_yticklabels(inits if ax is axes[0][0] else [])
+        ax.set_yticklabels(inits if any(ax is row[0] for row in axes)
+                           else [])
         ax.tick_params(labelsize=FONT_SIZE)
-        ax.set_title(f"depth {depth}", fontsize=FONT_SIZE + 1)
+        ax.set_title(_panel_title(panel), fontsize=FONT_SIZE + 1)
     seeds = _seeds(groups)
     fig.suptitle(f"Final test accuracy: mean ± std over {seeds} seeds\n"
                  "(std: sample standard deviation)" if seeds > 1 else
                  "Final test accuracy (1 seed)", fontsize=FONT_SIZE + 1)
-    bar = fig.colorbar(image, ax=list(axes[0]), extend=extend)
+    bar = fig.colorbar(image, ax=list(by_panel.values()), extend=extend)
     bar.set_label("mean test accuracy\n(scale fitted to the cells"
                   + ("; red: below)" if extend in ("min", "both")
                      else ")"), fontsize=FONT_SIZE)
     bar.ax.tick_params(labelsize=FONT_SIZE)
+    save_figure(fig, path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def learning_rates_of(results):
+    """The learning rates the grid sets (`--learning-rates`), in order."""
+    return sorted({r.cell.learning_rate for r in results
+                   if r.cell.learning_rate is not None})
+
+
+def plot_loss_vs_learning_rate(results, path):
+    """Final test loss against Adam's learning rate, one line per width,
+    one panel per parametrization (columns) and initializer + activation +
+    depth (rows): Tensor Programs V's Figure 1 on the study's data. A
+    point is the mean over the seeds that ended ok, the band their min to
+    max; a star marks each width's best learning rate among the points
+    whose every seed ended ok; a cross, a point where some seed diverged
+    or failed (the mean of the others; none left: no point). Needs a grid
+    with `--learning-rates`."""
+    from matplotlib import ticker
+
+    rates = learning_rates_of(results)
+    if len(rates) < 2:
+        raise ValueError("plot_loss_vs_learning_rate: the grid has "
+                         f"{len(rates)} learning rate(s); it needs at least "
+                         "2 (--learning-rates).")
+    plt = _pyplot()
+    groups = by_group(results)
+    parametrizations = list(dict.fromkeys(g[3][2] for g in groups))
+    rows = list(dict.fromkeys(g[:3] for g in groups))
+    widths = list(dict.fromkeys(g[3][0] for g in groups))
+    colours = plt.cm.viridis(np.linspace(0, 0.9, len(widths)))
+    fig, axes = plt.subplots(len(rows), len(parametrizations), squeeze=False,
+                             sharey="row", figsize=(
+                                 5.2 * len(parametrizations),
+                                 3.6 * len(rows) + 0.8))
+    for (i, row), (j, parametrization) in (
+            (r, p) for r in enumerate(rows)
+            for p in enumerate(parametrizations)):
+        ax = axes[i][j]
+        for colour, width in zip(colours, widths):
+            points = []
+            for group, runs in groups.items():
+                setting = group[3]
+                if group[:3] != row or setting[0] != width or \
+                        setting[2] != parametrization or setting[1] is None:
+                    continue
+                ok = finite([r.final_loss for r in runs if r.status == "ok"])
+                if len(ok):
+                    points.append((setting[1], ok.mean(), ok.min(), ok.max(),
+                                   len(ok) == len(runs)))
+            if not points:
+                continue
+            points.sort()
+            x, mean, low, high, whole = map(np.array, zip(*points))
+            label = "the study's width" if width is None else f"width {width}"
+            ax.plot(x, mean, color=colour, marker="o", markersize=4,
+                    linewidth=1.6, label=label)
+            ax.fill_between(x, low, high, color=colour, alpha=0.15,
+                            linewidth=0)
+            if (~whole).any():
+                ax.plot(x[~whole], mean[~whole], linestyle="none",
+                        marker="x", markersize=9, color="#c0392b")
+            if whole.any():
+                best = np.argmin(np.where(whole, mean, np.inf))
+                ax.plot([x[best]], [mean[best]], marker="*", markersize=13,
+                        color=colour, markeredgecolor="black")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
+        ax.tick_params(labelsize=FONT_SIZE - 1, which="both")
+        ax.grid(True, alpha=0.3)
+        init, activation, depth = row
+        ax.set_title(f"{'μP' if parametrization == 'mup' else 'standard'}: "
+                     f"{init} + {activation}, depth {depth}",
+                     fontsize=FONT_SIZE + 1)
+        ax.set_xlabel("Adam learning rate", fontsize=FONT_SIZE)
+        if j == 0:
+            ax.set_ylabel("final test loss", fontsize=FONT_SIZE)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    seeds = _seeds(groups)
+    fig.suptitle(f"Final test loss against learning rate, mean of {seeds} "
+                 "seed(s) (band: min to max); ★ best per width, × some seed "
+                 "diverged", fontsize=FONT_SIZE)
+    fig.tight_layout()
+    fig.legend(handles, labels, fontsize=FONT_SIZE, loc="upper left",
+               bbox_to_anchor=(1.0, 0.9))
     save_figure(fig, path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -7,6 +7,7 @@ import math
 import os
 
 from keras_initact.files import atomic_path, write_text
+from keras_initact.study.grid import SETTING_AXES, setting_label, study_axes
 from keras_initact.study.statistics import (
     PLUS_MINUS, accuracy_interval, epochs_to_target, interval,
 )
@@ -20,7 +21,8 @@ def results_frame(results, target_accuracy):
     order."""
     import pandas as pd
 
-    return pd.DataFrame([r.row(target_accuracy) for r in results])
+    axes = study_axes(results)
+    return pd.DataFrame([r.row(target_accuracy, axes) for r in results])
 
 
 def _budget(results):
@@ -46,11 +48,13 @@ def summary_frame(results, target_accuracy):
 
     budget = _budget(results)
     epochs = f"epochs_to_{target_accuracy:g}"
+    axes = study_axes(results)
     rows = []
     for group, runs in by_group(results).items():
         ok = [r for r in runs if r.status == "ok"]
         trained = [r for r in runs if r.status in ("ok", "diverged")]
-        row = dict(zip(("init", "activation", "depth"), group))
+        row = {**dict(zip(("init", "activation", "depth"), group)),
+               **_setting_columns(group[3], axes)}
         row.update(runs=len(runs), ok=len(ok),
                    seeds=",".join(str(r.cell.seed) for r in runs))
         for name, values in (
@@ -59,6 +63,9 @@ def summary_frame(results, target_accuracy):
             stats = accuracy_interval(values)
             row.update({f"{name}_{key}": stats[key]
                         for key in ("mean", "std", "low", "high")})
+        stats = interval([r.final_loss for r in ok], bounds=(0.0, math.inf))
+        row.update({f"final_test_loss_{key}": stats[key]
+                    for key in ("mean", "std", "low", "high")})
         stats = epochs_to_target([r.epochs_to_target for r in trained],
                                  budget)
         row.update({f"{epochs}_{key}": stats[key]
@@ -81,9 +88,10 @@ def comparison_frame(results, baseline):
     from scipy import stats
 
     groups = by_group(results)
+    axes = study_axes(results)
     rows = []
-    for (init, activation, depth), runs in groups.items():
-        reference = groups.get((baseline, activation, depth))
+    for (init, activation, depth, setting), runs in groups.items():
+        reference = groups.get((baseline, activation, depth, setting))
         if init == baseline or reference is None:
             continue
         theirs = {r.cell.seed: r.final_accuracy for r in reference
@@ -102,6 +110,7 @@ def comparison_frame(results, baseline):
                 BETTER if summary["mean"] > 0 else WORSE)
         rows.append({"init": init, "baseline": baseline,
                      "activation": activation, "depth": depth,
+                     **_setting_columns(setting, axes),
                      "pairs": len(pairs),
                      "difference_mean": summary["mean"],
                      "difference_low": summary["low"],
@@ -110,8 +119,28 @@ def comparison_frame(results, baseline):
     return pd.DataFrame(rows)
 
 
+def _setting_columns(setting, axes):
+    return {axis: value for axis, value in zip(SETTING_AXES, setting)
+            if axis in axes}
+
+
+def _label(row):
+    """A summary or comparison row's setting, as `setting_label` says it."""
+    def value(axis):
+        found = row.get(axis)
+        return None if found is None or (isinstance(found, float)
+                                         and math.isnan(found)) else found
+    setting = [value(axis) for axis in SETTING_AXES]
+    for index in (0, 3):  # widths, read back as floats beside NaNs
+        if setting[index] is not None:
+            setting[index] = int(setting[index])
+    setting[2] = setting[2] or "standard"
+    return setting_label(tuple(setting)) or "-"
+
+
 def by_group(results):
-    """`{(init, activation, depth): [its runs]}`, in the order of `results`."""
+    """`{(init, activation, depth, setting): [its runs]}` (`Cell.group`), in
+    the order of `results`."""
     groups = {}
     for result in results:
         groups.setdefault(result.cell.group, []).append(result)
@@ -151,14 +180,20 @@ def summary_markdown(summary, comparisons, target_accuracy):
                      f"{epoch(row[f'{epochs}_high'])}]")
         return text + f" ({row['reached']}/{row['trained']} reached)"
 
+    settings = any(axis in summary.columns for axis in SETTING_AXES)
+    setting_head, rule = ("setting | ", "---|") if settings else ("", "")
+
+    def setting(row):
+        return f"{_label(row)} | " if settings else ""
+
     lines = [
-        "| depth | init | activation | ok/runs | final test accuracy | best "
-        f"test accuracy | epochs to {target} |",
-        "|---|---|---|---|---|---|---|"]
+        f"| depth | init | activation | {setting_head}ok/runs | final test "
+        f"accuracy | best test accuracy | epochs to {target} |",
+        f"|---|---|---|{rule}---|---|---|---|"]
     for _, row in summary.sort_values(["depth"], kind="stable").iterrows():
         lines.append(
             f"| {row['depth']} | {row['init']} | {row['activation']} | "
-            f"{row['ok']}/{row['runs']} | "
+            f"{setting(row)}{row['ok']}/{row['runs']} | "
             f"{estimate(row, 'final_test_accuracy')} | "
             f"{estimate(row, 'best_test_accuracy')} | {time_to(row)} |")
     lines += [
@@ -176,8 +211,9 @@ def summary_markdown(summary, comparisons, target_accuracy):
     if len(comparisons):
         lines += ["", f"Against {comparisons['baseline'].iloc[0]} (paired "
                   "over seeds; final test accuracy):", "",
-                  "| depth | activation | init | pairs | difference [95% "
-                  "interval] | p | verdict |", "|---|---|---|---|---|---|---|"]
+                  f"| depth | activation | init | {setting_head}pairs | "
+                  "difference [95% interval] | p | verdict |",
+                  f"|---|---|---|{rule}---|---|---|---|"]
         for _, row in comparisons.sort_values(["depth"], kind="stable") \
                 .iterrows():
             difference = "-" if not math.isfinite(row["difference_mean"]) \
@@ -189,7 +225,7 @@ def summary_markdown(summary, comparisons, target_accuracy):
                 else f"{row['p_value']:.3g}"
             lines.append(
                 f"| {row['depth']} | {row['activation']} | {row['init']} | "
-                f"{row['pairs']} | {difference} | {p_value} | "
+                f"{setting(row)}{row['pairs']} | {difference} | {p_value} | "
                 f"{row['verdict']} |")
     return "\n".join(lines)
 

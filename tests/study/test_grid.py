@@ -128,3 +128,55 @@ class TestGrid:
 def test_a_dict_that_is_not_a_record_is_a_value_error(values, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         CellResult.from_dict(values)
+
+
+def test_a_record_without_the_width_axes_reads_back_as_before():
+    old = {"cell": {"init": "he_normal", "activation": "relu", "depth": 3,
+                    "seed": 1}, "status": "ok"}
+    cell = CellResult.from_dict(old).cell
+    assert cell == Cell("he_normal", "relu", 3, 1)
+    assert (cell.width, cell.learning_rate, cell.parametrization) == \
+        (None, None, "standard")
+    assert cell.id == "he_normal-relu-d3-s1"
+    options = StudyOptions(width=32, learning_rate=0.002)
+    assert (cell.width_in(options), cell.learning_rate_in(options)) == \
+        (32, 0.002)
+    wide = Cell("he_normal", "relu", 3, 1, 256, 3e-4, "mup", 64)
+    assert CellResult.from_dict(CellResult(wide, "ok").to_dict()).cell == wide
+    assert (wide.width_in(options), wide.learning_rate_in(options)) == \
+        (256, 3e-4)
+    assert grid.setting_label(wide.setting) == \
+        "width 256, lr 0.0003, μP (base 64)"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("width", "8", "the cell's 'width' is '8', not an int or null"),
+    ("learning_rate", "fast", "'learning_rate' is 'fast', not a number"),
+    ("base_width", 6.5, "'base_width' is 6.5, not an int or null"),
+    ("parametrization", 1, "'parametrization' is 1, not a str"),
+])
+def test_a_record_with_a_bad_width_axis_is_refused(key, value, message):
+    record = {"cell": {"init": "a", "activation": "relu", "depth": 3,
+                       key: value}, "status": "ok"}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CellResult.from_dict(record)
+
+
+def test_a_mup_cell_builds_the_mup_model_and_its_optimizer(digits):
+    from keras_initact import mup
+
+    cell = Cell("he_normal", "relu", 2, 0, 32, 0.01, "mup", 8)
+    options = StudyOptions(width=16)
+    model = grid.build_cell_model(cell, digits, options)
+    assert [layer.units for layer in model.layers
+            if isinstance(layer, keras.layers.Dense)] == [32, 32, 10]
+    assert isinstance(model.get_layer("head"), mup.MuReadout)
+    assert model.base_shapes["dense_1/kernel"].fan_in_mult == 4.0
+    optimizer = grid.optimizer_for(cell, model, options)
+    assert isinstance(optimizer, mup.Adam)
+    assert optimizer.base_shapes == model.base_shapes
+    assert float(optimizer.learning_rate) == pytest.approx(0.01)
+    standard = grid.optimizer_for(Cell("he_normal", "relu", 2), model,
+                                  StudyOptions(learning_rate=0.005))
+    assert type(standard) is keras.optimizers.Adam
+    assert float(standard.learning_rate) == pytest.approx(0.005)

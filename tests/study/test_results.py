@@ -144,3 +144,61 @@ class TestFigures:
             path = plot(fake_study(), str(tmp_path / f"{plot.__name__}.png"))
             with open(path, "rb") as f:
                 assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# --- the width axes -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def width_study():
+    from fake_study import fake_width_study
+
+    return fake_width_study()
+
+
+def test_the_tables_carry_the_width_axes(width_study):
+    summary = results.summary_frame(width_study, 0.9)
+    assert list(summary.columns[:7]) == [
+        "init", "activation", "depth", "width", "learning_rate",
+        "parametrization", "base_width"]
+    assert len(summary) == 2 * 2 * 3 * 2
+    mup_row = summary[(summary.init == "he_normal") & (summary.width == 256)
+                      & (summary.learning_rate == 4e-3)
+                      & (summary.parametrization == "mup")].iloc[0]
+    assert mup_row["final_test_loss_mean"] == pytest.approx(0.21)
+    assert 0 <= mup_row["final_test_loss_low"] <= 0.21
+    runs = results.results_frame(width_study, 0.9)
+    assert list(runs.columns[3:8]) == ["width", "learning_rate",
+                                       "parametrization", "base_width",
+                                       "seed"]
+
+
+def test_comparisons_pair_runs_of_the_same_setting(width_study):
+    comparisons = results.comparison_frame(width_study, "glorot_uniform")
+    assert len(comparisons) == 2 * 3 * 2  # one per setting
+    assert set(comparisons["difference_mean"].round(6)) == {0.01}
+    diverged = comparisons[(comparisons.width == 256)
+                           & (comparisons.learning_rate == 1.6e-2)
+                           & (comparisons.parametrization == "standard")]
+    assert list(diverged["pairs"]) == [2]  # seed 0 diverged on both sides
+    markdown = results.summary_markdown(
+        results.summary_frame(width_study, 0.9), comparisons, 0.9)
+    assert "| depth | init | activation | setting | ok/runs |" in markdown
+    assert "| width 256, lr 0.004, μP (base 64) | 3/3 |" in markdown
+    assert "| 2 | relu | he_normal | width 64, lr 0.001 | 3 |" in markdown
+
+
+def test_the_loss_figure_has_a_line_per_width_and_a_panel_per_parametrization(
+        width_study, tmp_path):
+    path = results.plot_loss_vs_learning_rate(width_study,
+                                              str(tmp_path / "loss.png"))
+    assert os.path.getsize(path) > 20_000
+    one_rate = [r for r in width_study if r.cell.learning_rate == 1e-3]
+    with pytest.raises(ValueError, match=r"1 learning rate\(s\); it needs "
+                       r"at least 2 \(--learning-rates\)"):
+        results.plot_loss_vs_learning_rate(one_rate, str(tmp_path / "x.png"))
+
+
+def test_the_other_figures_draw_a_panel_per_setting(width_study, tmp_path):
+    for plot in (results.plot_learning_curves, results.plot_heatmap):
+        path = plot(width_study, str(tmp_path / f"{plot.__name__}.png"))
+        assert os.path.getsize(path) > 20_000
