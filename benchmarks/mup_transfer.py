@@ -136,8 +136,9 @@ def plot(frame, path):
                     color=colour, markeredgecolor="black")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5)))
         ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-        ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         ax.set_xlabel("Adam learning rate")
         ax.set_title({"standard": "standard parametrization",
                       "mup": "μP"}[parametrization])
@@ -156,7 +157,8 @@ def coord_check_figure(data, path, widths, base_width, learning_rate):
     frames = {}
     for parametrization, label in (("standard", "standard"), ("mup", "μP")):
         frames[label] = mup.coord_check(
-            lambda width: mlp(width, parametrization, base_width, 0), widths,
+            # seed None: each coord_check seed draws its own weights
+            lambda width: mlp(width, parametrization, base_width, None), widths,
             x, y, lambda model: optimizer(model, parametrization,
                                           learning_rate),
             steps=5, seeds=(0, 1, 2))
@@ -185,18 +187,26 @@ def main():
                         help="writes OUT.csv and OUT.png")
     parser.add_argument("--coord-check", metavar="PNG", default=None,
                         help="draw the coordinate check figure instead")
+    parser.add_argument("--from-csv", metavar="CSV", default=None,
+                        help="report and draw the runs of an earlier CSV "
+                             "instead of training")
     args = parser.parse_args()
     widths = sorted(int(w) for w in args.widths.split(","))
     base_width = args.base_width or widths[0]
     rates = ([float(r) for r in args.learning_rates.split(",")]
              if args.learning_rates else [2.0 ** e for e in range(-14, -3)])
-    data = mnist5k()
     if args.coord_check:
-        coord_check_figure(data, args.coord_check, [64, 128, 256, 512, 1024],
-                           64, 1e-2)
+        coord_check_figure(mnist5k(), args.coord_check,
+                           [64, 128, 256, 512, 1024], 64, 1e-3)
         return
-    rows = []
     start = time.time()
+    if args.from_csv:
+        frame = pd.read_csv(args.from_csv)
+        widths = sorted(frame["width"].unique())
+        report(frame, widths, frame["seed"].nunique(), args.out, start)
+        return
+    data = mnist5k()
+    rows = []
     total = len(widths) * len(rates) * args.seeds * len(PARAMETRIZATIONS)
     for seed in range(args.seeds):
         for width in widths:
@@ -214,11 +224,16 @@ def main():
     frame = pd.DataFrame(rows)
     with atomic_path(args.out + ".csv") as tmp:
         frame.to_csv(tmp, index=False)
-    plot(frame, args.out + ".png")
+    print(f"wrote {args.out}.csv")
+    report(frame, widths, args.seeds, args.out, start)
+
+
+def report(frame, widths, seeds, out, start):
+    plot(frame, out + ".png")
     for objective in ("train_loss", "test_loss"):
         table = optima(frame, objective)
         print(f"\nBest Adam learning rate by {objective} (mean over "
-              f"{args.seeds} seeds; each seed's best in brackets):")
+              f"{seeds} seeds; each seed's best in brackets):")
         for parametrization in PARAMETRIZATIONS:
             part = table[table["parametrization"] == parametrization]
             best = dict(zip(part["width"], part["best_learning_rate"]))
@@ -230,8 +245,8 @@ def main():
             print(f"  {'':8s} optimum moves {grid_steps(best, widths):.0f} "
                   f"grid step(s) from width 128 to {max(widths)}; "
                   f"{part['diverged'].sum()} runs diverged")
-    print(f"\n{total} runs in {time.time() - start:.0f} s; wrote "
-          f"{args.out}.csv and {args.out}.png")
+    print(f"\n{len(frame)} runs in {time.time() - start:.0f} s; drew "
+          f"{out}.png")
 
 
 if __name__ == "__main__":

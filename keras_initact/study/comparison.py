@@ -8,7 +8,8 @@ soon as it ends, so that running the command again resumes (see
 `keras_initact.study.store`). At the end: the results with 95% intervals
 and paired comparisons against a baseline (`results.md`, `results.csv`,
 `summary.csv`, `comparisons.csv`), `learning_curves.png`,
-`accuracy_heatmap.png`, and the best model (the cell with the highest mean
+`accuracy_heatmap.png`, `loss_vs_learning_rate.png` (with several learning
+rates), and the best model (the cell with the highest mean
 final test accuracy over its seeds; its run closest to that mean) as
 `best_model.keras`, exported with `export_saved_model` for TensorFlow
 Serving under `saved_models/` (again only when it changed). Cells run
@@ -121,6 +122,10 @@ def compare(*args, **kwargs):
       once per seed, its weights and data order, every cell on the same
       batches for a seed: the comparisons pair runs by seed) and
       `baseline` (what the others are compared with; added to `inits`);
+      and the width axes: `widths`, `learning_rates` (None: the single
+      `width` and `learning_rate`, not an axis), `parametrizations`
+      (`"standard"`, `"mup"`: μP against `base_width`, by default the
+      narrowest width, trained with `keras_initact.mup.Adam`);
     - the training: `dataset` (`"auto"`: MNIST when TFDS can provide it,
       else MNIST-5k with a notice; `"mnist5k"`, `"digits"`, `"mnist"`,
       `"fashion_mnist"`, `"cifar10"`), `data_dir` (TFDS's), `epochs`,
