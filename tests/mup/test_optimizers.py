@@ -171,3 +171,17 @@ def test_a_factory_model_loaded_in_a_fresh_process_trains_at_the_same_rates(
                                    before):
         np.testing.assert_allclose(delta, after - start, rtol=1e-4,
                                    atol=1e-7)
+
+
+def test_under_mixed_precision_keras_wraps_it_and_the_rates_hold():
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    keras.utils.set_random_seed(0)
+    model = mlp(32)
+    shapes = mup.set_base_shapes(model, mlp(8))
+    plain = one_step(clone(model), keras.optimizers.Adam(0.01))
+    ours = one_step(model, mup.Adam(0.01, base_shapes=shapes))
+    assert type(model.optimizer).__name__ == "LossScaleOptimizer"
+    for delta, reference, multiplier in zip(ours, plain,
+                                            [1, 1, 0.25, 1, 1, 1]):
+        np.testing.assert_allclose(delta, multiplier * reference,
+                                   rtol=1e-3, atol=1e-6)
