@@ -75,7 +75,8 @@ class Comparison:
         notice: why the dataset fell back, else None.
         files: name -> path of everything written (`"markdown"`,
             `"results"`, `"summary"`, `"comparisons"`, `"learning_curves"`,
-            `"heatmap"`, `"logs"`, `"best_model"`, `"saved_model"`).
+            `"heatmap"`, `"loss_vs_learning_rate"` (with several learning
+            rates), `"logs"`, `"best_model"`, `"saved_model"`).
         best: the run that stands for the best cell (`grid.best_result`:
             the highest mean final test accuracy over seeds), or None when
             no run trained.

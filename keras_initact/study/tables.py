@@ -36,10 +36,12 @@ def _budget(results):
 
 
 def summary_frame(results, target_accuracy):
-    """One row per initialization x activation x depth, over its seeds:
-    runs, how many ended `ok`; for the final and best test accuracy of
-    the `ok` runs the mean, std (± in the tables) and 95% interval
-    (`accuracy_interval`: inside [0, 1]); for the epochs to the target,
+    """One row per initialization x activation x depth (x setting, on the
+    width axes: its columns after the depth), over its seeds: runs, how
+    many ended `ok`; for the final and best test accuracy of the `ok` runs
+    the mean, std (± in the tables) and 95% interval (`accuracy_interval`:
+    inside [0, 1]); for their final test loss the same, its interval
+    inside [0, inf); for the epochs to the target,
     over the runs that trained (`ok` or diverged, `trained`), the
     Kaplan–Meier median with runs that never reached it censored at the
     `epochs` trained, its 95% interval and how many `reached` it
@@ -77,8 +79,8 @@ def summary_frame(results, target_accuracy):
 
 
 def comparison_frame(results, baseline):
-    """Each initialization against `baseline` on the same activation, depth
-    and seeds: the mean paired difference of the final test accuracy, its
+    """Each initialization against `baseline` on the same activation,
+    depth, setting (width, learning rate, parametrization) and seeds: the mean paired difference of the final test accuracy, its
     95% interval, the paired t-test's p-value (SciPy's `ttest_rel`) and a
     verdict: `better` or `worse` when p < 0.05, else `no detectable
     difference`. The interval is Student-t (`interval`), cut to [−1, 1],
