@@ -15,8 +15,9 @@ import tensorflow as tf
 from keras_initact import cli
 from keras_initact.study import grid
 
-TINY = ["--dataset", "digits", "--epochs", "1", "--width", "16", "--batch-size", "16",
-        "--no-progress"]
+TINY_AT_ANY_WIDTH = ["--dataset", "digits", "--epochs", "1", "--batch-size", "16",
+                     "--no-progress"]
+TINY = [*TINY_AT_ANY_WIDTH, "--width", "16"]
 
 
 GRID = ["--inits", "he_normal,lsuv", "--baseline", "he_normal",
@@ -136,7 +137,8 @@ def test_a_width_study_sweeps_widths_learning_rates_and_parametrizations(
                      "he_normal", "--activations", "relu", "--depths", "1",
                      "--widths", "8,32", "--learning-rates", "1e-3,1e-2",
                      "--parametrization", "standard,mup", "--output-dir",
-                     str(out), "--no-export", *TINY])
+                     str(out), "--no-export",
+                     *TINY_AT_ANY_WIDTH])
     assert code == 0
     table = pd.read_csv(out / "results.csv")
     assert len(table) == 8 and (table["status"] == "ok").all()

@@ -321,6 +321,16 @@ class CompareOptions:
                 object.__setattr__(self, field.name, value)
         if self.baseline not in self.inits:
             object.__setattr__(self, "inits", (self.baseline, *self.inits))
+        for axis, single, flags in (
+                ("widths", "width", "--widths or --width"),
+                ("learning_rates", "learning_rate",
+                 "--learning-rates or --learning-rate")):
+            if getattr(self, axis) is not None and getattr(self, single) \
+                    != getattr(CELL_DEFAULTS, single):
+                raise ValueError(
+                    f"compare: give {flags}, not both; received "
+                    f"{axis}={list(getattr(self, axis))} and "
+                    f"{single}={getattr(self, single)}.")
         if "mup" in self.parametrizations:
             if "lsuv" in self.inits:
                 raise ValueError(

@@ -82,6 +82,10 @@ def test_the_width_axes_multiply_the_grid():
     (dict(learning_rates=[1e-3, 0.001]), "--learning-rates names 0.001 twice"),
     (dict(parametrizations=["mup", "mup"]), "--parametrization names 'mup' twice"),
     (dict(widths=[0]), "`width` must be a positive integer"),
+    (dict(widths=[64], width=32), "give --widths or --width, not both; "
+     "received widths=[64] and width=32"),
+    (dict(learning_rates=[0.1], learning_rate=0.01),
+     "give --learning-rates or --learning-rate, not both"),
 ])
 def test_bad_width_axes_are_refused_naming_the_option(arguments, message):
     from keras_initact.study.options import CompareOptions
