@@ -348,8 +348,9 @@ def plot_loss_vs_learning_rate(results, path):
                         color=colour, markeredgecolor="black")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1, 2, 3, 5)))
         ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-        ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
         ax.tick_params(labelsize=FONT_SIZE - 1, which="both")
         ax.grid(True, alpha=0.3)
         init, activation, depth = row
