@@ -341,19 +341,21 @@ def write_hparams_config(log_dir, cells, options):
 
     from keras_initact.events import RunWriter
 
-    def values(read):
-        return hp.Discrete(list(dict.fromkeys(read(cell) for cell in cells)))
-
-    hparams = [hp.HParam("init", values(lambda c: c.init)),
-               hp.HParam("activation", values(lambda c: c.activation)),
-               hp.HParam("depth", values(lambda c: c.depth)),
-               hp.HParam("seed", values(lambda c: c.seed)),
-               hp.HParam("width", values(lambda c: c.width_in(options))),
-               hp.HParam("learning_rate",
-                         values(lambda c: c.learning_rate_in(options))),
-               hp.HParam("parametrization",
-                         values(lambda c: c.parametrization)),
-               hp.HParam("epochs", hp.Discrete([options.epochs]))]
+    values = {
+        "init": [c.init for c in cells],
+        "activation": [c.activation for c in cells],
+        "depth": [c.depth for c in cells],
+        "seed": [c.seed for c in cells],
+        "width": [c.width_in(options) for c in cells],
+        "learning_rate": [c.learning_rate_in(options) for c in cells],
+        "parametrization": [c.parametrization for c in cells],
+        "epochs": [options.epochs],
+    }
+    values = {name: list(dict.fromkeys(found))
+              for name, found in values.items()}
+    shown = _shown_hparams(values)
+    hparams = [hp.HParam(name, hp.Discrete(found))
+               for name, found in values.items() if name in shown]
     metrics = [hp.Metric("final_test_accuracy",
                          display_name="final test accuracy"),
                hp.Metric("best_test_accuracy", display_name="best test accuracy"),
@@ -365,6 +367,26 @@ def write_hparams_config(log_dir, cells, options):
         writer.summary(0, summary_v2.hparams_config_pb(hparams, metrics))
     finally:
         writer.close()
+
+
+# TensorBoard's HParams table and parallel coordinates show 5 hparams until
+# others are ticked (tensorflow/tensorboard#4770): those that vary come
+# first, then the study's constants, in this order, while there is room.
+HPARAMS_SHOWN = 5
+CONSTANTS_BY_PRIORITY = ("init", "activation", "depth", "epochs", "width",
+                         "learning_rate", "parametrization", "seed")
+
+
+def _shown_hparams(values):
+    """The hparams of the experiment's configuration: every one that takes
+    more than one value, then constants while fewer than 5 are listed."""
+    shown = [name for name, found in values.items() if len(found) > 1]
+    for name in CONSTANTS_BY_PRIORITY:
+        if len(shown) >= HPARAMS_SHOWN:
+            break
+        if name not in shown:
+            shown.append(name)
+    return set(shown)
 
 
 def _step_bar(bar):
