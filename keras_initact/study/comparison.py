@@ -24,6 +24,7 @@ resume (exit code 128 + the signal's number).
 
 import contextlib
 import dataclasses
+import glob
 import inspect
 import math
 import os
@@ -335,7 +336,8 @@ def _stopped_by_sigterm():
 def write_hparams_config(log_dir, cells, options):
     """The experiment's hyperparameters and metrics, at the root of the
     study's logs, for TensorBoard's HParams dashboard (each run writes its
-    own values: `grid.write_hparams`)."""
+    own values: `grid.write_hparams`), in place of the one an earlier
+    attempt wrote there."""
     from tensorboard.plugins.hparams import api as hp
     from tensorboard.plugins.hparams import summary_v2
 
@@ -362,11 +364,19 @@ def write_hparams_config(log_dir, cells, options):
                hp.Metric("final_test_loss", display_name="final test loss"),
                hp.Metric("epochs_to_target",
                          display_name=f"epochs to {options.target_accuracy:g}")]
+    earlier = glob.glob(os.path.join(glob.escape(log_dir),
+                                     "events.out.tfevents.*"))
     writer = RunWriter(log_dir)
     try:
         writer.summary(0, summary_v2.hparams_config_pb(hparams, metrics))
     finally:
         writer.close()
+    # TensorBoard reads the first configuration it finds: one a resume
+    # wrote before the grid grew would hide the new values.
+    for path in earlier:
+        if path != writer.path:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
 
 
 # TensorBoard's HParams table and parallel coordinates show 5 hparams until

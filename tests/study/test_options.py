@@ -93,3 +93,28 @@ def test_bad_width_axes_are_refused_naming_the_option(arguments, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         CompareOptions(**{"inits": ["he_normal"], "activations": ["relu"],
                           "depths": [1], **arguments})
+
+
+def test_a_grown_grid_replaces_the_hparams_configuration(tmp_path):
+    """TensorBoard reads the first experiment file of a folder: a resume
+    that grew the grid leaves one, with the new values."""
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
+    from tensorboard.plugins.hparams import metadata
+
+    from keras_initact.study.comparison import write_hparams_config
+
+    options = grid.StudyOptions()
+    cells = [grid.Cell("he_normal", "relu", 2, seed) for seed in (0, 1)]
+    write_hparams_config(str(tmp_path), cells, options)
+    write_hparams_config(str(tmp_path), cells + [
+        grid.Cell("lsuv", "relu", 2, 0)], options)
+    assert len(list(tmp_path.glob("events.out.tfevents.*"))) == 1
+    root = EventAccumulator(str(tmp_path))
+    root.Reload()
+    experiment = metadata.parse_experiment_plugin_data(
+        root.PluginTagToContent("hparams")[metadata.EXPERIMENT_TAG])
+    init = next(h for h in experiment.hparam_infos if h.name == "init")
+    assert [v.string_value for v in init.domain_discrete.values] == \
+        ["he_normal", "lsuv"]
