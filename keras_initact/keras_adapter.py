@@ -22,6 +22,7 @@ setup.cfg's lower bound.
 | `Function._nodes_by_depth`, `Node.operation`, `.arguments.fill_in`, `.outputs`; `Sequential._functional` | walking a model's graph node by node (`functional_graph`) |
 | the classes of `keras.src.ops.numpy` and `keras.src.ops.nn` | which graph operations act elementwise (`x + 3.0` in a functional model) |
 | `keras.src.applications.convnext.LayerScale`, `.StochasticDepth` | ConvNeXt's own layers, which `initialize` knows |
+| `Layer._flatten_layers(include_self, recursive)` | every layer inside a model, those of custom layers included (`nested_layers`: μP's base shapes) |
 """
 
 import dataclasses
@@ -283,6 +284,16 @@ def is_elementwise_op(operation):
     module = cls.__module__
     return (module in ("keras.src.ops.numpy", "keras.src.ops.nn")
             and cls.__name__ in ELEMENTWISE_OPS)
+
+
+def nested_layers(layer):
+    """Every layer tracked inside `layer`, at any depth (sub-models' and
+    custom layers' included, `layer` itself not), each once, in the order
+    Keras tracks them."""
+    flatten = getattr(layer, "_flatten_layers", None)
+    if flatten is None:
+        raise _moved("`Layer._flatten_layers`")
+    return list(flatten(include_self=False, recursive=True))
 
 
 def attention_projections(layer):

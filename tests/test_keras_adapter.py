@@ -243,3 +243,33 @@ def test_convnexts_own_layers_are_found():
     assert set(classes) == {"LayerScale", "StochasticDepth"}
     assert all(issubclass(cls, keras.layers.Layer)
                for cls in classes.values())
+
+
+# μP's: `nested_layers`.
+
+class _Block(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = keras.layers.Dense(3, name="inner")
+
+    def call(self, x):
+        return self.inner(x)
+
+
+def test_nested_layers_reach_inside_models_and_custom_layers():
+    x = keras.Input((4,))
+    sub = keras.Sequential([keras.layers.Dense(4, name="sub_dense")],
+                           name="sub")
+    model = keras.Model(x, _Block(name="block")(sub(x)))
+    names = [layer.name for layer in keras_adapter.nested_layers(model)]
+    assert {"sub", "sub_dense", "block", "inner"} <= set(names)
+    assert model.name not in names and len(names) == len(set(names))
+
+
+def test_a_moved_flatten_is_named():
+    class Bare:
+        pass
+
+    with pytest.raises(keras_adapter.KerasInternalsError,
+                       match="Layer._flatten_layers"):
+        keras_adapter.nested_layers(Bare())

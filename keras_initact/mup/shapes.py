@@ -295,8 +295,7 @@ def _fan_axes_by_variable(model):
     depthwise kernels (`kernel_size + (in_channels, depth_multiplier)`:
     each output sums over the window alone)."""
     found = {}
-
-    def visit(layer):
+    for layer in _all_layers(model):
         kernel = getattr(layer, "kernel", None)
         if isinstance(layer, keras.layers.EinsumDense):
             found[id(kernel)] = _einsum_axes(layer.equation,
@@ -312,13 +311,6 @@ def _fan_axes_by_variable(model):
         bias = getattr(layer, "bias", None)
         if isinstance(bias, keras.Variable):
             found[id(bias)] = (), tuple(range(len(bias.shape)))
-        if isinstance(layer, keras.layers.MultiHeadAttention):
-            for sub in keras_adapter.attention_projections(layer):
-                visit(sub)
-        for sub in getattr(layer, "layers", ()):
-            visit(sub)
-
-    visit(model)
     return found
 
 
@@ -399,7 +391,6 @@ def _rescale(model, base_model, base_shapes, seed):
 
 
 def _all_layers(model):
-    for layer in model.layers:
-        yield layer
-        if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
+    """Every layer inside `model`: those of sub-models, of custom layers
+    and attention's projections included."""
+    return keras_adapter.nested_layers(model)

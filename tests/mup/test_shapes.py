@@ -197,3 +197,41 @@ def test_attention_that_widens_key_dim_is_warned_about():
                       r"\(4 -> 16\).*1/key_dim.*num_heads"):
         shapes = mup.set_base_shapes(model(32), model(8))
     assert shapes["attention/query/kernel"].kind == "hidden"
+
+
+class Block(keras.layers.Layer):
+    """A custom layer holding an EinsumDense, as transformer blocks are."""
+
+    def __init__(self, width, **kwargs):
+        super().__init__(**kwargs)
+        self.project = keras.layers.EinsumDense(
+            "bd,dhk->bhk", output_shape=(width // 4, 4), name="project")
+        self.flatten = keras.layers.Flatten()
+
+    def call(self, x):
+        return self.flatten(self.project(x))
+
+
+class Head(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.readout = mup.MuReadout(3, name="readout")
+
+    def call(self, x):
+        return self.readout(x)
+
+
+def test_weights_inside_custom_layers_are_found():
+    def model(width):
+        inputs = keras.Input((6,))
+        x = keras.layers.Dense(width, name="embed")(inputs)
+        return keras.Model(inputs, Head(name="head")(Block(width,
+                                                           name="block")(x)))
+
+    wide = model(32)
+    found = kinds(mup.set_base_shapes(wide, model(8)))
+    # (width, width / 4, 4): sums over the width, the heads are one.
+    assert found["block/project/kernel"] == ("hidden", 4.0, 4.0)
+    assert found["head/readout/kernel"] == ("output", 4.0, 1.0)
+    readout = wide.get_layer("head").readout
+    assert readout.width_mult == 4.0
