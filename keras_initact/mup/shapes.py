@@ -181,6 +181,11 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
             being a `MuReadout`.
     """
     check_bool("rescale", rescale, "set_base_shapes")
+    if not isinstance(model, keras.Model) or not model.weights:
+        raise ValueError(
+            "set_base_shapes: `model` must be a built keras.Model with "
+            f"variables (call it on data, or give it an Input); received "
+            f"{model!r}.")
     for name, other in (("base_model", base_model),
                         ("delta_model", delta_model)):
         if other is not None:

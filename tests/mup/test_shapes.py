@@ -154,6 +154,15 @@ def test_attention_that_narrows_a_width_to_fixed_heads_is_refused():
         mup.set_base_shapes(transformer(32, 2), transformer(8, 2))
 
 
+def test_a_model_that_is_not_built_is_refused():
+    with pytest.raises(ValueError, match=r"`model` must be a built "
+                       r"keras.Model with variables"):
+        mup.set_base_shapes(keras.Sequential([keras.layers.Dense(3)]),
+                            mlp(8))
+    with pytest.raises(ValueError, match=r"`model` must be a built"):
+        mup.set_base_shapes(keras.layers.Dense(3), mlp(8))
+
+
 def test_bad_rescale_names_the_argument():
     with pytest.raises(ValueError, match="rescale"):
         mup.set_base_shapes(mlp(32), mlp(8), rescale="yes")
