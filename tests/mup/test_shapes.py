@@ -244,3 +244,27 @@ def test_weights_inside_custom_layers_are_found():
     assert found["head/readout/kernel"] == ("output", 4.0, 1.0)
     readout = wide.get_layer("head").readout
     assert readout.width_mult == 4.0
+
+
+def test_a_keras_applications_mobilenet_widens_by_its_alpha():
+    """MobileNet's `alpha` is a width multiplier: alpha 1 against 0.5."""
+    def build(alpha):
+        base = keras.applications.MobileNet(
+            weights=None, include_top=False, input_shape=(32, 32, 3),
+            alpha=alpha)
+        pooled = keras.layers.GlobalAveragePooling2D()(base.output)
+        return keras.Model(base.input, mup.MuReadout(10, name="head")(pooled))
+
+    model = build(1.0)
+    shapes = mup.set_base_shapes(model, build(0.5))
+    trained = {shapes.shape_of(v.path).kind for v in model.trainable_variables}
+    assert trained == {"input", "hidden", "output", "fixed"}
+    hidden = [s for s in shapes._shapes.values() if s.kind == "hidden"]
+    # Its 13 pointwise convolutions; depthwise ones and the stem have a
+    # fixed fan-in.
+    assert len(hidden) == 13 and {s.fan_in_mult for s in hidden} == {2.0}
+    assert model.get_layer("head").width_mult == 2.0
+    model.compile(mup.Adam(1e-3, base_shapes=shapes),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x = np.random.default_rng(0).normal(size=(8, 32, 32, 3)).astype("float32")
+    model.fit(x, np.arange(8) % 10, epochs=1, verbose=0)
