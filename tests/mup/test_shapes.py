@@ -259,7 +259,7 @@ def test_a_keras_applications_mobilenet_widens_by_its_alpha():
     shapes = mup.set_base_shapes(model, build(0.5))
     trained = {shapes.shape_of(v.path).kind for v in model.trainable_variables}
     assert trained == {"input", "hidden", "output", "fixed"}
-    hidden = [s for s in shapes._shapes.values() if s.kind == "hidden"]
+    hidden = [s for _, s in shapes.items() if s.kind == "hidden"]
     # Its 13 pointwise convolutions; depthwise ones and the stem have a
     # fixed fan-in.
     assert len(hidden) == 13 and {s.fan_in_mult for s in hidden} == {2.0}
