@@ -23,6 +23,7 @@ setup.cfg's lower bound.
 | the classes of `keras.src.ops.numpy` and `keras.src.ops.nn` | which graph operations act elementwise (`x + 3.0` in a functional model) |
 | `keras.src.applications.convnext.LayerScale`, `.StochasticDepth` | ConvNeXt's own layers, which `initialize` knows |
 | `Layer._flatten_layers(include_self, recursive)` | every layer inside a model, those of custom layers included (`nested_layers`: μP's base shapes) |
+| `MultiHeadAttention._inverse_sqrt_key_dim`, read at each call | μP's attention logit scale (`set_attention_scale`) |
 """
 
 import dataclasses
@@ -294,6 +295,15 @@ def nested_layers(layer):
     if flatten is None:
         raise _moved("`Layer._flatten_layers`")
     return list(flatten(include_self=False, recursive=True))
+
+
+def set_attention_scale(layer, scale):
+    """Makes a `keras.layers.MultiHeadAttention` scale its logits `q·k` by
+    `scale` instead of `1/sqrt(key_dim)`, on both of its paths (the fused
+    `dot_product_attention` and the explicit scores)."""
+    if not isinstance(getattr(layer, "_inverse_sqrt_key_dim", None), float):
+        raise _moved("`MultiHeadAttention._inverse_sqrt_key_dim`")
+    layer._inverse_sqrt_key_dim = float(scale)
 
 
 def attention_projections(layer):

@@ -273,3 +273,12 @@ def test_a_moved_flatten_is_named():
     with pytest.raises(keras_adapter.KerasInternalsError,
                        match="Layer._flatten_layers"):
         keras_adapter.nested_layers(Bare())
+
+
+def test_attentions_logit_scale_is_set_or_named_moved():
+    layer = keras.layers.MultiHeadAttention(2, 16)
+    keras_adapter.set_attention_scale(layer, 0.125)
+    assert layer._inverse_sqrt_key_dim == 0.125
+    with pytest.raises(keras_adapter.KerasInternalsError,
+                       match="MultiHeadAttention._inverse_sqrt_key_dim"):
+        keras_adapter.set_attention_scale(keras.layers.Dense(2), 0.5)

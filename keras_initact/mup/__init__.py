@@ -9,11 +9,13 @@ wide one.
 |---------------|----------------------------------------------------------|
 | `table`       | the μP table: init variance, multiplier, SGD and Adam lr |
 | `readout`     | `MuReadout`: the output layer's `1/width_mult`           |
+| `attention`   | `MuMultiHeadAttention`: logits scaled by `1/key_dim`     |
 | `shapes`      | `set_base_shapes`, `BaseShapes`, `WidthShape`            |
 | `optimizers`  | `Adam`, `AdamW`, `SGD` with μP's per-variable rates      |
 | `coord_check` | `coord_check`, `plot_coord_check`: is μP wired right?    |
 """
 
+from keras_initact.mup.attention import MuMultiHeadAttention
 from keras_initact.mup.coord_check import coord_check, plot_coord_check
 from keras_initact.mup.optimizers import SGD, Adam, AdamW, MupOptimizer
 from keras_initact.mup.readout import MuReadout
@@ -21,7 +23,8 @@ from keras_initact.mup.shapes import BaseShapes, WidthShape, set_base_shapes
 from keras_initact.mup.table import MUP_TABLE, MupRule
 
 __all__ = [
-    "MUP_TABLE", "SGD", "Adam", "AdamW", "BaseShapes", "MuReadout",
+    "MUP_TABLE", "SGD", "Adam", "AdamW", "BaseShapes",
+    "MuMultiHeadAttention", "MuReadout",
     "MupOptimizer", "MupRule", "WidthShape", "coord_check",
     "plot_coord_check", "set_base_shapes",
 ]

@@ -11,6 +11,7 @@ import numpy as np
 
 from keras_initact import keras_adapter
 from keras_initact.checks import check_bool
+from keras_initact.mup.attention import MuMultiHeadAttention
 from keras_initact.mup.readout import MuReadout
 from keras_initact.mup.table import LEARNING_RATE_RULES, MUP_TABLE, kind_of
 
@@ -217,26 +218,36 @@ def set_base_shapes(model, base_model, *, delta_model=None, rescale=True,
             f"{twice[:3]}; give its layers unique names, since the base "
             "shapes are recorded by variable path.")
     base_shapes = BaseShapes(shapes)
-    _warn_about_attention(model, base_model)
+    _set_attention(model, base_model)
     _set_readouts(model, base_shapes)
     if rescale:
         _rescale(model, base_model, base_shapes, seed)
     model.base_shapes = base_shapes
+    # The multipliers are Python numbers read at each call: functions that
+    # Keras traced before hold the old ones.
+    for name in ("train_function", "test_function", "predict_function"):
+        if getattr(model, name, None) is not None:
+            setattr(model, name, None)
     return base_shapes
 
 
-def _warn_about_attention(model, base_model):
+def _set_attention(model, base_model):
+    """Each `MuMultiHeadAttention` gets its base `key_dim`; a Keras
+    `MultiHeadAttention` whose `key_dim` widens is warned about."""
     attention = [(ours, theirs) for ours, theirs in zip(
         _all_layers(model), _all_layers(base_model))
         if isinstance(ours, keras.layers.MultiHeadAttention)]
     for ours, theirs in attention:
-        if ours.key_dim != theirs.key_dim:
+        if isinstance(ours, MuMultiHeadAttention):
+            ours.set_base_key_dim(theirs.key_dim)
+        elif ours.key_dim != theirs.key_dim:
             warnings.warn(
                 f"set_base_shapes: {ours.name!r} widens key_dim "
                 f"({theirs.key_dim} -> {ours.key_dim}); μP scales attention "
                 "logits by 1/key_dim, and Keras's MultiHeadAttention by "
-                "1/sqrt(key_dim). Widen num_heads instead to keep μP.",
-                stacklevel=3)
+                "1/sqrt(key_dim): make it a "
+                "keras_initact.mup.MuMultiHeadAttention, or widen num_heads "
+                "instead.", stacklevel=3)
 
 
 def _relative_paths(model):
