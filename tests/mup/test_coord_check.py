@@ -108,3 +108,52 @@ def test_a_softmax_head_is_warned_about():
     with pytest.warns(UserWarning, match=r"'head' ends in softmax.*logits"):
         mup.coord_check(build, [8], X, Y, OPTIMIZERS["standard"], steps=0,
                         loss="sparse_categorical_crossentropy")
+
+
+TOKENS = np.random.default_rng(1).integers(0, 50, size=(64, 8))
+
+
+def transformer(parametrization):
+    """A residual attention + GELU MLP block, its key_dim half the width."""
+    mu = parametrization == "mup"
+
+    def block(width):
+        tokens = keras.Input((8,), dtype="int32")
+        x = keras.layers.Embedding(50, width, name="embed")(tokens)
+        attention = (mup.MuMultiHeadAttention if mu else
+                     keras.layers.MultiHeadAttention)(2, width // 2,
+                                                      name="attention")
+        x = keras.layers.Add(name="res1")([x, attention(x, x)])
+        h = keras.layers.Dense(2 * width, activation="gelu", name="ffn_in")(x)
+        x = keras.layers.Add(name="res2")(
+            [x, keras.layers.Dense(width, name="ffn_out")(h)])
+        x = keras.layers.GlobalAveragePooling1D(name="pool")(x)
+        head = (mup.MuReadout(10, name="head") if mu
+                else keras.layers.Dense(10, name="head"))
+        return keras.Model(tokens, head(x))
+
+    def build(width):
+        model = block(width)
+        if mu:
+            mup.set_base_shapes(model, block(32))
+        return model
+
+    return build
+
+
+def test_a_transformer_block_is_flat_in_width_under_mup():
+    """Embedding, attention, MLP and readout, 32 to 512 wide. (Five steps
+    do not tell μP's 1/key_dim logits from Keras's 1/sqrt(key_dim): the
+    attention's own tests check its scale exactly.)"""
+    rates = {"mup": lambda model: mup.Adam(3e-3,
+                                           base_shapes=model.base_shapes),
+             "standard": lambda model: keras.optimizers.Adam(3e-3)}
+    ratios = {}
+    for name, optimizer in rates.items():
+        frame = mup.coord_check(transformer(name), [32, 512], TOKENS, Y,
+                                optimizer, steps=5)
+        last = frame[frame["step"] == 5].pivot(index="layer", columns="width",
+                                               values="l1")
+        ratios[name] = (last[512] / last[32]).to_dict()
+    assert all(0.5 <= r <= 2.0 for r in ratios["mup"].values()), ratios
+    assert ratios["standard"]["head"] > 4.0, ratios
