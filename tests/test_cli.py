@@ -93,6 +93,19 @@ def test_compare_logs_one_tensorboard_run_per_cell(compared):
         epochs["name"])
 
 
+def experiment_of(log_dir):
+    """The study's HParams configuration, as TensorBoard reads it."""
+    from tensorboard.backend.event_processing.event_accumulator import (
+        EventAccumulator,
+    )
+    from tensorboard.plugins.hparams import metadata
+
+    root = EventAccumulator(str(log_dir))
+    root.Reload()
+    return metadata.parse_experiment_plugin_data(
+        root.PluginTagToContent("hparams")[metadata.EXPERIMENT_TAG])
+
+
 def test_every_run_carries_its_hparams_for_tensorboard(compared):
     from tensorboard.backend.event_processing.event_accumulator import (
         EventAccumulator,
@@ -100,10 +113,7 @@ def test_every_run_carries_its_hparams_for_tensorboard(compared):
     from tensorboard.plugins.hparams import metadata
 
     _, out, _ = compared
-    root = EventAccumulator(str(out / "logs"))
-    root.Reload()
-    experiment = metadata.parse_experiment_plugin_data(
-        root.PluginTagToContent("hparams")[metadata.EXPERIMENT_TAG])
+    experiment = experiment_of(out / "logs")
     # What varies (init, activation, seed), then constants up to the 5
     # that TensorBoard shows before others are ticked.
     assert [h.name for h in experiment.hparam_infos] == [
@@ -160,10 +170,7 @@ def test_a_width_study_sweeps_widths_learning_rates_and_parametrizations(
     assert session.hparams["width"].number_value == 32
     assert session.hparams["learning_rate"].number_value == 0.01
     assert session.hparams["parametrization"].string_value == "mup"
-    root = EventAccumulator(str(out / "logs"))
-    root.Reload()
-    experiment = metadata.parse_experiment_plugin_data(
-        root.PluginTagToContent("hparams")[metadata.EXPERIMENT_TAG])
+    experiment = experiment_of(out / "logs")
     assert [h.name for h in experiment.hparam_infos] == [
         "init", "activation", "width", "learning_rate", "parametrization"]
 
