@@ -34,9 +34,9 @@ def pair():
     return model, mup.set_base_shapes(model, mlp(8))
 
 
-def one_step(model, optimizer):
+def one_step(model, optimizer, jit_compile="auto"):
     """Each variable's change in one full-batch step of `fit`."""
-    model.compile(optimizer=optimizer, loss=LOSS)
+    model.compile(optimizer=optimizer, loss=LOSS, jit_compile=jit_compile)
     before = [w.copy() for w in model.get_weights()]
     model.fit(DATA, LABELS, batch_size=16, epochs=1, shuffle=False,
               verbose=0)
@@ -183,5 +183,14 @@ def test_under_mixed_precision_keras_wraps_it_and_the_rates_hold():
     assert type(model.optimizer).__name__ == "LossScaleOptimizer"
     for delta, reference, multiplier in zip(ours, plain,
                                             [1, 1, 0.25, 1, 1, 1]):
+        np.testing.assert_allclose(delta, multiplier * reference,
+                                   rtol=1e-3, atol=1e-6)
+
+
+def test_the_rates_hold_in_an_xla_compiled_step(pair):
+    model, shapes = pair
+    plain = one_step(clone(model), keras.optimizers.SGD(0.2), jit_compile=True)
+    ours = one_step(model, mup.SGD(0.2, base_shapes=shapes), jit_compile=True)
+    for delta, reference, multiplier in zip(ours, plain, [4, 4, 1, 4, 4, 1]):
         np.testing.assert_allclose(delta, multiplier * reference,
                                    rtol=1e-3, atol=1e-6)
