@@ -374,18 +374,12 @@ def _set_readouts(model, base_shapes):
 
 def _rescale(model, base_model, base_shapes, seed):
     paths = _relative_paths(model)
-    readout_kernels = {id(layer.kernel): layer.zero_init
-                       for layer in _all_layers(model)
-                       if isinstance(layer, MuReadout)}
-    readout_biases = {id(layer.bias): layer.zero_init
-                      for layer in _all_layers(model)
-                      if isinstance(layer, MuReadout) and layer.use_bias}
-    zeroed = {key for key, zero in {**readout_kernels,
-                                    **readout_biases}.items() if zero}
+    zeroed = {id(variable) for layer in _all_layers(model)
+              if isinstance(layer, MuReadout) and layer.zero_init
+              for variable in layer.trainable_weights}
     for variable, base in zip(model.weights, base_model.weights):
         if not variable.trainable:
             continue
-        values = keras.ops.convert_to_numpy(variable).astype(np.float64)
         if id(variable) in zeroed:
             variable.assign(np.zeros(variable.shape, variable.dtype))
             continue
@@ -395,6 +389,7 @@ def _rescale(model, base_model, base_shapes, seed):
             variable.assign(np.full(variable.shape, base_values.flat[0],
                                     dtype=variable.dtype))
             continue
+        values = keras.ops.convert_to_numpy(variable).astype(np.float64)
         wanted = float(np.mean(base_values ** 2)) * \
             base_shapes[paths[id(variable)]].init_variance_multiplier
         current = float(np.mean(values ** 2))

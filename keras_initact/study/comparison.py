@@ -343,18 +343,11 @@ def write_hparams_config(log_dir, cells, options):
 
     from keras_initact.events import RunWriter
 
-    values = {
-        "init": [c.init for c in cells],
-        "activation": [c.activation for c in cells],
-        "depth": [c.depth for c in cells],
-        "seed": [c.seed for c in cells],
-        "width": [c.width_in(options) for c in cells],
-        "learning_rate": [c.learning_rate_in(options) for c in cells],
-        "parametrization": [c.parametrization for c in cells],
-        "epochs": [options.epochs],
-    }
-    values = {name: list(dict.fromkeys(found))
-              for name, found in values.items()}
+    from keras_initact.study.grid import hparams_of
+
+    runs = [hparams_of(cell, options) for cell in cells]
+    values = {name: list(dict.fromkeys(run[name] for run in runs))
+              for name in runs[0]}
     shown = _shown_hparams(values)
     hparams = [hp.HParam(name, hp.Discrete(found))
                for name, found in values.items() if name in shown]

@@ -58,9 +58,6 @@ def check_activation(name):
     return spec.name
 
 
-PARAMETRIZATIONS = ("standard", "mup")
-
-
 @dataclasses.dataclass(frozen=True)
 class Cell:
     """One run of the grid: an initialization, an activation, a depth and
@@ -118,12 +115,8 @@ def study_axes(results):
     `learning_rate`, `parametrization` and `base_width`): the tables'
     extra columns; none for a study of the initialization grid alone."""
     default = Cell("", "", 0)
-    axes = [axis for axis in SETTING_AXES if any(
-        getattr(r.cell, axis) != getattr(default, axis) for r in results)]
-    if "base_width" in axes or "parametrization" in axes:
-        axes = [a for a in axes if a not in ("parametrization", "base_width")]
-        axes += ["parametrization", "base_width"]
-    return tuple(axes)
+    return tuple(axis for axis in SETTING_AXES if any(
+        getattr(r.cell, axis) != getattr(default, axis) for r in results))
 
 
 def setting_label(setting):
@@ -336,8 +329,16 @@ def epochs_to(accuracies, target):
     return None
 
 
-HPARAMS = ("init", "activation", "depth", "seed", "width", "learning_rate",
-           "parametrization", "epochs")
+def hparams_of(cell, options):
+    """A run's hyperparameters, as TensorBoard's HParams dashboard shows
+    them (`write_hparams`, and the experiment's configuration)."""
+    return {"init": cell.init, "activation": cell.activation,
+            "depth": cell.depth, "seed": cell.seed,
+            "width": cell.width_in(options),
+            "learning_rate": cell.learning_rate_in(options),
+            "parametrization": cell.parametrization,
+            "epochs": options.epochs}
+
 METRICS = ("final_test_accuracy", "best_test_accuracy", "final_test_loss",
            "epochs_to_target")
 
@@ -411,12 +412,7 @@ def write_hparams(run_dir, cell, options, result):
 
     from keras_initact.events import RunWriter
 
-    values = {"init": cell.init, "activation": cell.activation,
-              "depth": cell.depth, "seed": cell.seed,
-              "width": cell.width_in(options),
-              "learning_rate": cell.learning_rate_in(options),
-              "parametrization": cell.parametrization,
-              "epochs": options.epochs}
+    values = hparams_of(cell, options)
     writer = RunWriter(run_dir)
     try:
         writer.summary(0, summary_v2.hparams_pb(values, trial_id=cell.id))

@@ -24,6 +24,7 @@ from keras_initact.checks import (
     check_choice, check_int, check_number, check_positive_int,
     fraction_option, positive_float_option, positive_int_option,
 )
+from keras_initact.models.arguments import PARAMETRIZATIONS
 from keras_initact.study import datasets, grid
 from keras_initact.study.grid import StudyOptions
 
@@ -151,7 +152,7 @@ def _width(name, value):
 
 
 def _parametrization(name, value):
-    return check_choice(name, value, grid.PARAMETRIZATIONS, OWNER)
+    return check_choice(name, value, PARAMETRIZATIONS, OWNER)
 
 
 def _optional(check):

@@ -7,6 +7,7 @@ This module is also where `compare` finds all of its outputs: the tables
 and the statistics are re-exported here (`results.summary_frame`,
 `results.write_tables`, `results.accuracy_interval`, ...)."""
 
+import itertools
 import math
 
 import numpy as np
@@ -315,9 +316,8 @@ def plot_loss_vs_learning_rate(results, path):
                              sharey="row", figsize=(
                                  5.2 * len(parametrizations),
                                  3.6 * len(rows) + 0.8))
-    for (i, row), (j, parametrization) in (
-            (r, p) for r in enumerate(rows)
-            for p in enumerate(parametrizations)):
+    for (i, row), (j, parametrization) in itertools.product(
+            enumerate(rows), enumerate(parametrizations)):
         ax = axes[i][j]
         for colour, width in zip(colours, widths):
             points = []

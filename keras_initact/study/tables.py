@@ -80,8 +80,8 @@ def summary_frame(results, target_accuracy):
 
 def comparison_frame(results, baseline):
     """Each initialization against `baseline` on the same activation,
-    depth, setting (width, learning rate, parametrization) and seeds: the mean paired difference of the final test accuracy, its
-    95% interval, the paired t-test's p-value (SciPy's `ttest_rel`) and a
+    depth, setting (width, learning rate, parametrization) and seeds: the
+    mean paired difference of the final test accuracy, its 95% interval, the paired t-test's p-value (SciPy's `ttest_rel`) and a
     verdict: `better` or `worse` when p < 0.05, else `no detectable
     difference`. The interval is Student-t (`interval`), cut to [−1, 1],
     where a difference of accuracies lies. Only seeds where both runs
